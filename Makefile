@@ -1,0 +1,158 @@
+# Formica - a teaching hypervisor.  See README.md.
+#
+#   make            build build/formica.efi, build/hv.bin and build/esp.img
+#   make unit       host unit tests (cmocka), seconds
+#   make test       unit tests, then integration tests booted in Bochs
+#   make run        boot the default configuration in Bochs, console on stdout
+#   make qemu       boot in QEMU + OVMF (KVM with nested VT-x if /dev/kvm exists)
+#   make bench      measured ratios (see README.md)
+#
+# Subsystems add their unit tests and benchmarks through small fragments
+# (*/unit.mk); see hv/ARCHITECTURE.md, "Adding a unit test".
+
+SHELL := /bin/bash
+B := build
+HOSTCC ?= cc
+CC := gcc
+LD := ld
+OBJCOPY := objcopy
+NASM := nasm
+
+.DEFAULT_GOAL := all
+.PHONY: all unit test itest run qemu bench deps clean
+
+# ---------------------------------------------------------------- packages
+# Debian packages the build and the tests need, and the command that proves
+# each is there.  `make deps` installs what is missing (as root), or prints
+# the one command to run.
+DEPS_PKGS := gcc make binutils gnu-efi nasm libcmocka-dev bochs bochsbios vgabios \
+	ovmf qemu-system-x86 mtools dosfstools python3 busybox-static cpio
+deps:
+	@tools/deps.sh $(DEPS_PKGS)
+$(B)/.deps-ok: tools/deps.sh | $(B)
+	@tools/deps.sh $(DEPS_PKGS)
+	@touch $@
+
+$(B):
+	@mkdir -p $(B)
+
+# ---------------------------------------------------------------- hv image
+# The hypervisor is a freestanding, position-independent ELF, linked by
+# linker.ld, flattened to build/hv.bin.  boot/ loads it anywhere and jumps
+# in; hv/entry.S applies its own relocations first.
+#
+# -mgeneral-regs-only: the hv never touches SSE/AVX registers, so it does not
+# have to save and restore the guest's FPU state on every exit.
+# -mno-red-zone: exception handlers run on the same stack.
+# libgcc is linked for the few helpers gcc may call (__popcountdi2...); the
+# hv runs with interrupts off, so its red-zone use is harmless.
+HV_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-stack-protector -fpie \
+	-mno-red-zone -mgeneral-regs-only -fno-asynchronous-unwind-tables \
+	-fno-omit-frame-pointer -fno-tree-loop-distribute-patterns -Wall -Wextra -Werror -Wno-unused-parameter \
+	-Ihv/include -Ihv -I.
+HV_SRCS := $(wildcard hv/*.c hv/*/*.c) $(wildcard sched/*.c)
+HV_SRCS := $(filter-out %/tests/%,$(HV_SRCS))
+HV_ASM := $(wildcard hv/*.S hv/*/*.S)
+HV_OBJS := $(patsubst %.c,$(B)/%.o,$(HV_SRCS)) $(patsubst %.S,$(B)/%.o,$(HV_ASM))
+
+$(B)/hv/%.o: hv/%.c | $(B)/.deps-ok
+	@mkdir -p $(dir $@)
+	$(CC) $(HV_CFLAGS) -MMD -c $< -o $@
+$(B)/hv/%.o: hv/%.S | $(B)/.deps-ok
+	@mkdir -p $(dir $@)
+	$(CC) $(HV_CFLAGS) -MMD -c $< -o $@
+$(B)/sched/%.o: sched/%.c | $(B)/.deps-ok
+	@mkdir -p $(dir $@)
+	$(CC) $(HV_CFLAGS) -MMD -c $< -o $@
+
+$(B)/hv.elf: $(HV_OBJS) linker.ld
+	$(LD) -nostdlib -static -pie --no-dynamic-linker -z max-page-size=4096 \
+		-z noexecstack --no-warn-rwx-segments -T linker.ld -o $@ $(HV_OBJS) \
+		$(shell $(CC) -print-libgcc-file-name)
+$(B)/hv.bin: $(B)/hv.elf
+	$(OBJCOPY) -O binary $< $@
+
+# ---------------------------------------------------------------- boot (UEFI)
+EFI_INC := -I/usr/include/efi -I/usr/include/efi/x86_64
+EFI_CFLAGS := -std=gnu11 -O2 -fpic -fshort-wchar -fno-stack-protector -ffreestanding \
+	-mno-red-zone -mgeneral-regs-only -DGNU_EFI_USE_MS_ABI -Wall -Wextra -Werror \
+	-Wno-unused-parameter $(EFI_INC) -Ihv/include
+BOOT_SRCS := $(wildcard boot/*.c) hv/lib/printf.c
+BOOT_OBJS := $(patsubst %.c,$(B)/efi/%.o,$(BOOT_SRCS))
+
+$(B)/efi/%.o: %.c | $(B)/.deps-ok
+	@mkdir -p $(dir $@)
+	$(CC) $(EFI_CFLAGS) -MMD -c $< -o $@
+$(B)/boot.so: $(BOOT_OBJS)
+	$(LD) -nostdlib -shared -Bsymbolic -znocombreloc -T /usr/lib/elf_x86_64_efi.lds \
+		/usr/lib/crt0-efi-x86_64.o $(BOOT_OBJS) -L/usr/lib -lefi -lgnuefi -o $@
+$(B)/formica.efi: $(B)/boot.so
+	$(OBJCOPY) -j .text -j .sdata -j .data -j .dynamic -j .dynsym -j .rel -j .rela \
+		-j '.rel.*' -j '.rela.*' -j .reloc --target efi-app-x86_64 --subsystem=10 $< $@
+
+# ---------------------------------------------------------------- guest tests
+GUEST_TESTS := $(patsubst guest-tests/%.asm,%,$(wildcard guest-tests/*.asm))
+GUEST_BINS := $(patsubst %,$(B)/guest-tests/%.bin,$(filter-out lib,$(GUEST_TESTS)))
+$(B)/guest-tests/%.bin: guest-tests/%.asm $(wildcard guest-tests/*.inc) | $(B)/.deps-ok
+	@mkdir -p $(dir $@)
+	$(NASM) -f bin -Iguest-tests/ -o $@ $<
+
+# ---------------------------------------------------------------- ESP image
+# CONFIG picks the formica.cfg that goes on the ESP; ESP_EXTRA lists more
+# files (host path) for its \formica directory.
+CONFIG ?= tools/configs/default.cfg
+ESP_EXTRA ?=
+ESP_IMG ?= $(B)/esp.img
+$(ESP_IMG): $(B)/formica.efi $(B)/hv.bin $(GUEST_BINS) $(CONFIG) $(ESP_EXTRA) tools/mkesp.sh FORCE
+	tools/mkesp.sh $@ $(CONFIG) $(B)/formica.efi $(B)/hv.bin $(GUEST_BINS) $(ESP_EXTRA)
+FORCE:
+
+all: $(B)/formica.efi $(B)/hv.bin $(GUEST_BINS) $(ESP_IMG)
+
+# ---------------------------------------------------------------- unit tests
+# Each fragment appends a name to UNIT_TESTS and sets NAME_SRCS (and, if it
+# needs them, NAME_CFLAGS / NAME_LIBS).  Tests build with the host compiler,
+# FORMICA_HOST defined, and AddressSanitizer + UBSan.
+UNIT_TESTS :=
+BENCH_TARGETS :=
+ITESTS :=
+include $(sort $(wildcard */unit.mk */*/unit.mk))
+
+HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter \
+	-DFORMICA_HOST -Ihv/include -Ihv -I. -fsanitize=address,undefined \
+	-fno-omit-frame-pointer -fno-sanitize-recover=undefined
+define unit_rule
+$(B)/unit/$(1): $$($(1)_SRCS) | $(B)/.deps-ok
+	@mkdir -p $$(dir $$@)
+	$$(HOSTCC) $$(HOST_CFLAGS) $$($(1)_CFLAGS) -o $$@ $$($(1)_SRCS) -lcmocka $$($(1)_LIBS) -lm
+endef
+$(foreach t,$(UNIT_TESTS),$(eval $(call unit_rule,$(t))))
+UNIT_BINS := $(addprefix $(B)/unit/,$(UNIT_TESTS))
+
+unit: $(UNIT_BINS)
+	@tools/run-unit.sh $(B)/unit-results.txt $(UNIT_BINS)
+
+# ---------------------------------------------------------------- integration
+# `make test` = unit tests + integration tests (tools/itest.sh).  Both write
+# "passed failed" counts; tools/summary.sh prints the one closing line.
+itest: all
+	@tools/itest.sh $(B)/itest-results.txt $(ITESTS)
+
+test:
+	@rm -f $(B)/unit-results.txt $(B)/itest-results.txt
+	@$(MAKE) --no-print-directory unit || true
+	@$(MAKE) --no-print-directory itest || true
+	@tools/summary.sh $(B)/unit-results.txt $(B)/itest-results.txt
+
+run: all
+	tools/bochs-run.sh --esp $(ESP_IMG) --log $(B)/run-serial.log --stream --timeout $${TIMEOUT:-3600}
+
+qemu: all
+	tools/qemu-run.sh --esp $(ESP_IMG) --log $(B)/qemu-serial.log
+
+bench: all $(BENCH_TARGETS)
+
+clean:
+	rm -rf $(B)
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

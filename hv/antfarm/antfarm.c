@@ -1,0 +1,599 @@
+/*
+ * antfarm.c - process inference from address spaces: all of Antfarm's rules.
+ *
+ * A VMM never sees a guest's processes, only their address spaces.  Antfarm
+ * (Jones et al., USENIX ATC 2006) infers process creation, exit and context
+ * switch from what the guest does to its page tables, with no knowledge of
+ * the guest's code or data structures.  On x86-64 with shadow paging:
+ *
+ * Address-space id.  The guest-physical address of the PML4 in CR3, bits
+ * 51:12.  The low bits (PCID or PWT/PCD) and bit 63 (no-flush) are masked
+ * off: LibVMI once met 0x800000003acec005, which is the root 0x3acec000.
+ *
+ * Creation and context switch.  An OS must load a process's root into CR3
+ * before the process's user code can run, so the first load of a root not
+ * known to be live creates a process, and a load of a live root is a
+ * context switch.  Linux 6.1 writes CR3 only when the mm changes
+ * (switch_mm_irqs_off()); switching between threads of one process or to a
+ * kernel thread (lazy TLB) writes nothing, so those are, rightly, no
+ * events.  Reloading the root already loaded on that vCPU (a TLB flush by
+ * native_flush_tlb_local() without INVPCID) is a flush, not a switch.
+ *
+ * The kernel's own root.  When a process exits, Linux switches the exiting
+ * CPU (and every lazy one) to init_mm, whose PML4 has no user entries.
+ * No user code can run in a root with no user mappings, so a root whose
+ * user count is zero when loaded is never a process: it is counted as a
+ * kernel load and not remembered (its count is read again at each load, so
+ * if it ever gains user entries, its next load creates a process).
+ *
+ * Exit.  The paper's argument: an OS must clear a page directory before the
+ * page can be reused for anything else, and must flush the TLB before the
+ * address space's translations may be forgotten.  So an address space
+ * whose user half has no present entry, at the next TLB flush (a CR3 load
+ * of any root on any vCPU), has exited.  Linux: exit_mmap() ->
+ * free_pgtables() clears PML4[0..255] (p4d_clear) while the dying mm is
+ * loaded only lazily; tlb_finish_mmu() then makes every CPU that had it
+ * switch to init_mm, a CR3 load, before pgd_free() can return the page.
+ * exec() tears the old mm down after activate_mm() loaded the new one, so
+ * its exit is confirmed by whichever CR3 load comes next.  To know "no
+ * present entry" at every moment the count of present user entries is kept
+ * exact: it is read from the page when the root is first loaded, after the
+ * paging core started watching the page, and every later write to the page
+ * is emulated (hv/emu) and reported here with the old and new entry.
+ *
+ * Root reuse.  Because the page must have been cleared, a root page that
+ * shows up again after its exit is a new address space: a new creation,
+ * with the generation number one higher, so (asid, gen) names a process for
+ * good.  The table remembers exited roots to count generations; when it
+ * must recycle one, it keeps a floor above every forgotten generation, so a
+ * generation never repeats for a root.  A root whose count returns above
+ * zero before any flush never exited (nothing could have reused it).
+ *
+ * Known imprecisions, all of the paper's kind: Linux's exec builds a fresh
+ * mm, so plain mode sees fork+exec as two processes (the paper's 1191
+ * inferred vs 748 real in a compile); vfork+exec is one, since the child
+ * borrows the parent's mm until exec.  Kernel mms with user mappings (the
+ * text_poke mm, efi_mm) look like long-lived processes.  Kernel threads'
+ * I/O runs on a borrowed CR3 and is credited to the last process on that
+ * vCPU.
+ *
+ * Exec-aware mode (beyond the paper).  At exec, the task that loads the new
+ * root N is the task that will run in it, and it is the one whose old
+ * address space O (the root then loaded on its vCPU) is torn down
+ * moments later.  A fork child's first load is different: it is done by the
+ * parent's task, on the parent's kernel stack, just before switch_to().  With
+ * a task hint on every CR3 load (the kernel stack in use: RSP & ~16K-1),
+ * a creation of N by task h while O was loaded is held back as a candidate,
+ * and decided at the first of:
+ *   - a load by h while O is loaded on that vCPU: h still lives in O, so N
+ *     was not O's replacement (the fork parent switching out or exiting);
+ *     -> CREATE N;
+ *   - a load by h while N is loaded: h runs in N.  If O has exited, N
+ *     replaced O -> EXEC (one process); if O is still alive (vfork: the
+ *     parent still uses O) -> CREATE N;
+ *   - N exits, or exec_window passes: EXEC if O has exited, else CREATE.
+ * While a candidate waits, O's EXIT is held too, so the stream stays
+ * consistent: live == CREATEs - EXITs at every event.  Events may then leave
+ * out of time order (each carries the TSC of its own occurrence), and a
+ * SWITCH into a waiting N may precede N's CREATE.
+ *
+ * Multiple vCPUs share one table; the glue serializes calls (antfarm.h).
+ */
+#include "types.h"
+#include "string.h"
+#include "antfarm/antfarm.h"
+
+#define NONE 0xffff
+
+enum { AF_SP_FREE = 0, AF_SP_LIVE = 1, AF_SP_DEAD = 2 };
+
+#define SPF_PENDING BIT(0) /* exec-aware: its CREATE is held in pend[] */
+#define SPF_EXITING BIT(1) /* exited in the flush being processed now */
+
+_Static_assert(AF_MAX_SPACES < NONE, "record indices are u16");
+_Static_assert(AF_HASH_SIZE > AF_MAX_SPACES, "hash is sparse");
+
+/* ------------------------------------------------------------ the table */
+
+static u32 hash_of(u64 asid)
+{
+	return (u32)(((asid >> PAGE_SHIFT) * 0x9e3779b97f4a7c15ull) >> (64 - AF_HASH_BITS));
+}
+
+static struct af_space *lookup(const struct af *af, u64 asid)
+{
+	u16 i;
+
+	for (i = af->hash[hash_of(asid)]; i != NONE; i = af->sp[i].hnext)
+		if (af->sp[i].asid == asid)
+			return (struct af_space *)&af->sp[i];
+	return NULL;
+}
+
+static u16 idx_of(const struct af *af, const struct af_space *sp)
+{
+	return (u16)(sp - af->sp);
+}
+
+static void hash_insert(struct af *af, struct af_space *sp)
+{
+	u32 h = hash_of(sp->asid);
+
+	sp->hnext = af->hash[h];
+	af->hash[h] = idx_of(af, sp);
+}
+
+static void hash_remove(struct af *af, struct af_space *sp)
+{
+	u16 *link = &af->hash[hash_of(sp->asid)], me = idx_of(af, sp);
+
+	while (*link != me)
+		link = &af->sp[*link].hnext;
+	*link = sp->hnext;
+}
+
+/* The dead FIFO: exited records, oldest first, recycled in that order. */
+static void dead_append(struct af *af, struct af_space *sp)
+{
+	u16 me = idx_of(af, sp);
+
+	sp->lnext = NONE;
+	sp->lprev = af->dead_tail;
+	if (af->dead_tail != NONE)
+		af->sp[af->dead_tail].lnext = me;
+	else
+		af->dead_head = me;
+	af->dead_tail = me;
+}
+
+static void dead_unlink(struct af *af, struct af_space *sp)
+{
+	if (sp->lprev != NONE)
+		af->sp[sp->lprev].lnext = sp->lnext;
+	else
+		af->dead_head = sp->lnext;
+	if (sp->lnext != NONE)
+		af->sp[sp->lnext].lprev = sp->lprev;
+	else
+		af->dead_tail = sp->lprev;
+}
+
+/* A record for a root never seen (or forgotten): a free one, else the
+ * longest-dead one, whose generation the floor then covers. */
+static struct af_space *alloc_record(struct af *af, u64 asid)
+{
+	struct af_space *sp;
+
+	if (af->free_head != NONE) {
+		sp = &af->sp[af->free_head];
+		af->free_head = sp->lnext;
+	} else if (af->dead_head != NONE) {
+		sp = &af->sp[af->dead_head];
+		dead_unlink(af, sp);
+		hash_remove(af, sp);
+		if (sp->gen + 1 > af->gen_floor)
+			af->gen_floor = sp->gen + 1;
+		af->st.evictions++;
+	} else {
+		return NULL;
+	}
+	memset(sp, 0, sizeof(*sp));
+	sp->asid = asid;
+	sp->gen = af->gen_floor;
+	hash_insert(af, sp);
+	return sp;
+}
+
+/* ------------------------------------------------------------ events */
+
+static void emit(struct af *af, enum af_event_kind kind, u64 tsc, u32 vcpu, u64 asid, u32 gen,
+		 u64 prev_asid, u32 prev_gen, u64 cleared_tsc)
+{
+	struct af_event ev;
+
+	switch (kind) {
+	case AF_EV_CREATE: af->live++; af->st.creates++; break;
+	case AF_EV_EXIT: af->live--; af->st.exits++; break;
+	case AF_EV_SWITCH: af->st.switches++; break;
+	case AF_EV_EXEC: af->st.execs++; break;
+	case AF_EV_TABLE_FULL: break;
+	}
+	if (!af->ops.event)
+		return;
+	memset(&ev, 0, sizeof(ev));
+	ev.tsc = tsc;
+	ev.kind = kind;
+	ev.vcpu = vcpu;
+	ev.asid = asid;
+	ev.gen = gen;
+	ev.prev_asid = prev_asid;
+	ev.prev_gen = prev_gen;
+	ev.cleared_tsc = cleared_tsc;
+	ev.live = af->live;
+	af->ops.event(af->ops.ctx, &ev);
+}
+
+/* ------------------------------------------------------------ exec-aware */
+
+static void pending_remove(struct af *af, struct af_pending *p)
+{
+	struct af_space *sp = lookup(af, p->asid);
+
+	if (sp && sp->gen == p->gen)
+		sp->flags &= ~SPF_PENDING;
+	*p = af->pend[--af->npending];
+}
+
+/* p's O exited and its EXIT was held for p: emit it, unless another
+ * candidate still waits on the same O (that one will). */
+static void release_held_exit(struct af *af, const struct af_pending *p)
+{
+	u32 i;
+
+	for (i = 0; i < af->npending; i++) {
+		const struct af_pending *q = &af->pend[i];
+
+		if (q != p && q->from_exited && q->from_asid == p->from_asid &&
+		    q->from_gen == p->from_gen)
+			return;
+	}
+	emit(af, AF_EV_EXIT, p->from_exit_tsc, p->from_exit_vcpu, p->from_asid, p->from_gen, 0, 0,
+	     p->from_cleared_tsc);
+}
+
+static void resolve_create(struct af *af, struct af_pending *p)
+{
+	emit(af, AF_EV_CREATE, p->create_tsc, p->vcpu, p->asid, p->gen, 0, 0, 0);
+	if (p->from_exited)
+		release_held_exit(af, p);
+	pending_remove(af, p);
+}
+
+/* N replaced O: one process, so no CREATE and no EXIT, and O cannot be
+ * replaced twice: other candidates from O fall back to plain creations. */
+static void resolve_exec(struct af *af, struct af_pending *p)
+{
+	u32 i;
+
+	emit(af, AF_EV_EXEC, p->create_tsc, p->vcpu, p->asid, p->gen, p->from_asid, p->from_gen, 0);
+	for (i = 0; i < af->npending; i++) {
+		struct af_pending *q = &af->pend[i];
+
+		if (q != p && q->from_asid == p->from_asid && q->from_gen == p->from_gen) {
+			q->from_asid = 0;
+			q->from_exited = false;
+		}
+	}
+	pending_remove(af, p);
+}
+
+static void resolve(struct af *af, struct af_pending *p)
+{
+	if (p->from_exited)
+		resolve_exec(af, p);
+	else
+		resolve_create(af, p);
+}
+
+static struct af_pending *pending_of(struct af *af, u64 asid, u32 gen)
+{
+	u32 i;
+
+	for (i = 0; i < af->npending; i++)
+		if (af->pend[i].asid == asid && af->pend[i].gen == gen)
+			return &af->pend[i];
+	return NULL;
+}
+
+/* Is sp's exit held for a candidate that O = sp may have been replaced by? */
+static bool hold_exit(struct af *af, const struct af_space *sp, u64 tsc, u32 vcpu)
+{
+	bool held = false;
+	u32 i;
+
+	for (i = 0; i < af->npending; i++) {
+		struct af_pending *p = &af->pend[i];
+
+		if (p->from_asid == sp->asid && p->from_gen == sp->gen) {
+			p->from_exited = true;
+			p->from_exit_tsc = tsc;
+			p->from_exit_vcpu = vcpu;
+			p->from_cleared_tsc = sp->cleared_tsc;
+			held = true;
+		}
+	}
+	return held;
+}
+
+/*
+ * The evidence a load of root by task hint gives about waiting candidates;
+ * cur is what the vCPU had loaded until now.  Only a load away from N
+ * shows h running in N: a reload of N's own root is a TLB flush that may
+ * come before O's teardown is finished.
+ */
+static void pending_evidence(struct af *af, const struct af_vcpu *cur, u64 root, u64 hint,
+			     u64 tsc)
+{
+	u32 i = 0;
+
+	while (i < af->npending) {
+		struct af_pending *p = &af->pend[i];
+		bool by_h = hint && hint == p->hint && cur->process;
+
+		if (by_h && cur->asid == p->from_asid && cur->gen == p->from_gen) {
+			resolve_create(af, p); /* h still runs in O */
+			continue;              /* pend[i] is now another entry */
+		}
+		if (by_h && cur->asid == p->asid && cur->gen == p->gen && root != p->asid) {
+			resolve(af, p); /* h ran in N: exec iff O is gone */
+			continue;
+		}
+		/* tsc > create_tsc: vCPUs' TSCs may disagree a little. */
+		if (af->exec_window && tsc > p->create_tsc && tsc - p->create_tsc >= af->exec_window) {
+			resolve(af, p);
+			continue;
+		}
+		i++;
+	}
+}
+
+/* ------------------------------------------------------------ the rules */
+
+/*
+ * A TLB flush: every live address space whose user half is empty has
+ * exited.  Two passes, so that when an exec's old and new address spaces
+ * go in the same flush the old one's exit is known before the new one is
+ * judged.
+ */
+static void flush_exits(struct af *af, u64 tsc, u32 vcpu)
+{
+	u32 i;
+
+	for (i = 0; i < AF_MAX_SPACES; i++) {
+		struct af_space *sp = &af->sp[i];
+
+		if (sp->state != AF_SP_LIVE || sp->count)
+			continue;
+		sp->state = AF_SP_DEAD;
+		sp->flags |= SPF_EXITING;
+		af->nzero--;
+		af->st.spaces_exited++;
+		af->ops.unwatch(af->ops.ctx, sp->asid);
+		dead_append(af, sp);
+	}
+	af->full_reported = false;
+	for (i = 0; i < AF_MAX_SPACES; i++) {
+		struct af_space *sp = &af->sp[i];
+		struct af_pending *p;
+
+		if (!(sp->flags & SPF_EXITING))
+			continue;
+		sp->flags &= ~SPF_EXITING;
+		if (sp->flags & SPF_PENDING) {
+			p = pending_of(af, sp->asid, sp->gen);
+			if (p)
+				resolve(af, p);
+		}
+		if (!hold_exit(af, sp, tsc, vcpu))
+			emit(af, AF_EV_EXIT, tsc, vcpu, sp->asid, sp->gen, 0, 0, sp->cleared_tsc);
+	}
+}
+
+/* The vCPU now runs a root that is no tracked process. */
+static void load_untracked(struct af_vcpu *cur, u64 root)
+{
+	cur->asid = root;
+	cur->gen = 0;
+	cur->process = false;
+}
+
+static void create(struct af *af, struct af_space *sp, u32 vcpu, u64 root, u64 tsc, u64 hint)
+{
+	struct af_vcpu *cur = &af->cpu[vcpu];
+	struct af_space *from;
+	int n;
+
+	/* Watch first, count second: a write between the two would otherwise
+	 * slip past the count. */
+	if (!af->ops.watch(af->ops.ctx, root)) {
+		af->st.watch_failed++;
+		load_untracked(cur, root);
+		return;
+	}
+	n = af->ops.count_user(af->ops.ctx, root);
+	if (n <= 0 || n > AF_USER_ENTRIES) {
+		af->ops.unwatch(af->ops.ctx, root);
+		if (n > AF_USER_ENTRIES)
+			af->st.anomalies++;
+		else
+			af->st.kernel_loads++;
+		load_untracked(cur, root);
+		return;
+	}
+
+	if (sp) { /* a dead root page reused: a new generation */
+		dead_unlink(af, sp);
+		sp->gen++;
+	} else {
+		sp = alloc_record(af, root);
+		if (!sp) {
+			af->ops.unwatch(af->ops.ctx, root);
+			af->st.table_full++;
+			if (!af->full_reported) {
+				af->full_reported = true;
+				emit(af, AF_EV_TABLE_FULL, tsc, vcpu, root, 0, 0, 0, 0);
+			}
+			load_untracked(cur, root);
+			return;
+		}
+	}
+	sp->state = AF_SP_LIVE;
+	sp->flags = 0;
+	sp->count = (u16)n;
+	sp->created_tsc = tsc;
+	sp->cleared_tsc = 0;
+	af->st.spaces_created++;
+
+	from = cur->process ? lookup(af, cur->asid) : NULL;
+	if ((af->flags & AF_EXEC_AWARE) && hint && from && from->state == AF_SP_LIVE &&
+	    from->gen == cur->gen && from != sp && af->npending < AF_MAX_PENDING) {
+		struct af_pending *p = &af->pend[af->npending++];
+
+		memset(p, 0, sizeof(*p));
+		p->asid = root;
+		p->gen = sp->gen;
+		p->from_asid = from->asid;
+		p->from_gen = from->gen;
+		p->hint = hint;
+		p->create_tsc = tsc;
+		p->vcpu = vcpu;
+		sp->flags |= SPF_PENDING;
+	} else {
+		emit(af, AF_EV_CREATE, tsc, vcpu, root, sp->gen, 0, 0, 0);
+	}
+	cur->asid = root;
+	cur->gen = sp->gen;
+	cur->process = true;
+}
+
+void af_cr3_load(struct af *af, u32 vcpu, u64 cr3, u64 now_tsc, u64 task_hint)
+{
+	u64 root = cr3 & AF_CR3_ADDR_MASK;
+	struct af_space *sp;
+	struct af_vcpu *cur;
+	int n;
+
+	if (vcpu >= AF_MAX_VCPUS) {
+		af->st.anomalies++;
+		return;
+	}
+	cur = &af->cpu[vcpu];
+	af->st.cr3_loads++;
+
+	if (!(cr3 & AF_CR3_NOFLUSH) && af->nzero)
+		flush_exits(af, now_tsc, vcpu);
+	if (af->npending)
+		pending_evidence(af, cur, root, task_hint, now_tsc);
+
+	sp = lookup(af, root);
+	if (sp && sp->state == AF_SP_LIVE) {
+		if (cur->process && cur->asid == root && cur->gen == sp->gen) {
+			af->st.reloads++;
+			return;
+		}
+		emit(af, AF_EV_SWITCH, now_tsc, vcpu, root, sp->gen, cur->process ? cur->asid : 0,
+		     cur->process ? cur->gen : 0, 0);
+		cur->asid = root;
+		cur->gen = sp->gen;
+		cur->process = true;
+		return;
+	}
+
+	/* Not a live address space: the kernel's root, or a creation.  A
+	 * cheap first count keeps init_mm's loads away from watch/unwatch. */
+	n = af->ops.count_user(af->ops.ctx, root);
+	if (n < 0) {
+		af->st.unreadable++;
+		load_untracked(cur, root);
+		return;
+	}
+	if (n == 0) {
+		af->st.kernel_loads++;
+		load_untracked(cur, root);
+		return;
+	}
+	create(af, sp, vcpu, root, now_tsc, task_hint);
+}
+
+void af_root_write(struct af *af, u64 root_gpa, u32 index, u64 old_pte, u64 new_pte,
+		   u64 now_tsc)
+{
+	struct af_space *sp;
+	bool was = old_pte & AF_PTE_PRESENT, is = new_pte & AF_PTE_PRESENT;
+
+	if (index >= 512) {
+		af->st.anomalies++;
+		return;
+	}
+	if (index >= AF_USER_ENTRIES)
+		return; /* the kernel half: not a process's mappings */
+	af->st.root_writes++;
+	sp = lookup(af, root_gpa & AF_CR3_ADDR_MASK);
+	if (!sp || sp->state != AF_SP_LIVE) {
+		af->st.stale_writes++;
+		return;
+	}
+	if (was == is)
+		return;
+	if (is) {
+		if (sp->count >= AF_USER_ENTRIES) {
+			af->st.anomalies++;
+			return;
+		}
+		if (sp->count++ == 0)
+			af->nzero--; /* refilled before any flush: it never exited */
+	} else {
+		if (sp->count == 0) {
+			af->st.anomalies++; /* never below zero */
+			return;
+		}
+		if (--sp->count == 0) {
+			af->nzero++;
+			sp->cleared_tsc = now_tsc;
+		}
+	}
+}
+
+/* ------------------------------------------------------------ the rest */
+
+void af_init(struct af *af, const struct af_ops *ops, u32 flags, u64 exec_window_tsc)
+{
+	u32 i;
+
+	memset(af, 0, sizeof(*af));
+	af->ops = *ops;
+	af->flags = flags;
+	af->exec_window = exec_window_tsc;
+	for (i = 0; i < AF_HASH_SIZE; i++)
+		af->hash[i] = NONE;
+	for (i = 0; i < AF_MAX_SPACES; i++) {
+		af->sp[i].state = AF_SP_FREE;
+		af->sp[i].hnext = NONE;
+		af->sp[i].lprev = NONE;
+		af->sp[i].lnext = i + 1 < AF_MAX_SPACES ? (u16)(i + 1) : NONE;
+	}
+	af->free_head = 0;
+	af->dead_head = af->dead_tail = NONE;
+}
+
+u32 af_count_user(const u64 *pml4)
+{
+	u32 i, n = 0;
+
+	for (i = 0; i < AF_USER_ENTRIES; i++)
+		n += pml4[i] & AF_PTE_PRESENT;
+	return n;
+}
+
+bool af_is_watched(const struct af *af, u64 root_gpa)
+{
+	const struct af_space *sp = lookup(af, root_gpa & AF_CR3_ADDR_MASK);
+
+	return sp && sp->state == AF_SP_LIVE;
+}
+
+bool af_current(const struct af *af, u32 vcpu, u64 *asid, u32 *gen)
+{
+	const struct af_vcpu *cur;
+	const struct af_space *sp;
+
+	if (vcpu >= AF_MAX_VCPUS || !af->cpu[vcpu].process)
+		return false;
+	cur = &af->cpu[vcpu];
+	sp = lookup(af, cur->asid);
+	if (!sp || sp->state != AF_SP_LIVE || sp->gen != cur->gen)
+		return false;
+	*asid = cur->asid;
+	*gen = cur->gen;
+	return true;
+}

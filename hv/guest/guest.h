@@ -1,0 +1,101 @@
+/*
+ * guest.h - one guest: its memory, its virtual CPU, its devices, its
+ * counters.  Formica gives each guest a single virtual CPU; the guest's
+ * VMCS holds most of the CPU state, struct vcpu_regs the rest.
+ */
+#ifndef FORMICA_GUEST_H
+#define FORMICA_GUEST_H
+
+#include "config.h"
+#include "handoff.h"
+#include "guest/msr.h"
+#include "mm/gmem.h"
+#include "types.h"
+#include "vmx/vmx_pure.h"
+
+/* General-purpose registers in the SDM's numbering (RAX=0 ... R15=15), the
+ * order vmx_asm.S saves them in.  RSP lives in the VMCS (GUEST_RSP); its
+ * slot here is refreshed only around instruction emulation. */
+enum gpr { R_RAX, R_RCX, R_RDX, R_RBX, R_RSP, R_RBP, R_RSI, R_RDI,
+	   R_R8, R_R9, R_R10, R_R11, R_R12, R_R13, R_R14, R_R15 };
+struct vcpu_regs {
+	u64 gpr[16];
+};
+
+/* What a loader (flat.c, linux.c) asks the guest's first VM entry to be. */
+struct guest_entry {
+	u64 rip, rsp, rsi, rflags;
+	u64 cr0, cr3, cr4, efer;
+	u64 gdt_base; /* guest-physical == guest-linear at entry */
+	u16 gdt_limit;
+	u16 cs, ds;   /* selectors of a flat 64-bit code and data segment */
+};
+
+enum guest_state { GUEST_READY, GUEST_RUNNING, GUEST_ENDED };
+
+struct guest {
+	int id;
+	const struct cfg_guest *cfg;
+	const char *name;
+	struct gmem mem;
+	enum guest_state state;
+	char ended[64]; /* how it ended: "exit(0)", "triple-fault", ... */
+
+	/* VMX */
+	void *vmcs;
+	bool launched;
+	struct vcpu_regs regs;
+	u64 cr2;        /* the guest's CR2: loaded into the real CR2 before entry */
+	u64 cr0_shadow; /* what the guest believes CR0 and CR4 are */
+	u64 cr4_shadow;
+	u64 *host_pt;   /* flat guests: the page tables the CPU really uses */
+
+	struct guest_msrs msrs; /* MSRs the VMCS does not switch (msr.h) */
+
+	/* console: guest UART output, one line at a time */
+	char line[200];
+	u32 line_len;
+
+	/* statistics */
+	u64 exits[EXIT_REASON_MAX + 1];
+	u64 exits_total;
+	u64 tsc_started, tsc_ended;
+};
+
+extern struct guest guests[CFG_MAX_GUESTS];
+extern int nguests;
+
+/* Set up and run every configured guest; returns when all have ended. */
+void guests_run(const struct handoff *h);
+/* End guest g with a reason (printf-style); it will not run again. */
+void guest_end(struct guest *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Loaders: fill *e and the guest's memory, or return -1 after logging why. */
+int flat_load(struct guest *g, const struct handoff_guest *hg, struct guest_entry *e);
+
+/* vmcs.c: a fresh VMCS for g, current on this CPU, in the state *e says. */
+void vmcs_setup(struct guest *g, const struct guest_entry *e);
+
+/* exit.c: handle the VM exit that just happened. */
+void vmx_handle_exit(struct guest *g, u32 exit_reason);
+
+/* Helpers for exit handlers (exit.c) */
+void guest_skip_instruction(void);
+void guest_inject_exception(u32 vector, bool has_error, u32 error_code);
+
+/* io.c: port I/O from the guest.  Returns false if no device answers. */
+bool guest_port_in(struct guest *g, u16 port, unsigned size, u32 *val);
+bool guest_port_out(struct guest *g, u16 port, unsigned size, u32 val);
+void guest_console_flush(struct guest *g);
+
+/* cpuid.c (pure): what the guest sees for CPUID leaf/subleaf, given what
+ * the real CPU returned in *r. */
+struct cpuid_regs;
+void cpuid_filter(u32 leaf, u32 subleaf, struct cpuid_regs *r);
+#define FORMICA_CPUID_SIGNATURE "FormicaHV\0\0\0"
+#define FORMICA_CPUID_MAX_LEAF 0x40000001
+
+/* Hypercalls (guest-tests/README.md): VMCALL with EAX = number */
+#define HC_EXIT 0
+
+#endif

@@ -1,0 +1,78 @@
+/*
+ * config.h - what formica.cfg says, after parsing.
+ *
+ * boot/ parses formica.cfg (boot/config.c, a pure parser with unit tests)
+ * into this structure and copies it into the hand-off block, so hv/ sees
+ * the same settings without parsing text again.  Fixed-size arrays only:
+ * the structure is copied across the boot/hv boundary as plain bytes.
+ *
+ * The file format is documented in boot/config.c and README.md.
+ */
+#ifndef FORMICA_CONFIG_H
+#define FORMICA_CONFIG_H
+
+#include "types.h"
+
+#define CFG_MAX_GUESTS 8
+#define CFG_NAME_LEN 32
+#define CFG_PATH_LEN 128
+#define CFG_CMDLINE_LEN 512
+#define CFG_MAX_EXTENTS 4
+#define CFG_ERR_LEN 2048
+
+enum guest_kind {
+	GUEST_FLAT = 0,  /* guest-tests/ kernel: flat 64-bit binary, see hv/guest/loader.c */
+	GUEST_LINUX = 1, /* bzImage, Linux x86 boot protocol */
+};
+
+enum log_level {
+	LOG_SUMMARY = 0, /* context switches summarised per interval */
+	LOG_VERBOSE = 1, /* every event on its own line */
+};
+
+enum selftest {
+	SELFTEST_NONE = 0,
+	SELFTEST_STORAGE = 1, /* write/read/verify patterns over every guest extent */
+};
+
+/* A slice of the physical disk given to a guest: [lba, lba + sectors). */
+struct cfg_extent {
+	u64 lba;
+	u64 sectors;
+};
+
+struct cfg_guest {
+	char name[CFG_NAME_LEN];
+	enum guest_kind kind;
+	char kernel[CFG_PATH_LEN]; /* path on the ESP, e.g. \formica\hello.bin */
+	char initrd[CFG_PATH_LEN]; /* empty: none */
+	char cmdline[CFG_CMDLINE_LEN];
+	u64 mem_mb; /* guest RAM, default 256 (Linux) or 16 (flat) */
+	u32 nextents;
+	struct cfg_extent extent[CFG_MAX_EXTENTS];
+};
+
+struct formica_config {
+	u16 serial_port;    /* 0x3f8 by default; 0 = no serial console */
+	enum log_level log;
+	u32 sample_ms;      /* statistics sampling interval, default 100 */
+	u32 slice_ms;       /* time slice per guest when several run, default 10 */
+	enum selftest selftest;
+	u32 nguests;
+	struct cfg_guest guest[CFG_MAX_GUESTS];
+};
+
+/*
+ * Parse the text of formica.cfg (len bytes, not necessarily NUL-terminated).
+ * Fills *cfg with defaults first, then the file's settings.
+ *
+ * Returns the number of errors found.  Each error is one line appended to
+ * err (NUL-terminated, at most errlen bytes), in the form
+ *     formica.cfg:LINE: what is wrong
+ * A guest section with an error is dropped as a whole; the other guests
+ * stay, so the hypervisor can boot the remaining valid ones.
+ */
+int config_parse(const char *text, size_t len, struct formica_config *cfg,
+		 char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,61 @@
+/*
+ * lapic.c - keeping the platform's interrupt sources quiet.
+ *
+ * The hv polls; it never takes an interrupt.  But the firmware may have
+ * left timers running: the 8259 PIC's IRQ 0 and the local APIC timer.
+ * With "external-interrupt exiting" on, each such interrupt would cause a
+ * VM exit, and one we never acknowledge would stay pending and cause an
+ * exit on every VM entry.  So we mask both here, and the exit handler
+ * acknowledges (EOI) anything that still arrives (hv/vmx/exit.c).
+ */
+#include "io.h"
+#include "kprintf.h"
+#include "lapic.h"
+#include "x86.h"
+
+#define APIC_BASE_X2APIC BIT(10)
+#define APIC_BASE_EN BIT(11)
+#define XAPIC_EOI 0xb0
+#define XAPIC_LVT_TIMER 0x320
+#define XAPIC_LVT_LINT0 0x350
+#define XAPIC_LVT_LINT1 0x360
+#define LVT_MASKED BIT(16)
+#define X2APIC_MSR(off) (0x800 + ((off) >> 4))
+
+static u64 xapic_base;
+static bool x2apic;
+
+static void lapic_write(u32 off, u32 v)
+{
+	if (x2apic)
+		wrmsr(X2APIC_MSR(off), v);
+	else
+		mmio_write32(xapic_base + off, v);
+}
+
+static u32 lapic_read(u32 off)
+{
+	return x2apic ? (u32)rdmsr(X2APIC_MSR(off)) : mmio_read32(xapic_base + off);
+}
+
+void lapic_quiesce(void)
+{
+	outb(0x21, 0xff); /* mask every 8259 line, master and slave */
+	outb(0xa1, 0xff);
+	u64 base = rdmsr(MSR_IA32_APIC_BASE);
+	if (!(base & APIC_BASE_EN)) {
+		kprintf("lapic: disabled by firmware\n");
+		return;
+	}
+	x2apic = base & APIC_BASE_X2APIC;
+	xapic_base = base & 0xffffff000ull;
+	lapic_write(XAPIC_LVT_TIMER, lapic_read(XAPIC_LVT_TIMER) | LVT_MASKED);
+	kprintf("lapic: %s at 0x%lx, timer masked, 8259 masked\n", x2apic ? "x2APIC" : "xAPIC",
+		xapic_base);
+}
+
+void lapic_eoi(void)
+{
+	if (xapic_base || x2apic)
+		lapic_write(XAPIC_EOI, 0);
+}

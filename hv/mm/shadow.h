@@ -1,0 +1,271 @@
+/*
+ * shadow.h - shadow page tables: running a paging guest without EPT.
+ *
+ * Without EPT the CPU translates the guest's linear addresses with ONE set of
+ * page tables, and they must produce host-physical addresses.  The guest's
+ * own tables produce guest-physical ones, so the CPU cannot use them.  The
+ * hypervisor therefore keeps, for the guest's current address space, a second
+ * set of tables, the shadow, and points the real CR3 at it.  The shadow starts
+ * empty.  Every access through a missing shadow entry is a #PF that exits to
+ * the hv, which walks the guest's tables (walk.h) the way the MMU would:
+ *   - if the guest's tables forbid the access, the #PF is the guest's own and
+ *     is reflected to it, with the error code the guest's tables give;
+ *   - otherwise the hv writes the one shadow entry the access needed (host
+ *     page, rights combined over the guest's levels) and re-runs the
+ *     instruction.
+ * The shadow is thus a software TLB: it caches translations and has to be
+ * flushed exactly when the guest flushes its TLB (MOV to CR3, INVLPG, CR0/CR4
+ * changes).  Two more jobs fall out: the guest's accessed/dirty flags (a page
+ * stays read-only in the shadow until its D flag is set, so the first write
+ * exits and sets it), and write-watching guest pages (shadow entries for a
+ * watched page stay read-only, so writes to it exit).
+ *
+ * Address spaces.  Shadows are kept per guest address space, one record per
+ * page-table root the guest loads into CR3 (struct shadow_as).  The records
+ * are also where process inference (Antfarm) hangs its state: a root seen for
+ * the first time is a new process; see /work/shared/notes/antfarm-on-linux-6.md.
+ *
+ * Shadow format.  The real CPU runs the guest with PAE-format entries: 4-level
+ * tables when the guest is in long mode (EFER.LMA = 1), PAE tables (3 levels,
+ * 4 GiB) otherwise, including with guest paging off (an identity shadow,
+ * gva == gpa).  Every shadow page maps 4 KiB: guest 2 MiB, 4 MiB and 1 GiB
+ * pages are shadowed piecewise.  Shadow table pages come from the caller's
+ * allocator; a page's host-physical address is its pointer value (the hv
+ * identity-maps memory).
+ *
+ * ---------------------------------------------------------------------------
+ * Contract with the VMX glue (SDM Vol. 3C chapters 24-26 for the fields):
+ *
+ *  Controls.  Exception bitmap bit 14 (#PF) = 1, PAGEFAULT_ERROR_CODE_MASK = 0,
+ *  PAGEFAULT_ERROR_CODE_MATCH = 0: every guest #PF exits.  Primary controls:
+ *  INVLPG exiting, CR3-load exiting and CR3-store exiting = 1, CR3_TARGET_COUNT
+ *  = 0.  No EPT, no unrestricted guest.  VPID: either off (then every VM entry
+ *  and exit flushes the TLB and nothing below needs an INVVPID), or on and the
+ *  glue issues the INVVPIDs listed with each call.  Hide PCID, INVPCID, PKU,
+ *  LA57 in CPUID.  The "IA-32e mode guest" entry control = guest EFER.LMA.
+ *
+ *  Registers.  The guest sees its own CR0/CR4/EFER through read shadows; the
+ *  CPU runs with the values shadow_real_cr0/cr4/efer() compute (plus the VMX
+ *  fixed bits).  CR0 guest/host mask must own at least PG, WP (and PE, NE, CD,
+ *  NW as VMX needs); CR4 mask at least PSE, PAE, PGE, SMEP, SMAP, PCIDE, PKE,
+ *  LA57 (and VMXE).  EFER: load/save IA32_EFER controls on, and WRMSR to EFER
+ *  (0xC0000080) intercepted in the MSR bitmap; RDMSR returns the guest's
+ *  value.  Guest CR3 = shadow_host_cr3(); MOV from CR3 returns the guest's
+ *  own CR3 (ctx->paging.cr3).
+ *
+ *  Exits.
+ *   - #PF (exit reason 0, vector 14): gva = exit qualification, error code =
+ *     VM_EXIT_INTR_ERROR_CODE; call shadow_page_fault() with guest RFLAGS.AC.
+ *     FIXED: resume (re-inject the event in IDT_VECTORING_INFO if valid).
+ *     INJECT: VM_ENTRY_INTR_INFO = vector 14 | type 3 (hw exception) |
+ *     deliver error code | valid, VM_ENTRY_EXCEPTION_ERROR_CODE = the error
+ *     code, and load the real CR2 with gva just before VM entry.
+ *     WATCHED_WRITE: emulate the instruction's write to out->gpa.
+ *     Anything else: stop this guest (log the result and gva).
+ *   - MOV to CR3 (exit reason 28): GUEST_CR3 = shadow_cr3_load(ctx, value).
+ *     (With VPID: INVVPID single-context-retaining-globals.)
+ *   - MOV to CR0/CR4, WRMSR EFER, CLTS/LMSW: update the read shadow, then
+ *     GUEST_CR3 = shadow_set_paging(ctx, &new) with guest_paging_from_regs(),
+ *     and the real CR0/CR4/EFER from shadow_real_*().  (With VPID: INVVPID
+ *     single-context if shadow_set_paging() flushed.)
+ *   - INVLPG (exit reason 14): shadow_invlpg(ctx, exit qualification); (with
+ *     VPID: INVVPID individual-address, or single-context for split pages).
+ *
+ * Not supported (the calls say so instead of looping):
+ *   - Guest CR0.WP = 0 with a supervisor write to a read-only page: the CPU
+ *     runs with CR0.WP = 1, so the shadow cannot express it; the fault
+ *     returns SHADOW_UNSUPPORTED.  (Linux sets CR0.WP early and keeps it.)
+ *   - SMAP and implicit supervisor accesses (GDT, IDT, TSS) made with
+ *     RFLAGS.AC = 1: indistinguishable from explicit ones in an exit; if one
+ *     hits a user page the fault returns SHADOW_INCONSISTENT.
+ *   - Protection keys, 5-level paging, PCID (CR3 bits 11:0 and 63 are
+ *     masked), the PAE PDPTE registers (PDPTEs are re-read on each walk, not
+ *     latched at MOV to CR3), guest memory types beyond copying PWT/PCD/PAT.
+ *   - More than one vCPU per context: a context is one vCPU's software TLB.
+ */
+#ifndef FORMICA_MM_SHADOW_H
+#define FORMICA_MM_SHADOW_H
+
+#include "types.h"
+#include "mm/gmem.h"
+#include "mm/walk.h"
+
+#define SHADOW_MAX_AS 128    /* address-space records per context */
+#define SHADOW_MAX_WATCH 512 /* watched guest-physical pages per context */
+
+/* Root key of a guest address space: the page-table base in CR3.  PCID bits
+ * 11:0 and the no-flush bit 63 are not part of it.  PAE page-directory-
+ * pointer tables are 32-byte aligned, so bits 11:5 belong to their key. */
+#define SHADOW_ROOT_MASK_LONG4 0x000ffffffffff000ull
+#define SHADOW_ROOT_MASK_PAE 0x00000000ffffffe0ull
+#define SHADOW_ROOT_MASK_32 0x00000000fffff000ull
+#define SHADOW_NO_ROOT (~0ull) /* free record slot; also the paging-off record */
+
+/* Available bits (ignored by the CPU) in shadow PDEs and PDPTEs. */
+#define SPTE_SPLIT BIT(9)     /* leaves below come from one guest page this entry's size or larger */
+#define SPTE_SPLIT_4M BIT(10) /* ... a 4 MiB guest page: this PDE and its buddy */
+
+/* Where shadow table pages come from.  alloc_page returns a zeroed 4 KiB
+ * page whose address is its host-physical address, or NULL; below_4g asks
+ * for a page under 4 GiB (needed for the PAE-format top table, whose address
+ * goes into a 32-bit CR3). */
+struct shadow_as;
+struct shadow_ops {
+	void *(*alloc_page)(void *opaque, bool below_4g);
+	void (*free_page)(void *opaque, void *page);
+	/* Optional: a record is about to be recycled (table full, or
+	 * shadow_as_drop); its owner may release as->ext. */
+	void (*as_evict)(void *opaque, struct shadow_as *as);
+	void *opaque;
+};
+
+/* One guest address space. */
+struct shadow_as {
+	u64 root;        /* key (see SHADOW_ROOT_MASK_*), SHADOW_NO_ROOT if the slot is free */
+	u64 gen;         /* generation: unique within the context and increasing, so a
+			  * root seen again after its record was dropped gets a new one */
+	u64 *top;        /* shadow PML4 (or PAE PDPT), NULL while this root has no shadow */
+	u64 last_load;   /* ctx->stats.cr3_loads at its last load: LRU for eviction */
+	u64 nonglobal[8]; /* cached policy: bitmap of top-level slots with non-global leaves */
+	u64 faults;      /* #PF exits handled while this root was loaded */
+	u64 cr3_loads;   /* times the guest loaded this root (1 = just created) */
+	void *ext;       /* owned by the process-inference engine; never touched here */
+};
+
+/*
+ * When a root is loaded into CR3:
+ *  SHADOW_REFERENCE  start from an empty shadow, every time.  Obviously
+ *                    right: only one shadow exists, and it is never older
+ *                    than the last CR3 write.  Slow: every context switch
+ *                    refaults the kernel's pages.
+ *  SHADOW_CACHED     keep each root's shadow; on a load drop its non-global
+ *                    entries only.  Right because a real TLB may keep global
+ *                    translations across CR3 writes (SDM 4.10.4.1), and
+ *                    INVLPG and CR4.PGE changes reach every root's shadow.
+ */
+enum shadow_policy {
+	SHADOW_REFERENCE,
+	SHADOW_CACHED,
+};
+
+struct shadow_stats {
+	u64 faults;         /* shadow_page_fault() calls */
+	u64 fixed;          /* ... that built a shadow entry (SHADOW_FIXED) */
+	u64 injected;       /* ... that were the guest's own #PF (SHADOW_INJECT) */
+	u64 dirty_upgrades; /* FIXED by making a read-only shadow entry writable */
+	u64 watched_writes; /* SHADOW_WATCHED_WRITE */
+	u64 bad_gpa;        /* SHADOW_BAD_GPA */
+	u64 cr3_loads;
+	u64 invlpgs;
+	u64 flushes;        /* whole-context flushes (shadow_flush_all, paging changes) */
+	u64 as_evictions;   /* records recycled because the table was full */
+	u64 pages;          /* shadow table pages held now */
+	u64 pages_peak;
+	u64 nomem;          /* allocations refused (after evicting what could be) */
+};
+
+struct shadow_ctx {
+	struct shadow_ops ops;
+	const struct gmem *gm;
+	enum shadow_policy policy;
+	struct guest_paging paging; /* the guest's own CR0/CR3/CR4/EFER view */
+	u64 max_pages;              /* 0: no limit but the allocator's */
+	struct shadow_as *cur;      /* the loaded record: &identity when paging is off */
+	struct shadow_as identity;  /* guest paging off: gva == gpa */
+	struct shadow_as as[SHADOW_MAX_AS];
+	u64 next_gen;
+	u64 watched[SHADOW_MAX_WATCH]; /* sorted page-aligned gpas */
+	u32 nwatched;
+	struct shadow_stats stats;
+};
+
+enum shadow_err {
+	SHADOW_OK = 0,
+	SHADOW_ENOMEM = -1, /* no page for a shadow table */
+	SHADOW_ENOSPC = -2, /* the watch set is full */
+	SHADOW_EINVAL = -3, /* bad argument (gpa outside guest RAM, misaligned RAM) */
+	SHADOW_EBUSY = -4,  /* the record is the loaded one */
+};
+
+/* What a #PF exit turned out to be. */
+enum shadow_fault_kind {
+	SHADOW_FIXED,         /* shadow entry built: resume the guest, the instruction re-runs */
+	SHADOW_INJECT,        /* the guest's own #PF: inject error_code, CR2 = gva */
+	SHADOW_WATCHED_WRITE, /* an allowed write to a watched page: emulate it (gpa) */
+	SHADOW_BAD_GPA,       /* a guest page table (bad_table) or the page (gpa) is outside RAM */
+	SHADOW_UNSUPPORTED,   /* guest CR0.WP = 0 supervisor write to a read-only page */
+	SHADOW_NOMEM,         /* no page for a shadow table, even after evicting */
+	SHADOW_INCONSISTENT,  /* a fault the shadow cannot explain: a bug here or in the glue */
+};
+
+struct shadow_fault {
+	enum shadow_fault_kind kind;
+	u32 error_code; /* INJECT */
+	u64 gpa;        /* WATCHED_WRITE, BAD_GPA: guest-physical byte address */
+	bool bad_table; /* BAD_GPA: a paging structure (true) or the final page (false) */
+	struct walk_result walk; /* the guest walk behind the decision */
+};
+
+/* Set up ctx for the guest memory gm (whose base must be page aligned), with
+ * guest paging off.  ctx keeps pointers to ops' callbacks and to gm. */
+int shadow_init(struct shadow_ctx *ctx, const struct shadow_ops *ops, const struct gmem *gm,
+		enum shadow_policy policy);
+/* Free every shadow page (calls as_evict for live records). */
+void shadow_destroy(struct shadow_ctx *ctx);
+
+/* The value for the VMCS GUEST_CR3 field now. */
+u64 shadow_host_cr3(const struct shadow_ctx *ctx);
+
+/* The guest wrote CR0, CR4 or EFER (or CR3 together with them): take its new
+ * paging state.  Flushes every shadow if anything but CR3 changed.  Returns
+ * the new GUEST_CR3 (0 if out of memory: stop the guest). */
+u64 shadow_set_paging(struct shadow_ctx *ctx, const struct guest_paging *pg);
+
+/* MOV to CR3: find or create the record for the root and give it a shadow as
+ * the policy says.  With guest paging off, only remembers the value.  Returns
+ * the new GUEST_CR3 (0 if out of memory: stop the guest). */
+u64 shadow_cr3_load(struct shadow_ctx *ctx, u64 guest_cr3);
+
+/* A #PF exit at gva with the hardware error code; rflags_ac = guest RFLAGS.AC
+ * (only used when the guest has CR4.SMAP).  Returns out->kind. */
+enum shadow_fault_kind shadow_page_fault(struct shadow_ctx *ctx, u64 gva, u32 error_code,
+					 bool rflags_ac, struct shadow_fault *out);
+
+/* INVLPG gva: drop the shadow entries for it in every shadow, including the
+ * rest of a split guest large page. */
+void shadow_invlpg(struct shadow_ctx *ctx, u64 gva);
+
+/* Drop every shadow entry of every root (records and their tops stay, so the
+ * GUEST_CR3 value is unchanged). */
+void shadow_flush_all(struct shadow_ctx *ctx);
+
+/* Write-watch the guest-physical page containing gpa: existing shadow entries
+ * for it become read-only at once (with VPID: INVVPID single-context after),
+ * and allowed writes to it return SHADOW_WATCHED_WRITE. */
+int shadow_watch(struct shadow_ctx *ctx, u64 gpa);
+void shadow_unwatch(struct shadow_ctx *ctx, u64 gpa);
+bool shadow_is_watched(const struct shadow_ctx *ctx, u64 gpa);
+
+/* Address-space records.  Iterate over ctx->as[] (root != SHADOW_NO_ROOT)
+ * for all of them. */
+u64 shadow_root_key(enum paging_mode mode, u64 cr3);
+struct shadow_as *shadow_as_current(struct shadow_ctx *ctx); /* NULL with paging off */
+struct shadow_as *shadow_as_find(struct shadow_ctx *ctx, u64 root_key);
+/* Forget a root (its process is gone): the next load of it creates a new
+ * record with a new generation.  SHADOW_EBUSY for the loaded root. */
+int shadow_as_drop(struct shadow_ctx *ctx, u64 root_key);
+
+/* Translate gva with the guest's current paging state (for emulation). */
+enum walk_status shadow_translate(struct shadow_ctx *ctx, u64 gva, u32 access,
+				  struct walk_result *res);
+
+/* The real control registers the CPU must run the guest with, given the
+ * guest's values (VMX fixed bits still to be applied by the glue):
+ * CR0.PG and CR0.WP forced on; CR4.PAE forced on, CR4.PGE/SMEP/SMAP as the
+ * guest's when its paging is on (off otherwise), PSE/PCIDE/PKE/LA57 off;
+ * EFER.NXE forced on (shadow entries use XD), EFER.LME = LMA = guest LMA. */
+u64 shadow_real_cr0(u64 guest_cr0);
+u64 shadow_real_cr4(u64 guest_cr4, u64 guest_cr0);
+u64 shadow_real_efer(u64 guest_efer, u64 guest_cr0);
+
+#endif

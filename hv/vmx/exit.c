@@ -1,0 +1,270 @@
+/*
+ * exit.c - what the hv does on each VM exit.
+ *
+ * One table, indexed by the basic exit reason (SDM Vol. 3, Appendix C),
+ * one small handler each.  A reason with no handler ends the guest with a
+ * log line: a guest must never be able to make the hv guess.
+ *
+ * Every exit is counted per guest and per reason (g->exits[]) before it is
+ * handled; the counts are printed when the guest ends.  Handlers are
+ * short: the exit path runs millions of times under a Linux guest.
+ */
+#include "guest/guest.h"
+#include "kprintf.h"
+#include "lapic.h"
+#include "vmx/vmx.h"
+#include "x86.h"
+
+typedef void (*exit_handler)(struct guest *g);
+
+void guest_skip_instruction(void)
+{
+	vmwrite(GUEST_RIP, vmread(GUEST_RIP) + vmread(VM_EXIT_INSTRUCTION_LEN));
+	/* The instruction completed, so blocking by STI or MOV SS ends with it
+	 * (SDM 25.4.2); leaving it set would mis-time the next interrupt. */
+	u64 intr = vmread(GUEST_INTERRUPTIBILITY_INFO);
+	if (intr & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS))
+		vmwrite(GUEST_INTERRUPTIBILITY_INFO,
+			intr & ~(INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS));
+}
+
+void guest_inject_exception(u32 vector, bool has_error, u32 error_code)
+{
+	u32 info = INTR_INFO_VALID | INTR_TYPE_HW_EXCEPTION | vector;
+	if (has_error) {
+		info |= INTR_INFO_DELIVER_CODE;
+		vmwrite(VM_ENTRY_EXCEPTION_ERROR_CODE, error_code);
+	}
+	vmwrite(VM_ENTRY_INTR_INFO_FIELD, info);
+}
+
+static void handle_exception_nmi(struct guest *g)
+{
+	u32 info = (u32)vmread(VM_EXIT_INTR_INFO);
+	u32 vector = info & 0xff, type = info & 0x700;
+	if (type == INTR_TYPE_NMI) {
+		/* A real NMI arrived while the guest ran: the hv's, not the
+		 * guest's.  Hand it to our own handler. */
+		__asm__ volatile("int $2");
+		return;
+	}
+	guest_end(g, "exception-%u", vector);
+	kprintf("guest %s: unexpected exception %u at rip=0x%lx\n", g->name, vector,
+		vmread(GUEST_RIP));
+}
+
+static void handle_external_interrupt(struct guest *g)
+{
+	/* "Acknowledge interrupt on exit" took the vector from the local APIC;
+	 * the hv has no use for platform interrupts (see lapic.c), so we only
+	 * signal end-of-interrupt. */
+	lapic_eoi();
+}
+
+static void handle_triple_fault(struct guest *g)
+{
+	guest_end(g, "triple-fault");
+	kprintf("guest %s: triple fault at rip=0x%lx (an exception it could not deliver)\n",
+		g->name, vmread(GUEST_RIP));
+}
+
+static void handle_cpuid(struct guest *g)
+{
+	u64 *r = g->regs.gpr;
+	u32 leaf = (u32)r[R_RAX], subleaf = (u32)r[R_RCX];
+	struct cpuid_regs c = cpuid(leaf, subleaf);
+	cpuid_filter(leaf, subleaf, &c);
+	r[R_RAX] = c.eax;
+	r[R_RBX] = c.ebx;
+	r[R_RCX] = c.ecx;
+	r[R_RDX] = c.edx;
+	guest_skip_instruction();
+}
+
+static void handle_hlt(struct guest *g)
+{
+	/* No virtual interrupt sources yet: a guest that halts with
+	 * interrupts off can never wake up, so that ends it. */
+	if (!(vmread(GUEST_RFLAGS) & RFLAGS_IF)) {
+		guest_end(g, "halted");
+		return;
+	}
+	guest_skip_instruction();
+}
+
+static void handle_vmcall(struct guest *g)
+{
+	u64 *r = g->regs.gpr;
+	switch ((u32)r[R_RAX]) {
+	case HC_EXIT:
+		guest_end(g, "exit(%u)", (u32)r[R_RBX]);
+		return;
+	default:
+		r[R_RAX] = ~0ull;
+		guest_skip_instruction();
+	}
+}
+
+/* VMX instructions in a guest: VMX is hidden from guests, so they get what
+ * a CPU without VMX gives: #UD. */
+static void handle_vmx_instruction(struct guest *g)
+{
+	u32 reason = (u32)vmread(VM_EXIT_REASON) & 0xffff;
+	kprintf("guest %s: %s at rip=0x%lx: #UD injected (no nested VMX)\n", g->name,
+		exit_reason_name(reason), vmread(GUEST_RIP));
+	guest_inject_exception(VEC_UD, false, 0);
+}
+
+/* MOV to/from CR0/CR3/CR4 (exit qualification: SDM Table 28-3). */
+static void handle_cr(struct guest *g)
+{
+	u64 q = vmread(EXIT_QUALIFICATION);
+	u32 cr = q & 15, type = (q >> 4) & 3, reg = (q >> 8) & 15;
+	u64 *gpr = g->regs.gpr;
+	u64 val = reg == R_RSP ? vmread(GUEST_RSP) : gpr[reg];
+
+	if (type == 0 && cr == 0) {
+		/* The guest may change the bits that do not affect paging
+		 * or VMX; PG, PE and WP stay what VMX and the pager need. */
+		u64 fixed = CR0_PE | CR0_PG | CR0_NE;
+		if ((val ^ g->cr0_shadow) & (CR0_PE | CR0_PG)) {
+			guest_end(g, "unsupported-cr0");
+			kprintf("guest %s: CR0 write 0x%lx turns paging or protection off\n",
+				g->name, val);
+			return;
+		}
+		g->cr0_shadow = val;
+		vmwrite(CR0_READ_SHADOW, val);
+		vmwrite(GUEST_CR0, ((val | fixed | CR0_WP | vmx.cr0_fixed0) & vmx.cr0_fixed1));
+	} else if (type == 0 && cr == 4) {
+		g->cr4_shadow = val;
+		vmwrite(CR4_READ_SHADOW, val);
+		vmwrite(GUEST_CR4, ((val | vmx.cr4_fixed0) & vmx.cr4_fixed1));
+	} else if (type == 0 && cr == 3) {
+		guest_end(g, "unsupported-cr3-load");
+		kprintf("guest %s: loads CR3=0x%lx, but this guest kind has no shadow pager\n",
+			g->name, val);
+		return;
+	} else if (type == 2) { /* CLTS */
+		g->cr0_shadow &= ~CR0_TS;
+		vmwrite(CR0_READ_SHADOW, g->cr0_shadow);
+		vmwrite(GUEST_CR0, vmread(GUEST_CR0) & ~CR0_TS);
+	} else {
+		guest_end(g, "unsupported-cr-access");
+		kprintf("guest %s: CR access qualification 0x%lx not emulated\n", g->name, q);
+		return;
+	}
+	guest_skip_instruction();
+}
+
+/* IN/OUT (exit qualification: SDM Table 28-5).  String and REP forms are
+ * not emulated yet. */
+static void handle_io(struct guest *g)
+{
+	u64 q = vmread(EXIT_QUALIFICATION);
+	unsigned size = (q & 7) + 1;
+	bool in = q & BIT(3), string = q & BIT(4);
+	u16 port = (u16)(q >> 16);
+	u64 *rax = &g->regs.gpr[R_RAX];
+
+	if (string) {
+		guest_end(g, "unsupported-string-io");
+		kprintf("guest %s: string I/O on port 0x%x not emulated\n", g->name, port);
+		return;
+	}
+	u64 mask = size == 4 ? 0xffffffffull : (1ull << (size * 8)) - 1;
+	if (in) {
+		u32 v;
+		if (!guest_port_in(g, port, size, &v))
+			v = 0xffffffff; /* nothing there: the bus floats high */
+		/* A 32-bit IN zero-extends into RAX; 8/16-bit ones merge. */
+		*rax = size == 4 ? (u64)v : (*rax & ~mask) | (v & mask);
+	} else {
+		guest_port_out(g, port, size, (u32)(*rax & mask));
+	}
+	guest_skip_instruction();
+}
+
+void guest_msr_read(struct guest *g);
+void guest_msr_write(struct guest *g);
+static void handle_rdmsr(struct guest *g) { guest_msr_read(g); }
+static void handle_wrmsr(struct guest *g) { guest_msr_write(g); }
+
+static void handle_invlpg(struct guest *g)
+{
+	/* Flat guests run on the hv's fixed tables: nothing cached to drop.
+	 * (The shadow pager will drop one shadow entry here.) */
+	guest_skip_instruction();
+}
+
+static void handle_skip(struct guest *g)
+{
+	/* INVD, WBINVD, MWAIT, MONITOR, PAUSE, XSETBV-free guests: the
+	 * instruction has no effect a guest could rely on here. */
+	guest_skip_instruction();
+}
+
+static void handle_preemption_timer(struct guest *g)
+{
+	/* The time slice is over; guests_run() decides who runs next. */
+}
+
+static const exit_handler exit_handlers[EXIT_REASON_MAX + 1] = {
+	[EXIT_REASON_EXCEPTION_NMI] = handle_exception_nmi,
+	[EXIT_REASON_EXTERNAL_INTERRUPT] = handle_external_interrupt,
+	[EXIT_REASON_TRIPLE_FAULT] = handle_triple_fault,
+	[EXIT_REASON_CPUID] = handle_cpuid,
+	[EXIT_REASON_HLT] = handle_hlt,
+	[EXIT_REASON_INVD] = handle_skip,
+	[EXIT_REASON_INVLPG] = handle_invlpg,
+	[EXIT_REASON_VMCALL] = handle_vmcall,
+	[EXIT_REASON_VMCLEAR] = handle_vmx_instruction,
+	[EXIT_REASON_VMLAUNCH] = handle_vmx_instruction,
+	[EXIT_REASON_VMPTRLD] = handle_vmx_instruction,
+	[EXIT_REASON_VMPTRST] = handle_vmx_instruction,
+	[EXIT_REASON_VMREAD] = handle_vmx_instruction,
+	[EXIT_REASON_VMRESUME] = handle_vmx_instruction,
+	[EXIT_REASON_VMWRITE] = handle_vmx_instruction,
+	[EXIT_REASON_VMXOFF] = handle_vmx_instruction,
+	[EXIT_REASON_VMXON] = handle_vmx_instruction,
+	[EXIT_REASON_INVEPT] = handle_vmx_instruction,
+	[EXIT_REASON_INVVPID] = handle_vmx_instruction,
+	[EXIT_REASON_CR_ACCESS] = handle_cr,
+	[EXIT_REASON_IO_INSTRUCTION] = handle_io,
+	[EXIT_REASON_RDMSR] = handle_rdmsr,
+	[EXIT_REASON_WRMSR] = handle_wrmsr,
+	[EXIT_REASON_MWAIT] = handle_skip,
+	[EXIT_REASON_MONITOR] = handle_skip,
+	[EXIT_REASON_PAUSE] = handle_skip,
+	[EXIT_REASON_WBINVD] = handle_skip,
+	[EXIT_REASON_PREEMPTION_TIMER] = handle_preemption_timer,
+};
+
+void vmx_handle_exit(struct guest *g, u32 exit_reason)
+{
+	u32 basic = exit_reason & 0xffff;
+	if (basic <= EXIT_REASON_MAX)
+		g->exits[basic]++;
+	g->exits_total++;
+
+	if (exit_reason & EXIT_REASON_ENTRY_FAILURE) {
+		/* SDM 27.8: the guest state (or MSR list) did not pass the
+		 * VM-entry checks.  Nothing ran; name the reason and the state
+		 * a reader would check first. */
+		guest_end(g, "entry-failure");
+		kprintf("guest %s: VM entry failed: %s (qualification 0x%lx)\n", g->name,
+			exit_reason_name(basic), vmread(EXIT_QUALIFICATION));
+		kprintf("  rip=0x%lx cr0=0x%lx cr3=0x%lx cr4=0x%lx efer=0x%lx cs.ar=0x%lx\n",
+			vmread(GUEST_RIP), vmread(GUEST_CR0), vmread(GUEST_CR3),
+			vmread(GUEST_CR4), vmread(GUEST_IA32_EFER), vmread(GUEST_CS_AR_BYTES));
+		return;
+	}
+	exit_handler h = basic <= EXIT_REASON_MAX ? exit_handlers[basic] : NULL;
+	if (!h) {
+		guest_end(g, "unhandled-exit-%u", basic);
+		kprintf("guest %s: no handler for exit reason %u (%s) at rip=0x%lx\n", g->name,
+			basic, exit_reason_name(basic), vmread(GUEST_RIP));
+		return;
+	}
+	h(g);
+}

@@ -1,0 +1,33 @@
+# sched/: the disk request scheduler (a pure core), its tests, and its
+# benchmark (tools/schedsim).  See sched/README.md.
+
+SCHED_SRCS := $(filter-out %/tests/%,$(wildcard sched/*.c))
+SCHEDSIM_SRCS := $(filter-out %/main.c %/tests/%,$(wildcard tools/schedsim/*.c))
+
+UNIT_TESTS += test_sched
+test_sched_SRCS := sched/tests/test_sched.c $(SCHED_SRCS)
+
+UNIT_TESTS += test_schedsim
+test_schedsim_SRCS := tools/schedsim/tests/test_schedsim.c $(SCHEDSIM_SRCS) $(SCHED_SRCS)
+test_schedsim_CFLAGS := -Itools/schedsim
+
+# The benchmark: built with the host compiler, optimised, no sanitizers.  It
+# runs twice and says whether the two outputs are identical (they must be:
+# the simulation is deterministic).  It only reports; `schedsim --check`
+# exits 1 when anticipatory is not >= 2x FCFS with 2+ sequential readers.
+$(B)/schedsim/schedsim: tools/schedsim/main.c $(SCHEDSIM_SRCS) $(SCHED_SRCS) \
+		$(wildcard tools/schedsim/*.h sched/*.h)
+	@mkdir -p $(dir $@)
+	$(HOSTCC) -std=gnu11 -O2 -Wall -Wextra -Werror -Wno-unused-parameter -DFORMICA_HOST \
+		-Ihv/include -Ihv -I. -Itools/schedsim -o $@ tools/schedsim/main.c \
+		$(SCHEDSIM_SRCS) $(SCHED_SRCS) -lm
+
+BENCH_TARGETS += bench-sched
+.PHONY: bench-sched
+bench-sched: $(B)/schedsim/schedsim
+	@$< > $(B)/schedsim/run1.txt
+	@$< > $(B)/schedsim/run2.txt
+	@cat $(B)/schedsim/run1.txt
+	@if cmp -s $(B)/schedsim/run1.txt $(B)/schedsim/run2.txt; then \
+		echo "schedsim: two runs, identical output"; \
+	else echo "schedsim: two runs, DIFFERENT output"; fi

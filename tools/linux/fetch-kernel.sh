@@ -1,0 +1,112 @@
+#!/bin/bash
+# fetch-kernel.sh [OUTDIR]
+#
+# Fetch Debian's stock amd64 kernel (the versioned package that the
+# linux-image-amd64 metapackage depends on) and unpack it into OUTDIR
+# (default: build/linux/ at the top of the repo).  Leaves:
+#
+#   OUTDIR/vmlinuz     the bzImage (also a valid EFI application: EFI stub)
+#   OUTDIR/modules/    holds VERSION/, the lib/modules/VERSION tree; the
+#                      package ships no modules.dep (its postinst runs
+#                      depmod), so we run depmod on it (kmod's, or
+#                      busybox's as a fallback)
+#   OUTDIR/version     the kernel release string, e.g. 6.1.0-56-amd64
+#   OUTDIR/package     the exact package name and Debian version
+#
+# Idempotent: if OUTDIR/vmlinuz already belongs to the version that
+# linux-image-amd64 currently resolves to, nothing is downloaded.
+# Needs apt-get/apt-cache (Debian); runs `apt-get update` once if the
+# package lists do not know linux-image-amd64 (that needs root).
+set -euo pipefail
+
+die() { echo "fetch-kernel: error: $*" >&2; exit 1; }
+log() { echo "fetch-kernel: $*" >&2; }
+
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+OUT=${1:-$TOP/build/linux}
+mkdir -p "$OUT" || die "cannot create $OUT"
+OUT=$(cd "$OUT" && pwd)
+
+command -v apt-cache >/dev/null || die "apt-cache not found (this script needs a Debian host)"
+command -v dpkg-deb >/dev/null || die "dpkg-deb not found"
+
+resolve() {
+	# The first "Depends: linux-image-X.Y.Z-N-amd64" line of the metapackage.
+	apt-cache depends linux-image-amd64 2>/dev/null |
+		sed -n 's/^ *Depends: \(linux-image-[0-9][^ ]*\)$/\1/p' | head -n1
+}
+
+PKG=$(resolve || true)
+if [ -z "$PKG" ]; then
+	log "apt does not know linux-image-amd64; running apt-get update"
+	if [ "$(id -u)" != 0 ]; then
+		die "package lists are empty or stale and we are not root: run 'sudo apt-get update' first"
+	fi
+	apt-get update -qq >&2 || die "apt-get update failed (no network to the Debian mirror?)"
+	PKG=$(resolve || true)
+	[ -n "$PKG" ] || die "could not resolve linux-image-amd64's versioned dependency (apt-cache depends linux-image-amd64 shows none)"
+fi
+REL=${PKG#linux-image-}          # e.g. 6.1.0-56-amd64
+REL=${REL%-unsigned}
+
+run_depmod() {
+	# depmod wants BASEDIR/lib/modules/VERSION: point a scratch base at ours.
+	local base="$OUT/.depmod-base"
+	rm -rf "$base"; mkdir -p "$base/lib"
+	ln -s ../../modules "$base/lib/modules"
+	local dm
+	if dm=$(command -v depmod || ls /sbin/depmod /usr/sbin/depmod 2>/dev/null | head -n1) && [ -n "$dm" ]; then
+		"$dm" -a -b "$base" "$REL" || die "depmod failed on $OUT/modules/$REL"
+	elif command -v busybox >/dev/null; then
+		busybox depmod -b "$base" "$REL" || die "busybox depmod failed on $OUT/modules/$REL"
+	else
+		die "no depmod: install kmod (apt-get install kmod) or busybox-static"
+	fi
+	rm -rf "$base"
+	[ -s "$OUT/modules/$REL/modules.dep" ] || die "depmod produced no modules.dep"
+}
+
+if [ -s "$OUT/vmlinuz" ] && [ -d "$OUT/modules/$REL" ] && [ "$(cat "$OUT/version" 2>/dev/null)" = "$REL" ]; then
+	[ -s "$OUT/modules/$REL/modules.dep" ] || { log "running depmod"; run_depmod; }
+	log "kernel $REL already in $OUT (cached)"
+	echo "$OUT/vmlinuz"
+	exit 0
+fi
+
+DEBVER=$(apt-cache show "$PKG" 2>/dev/null | sed -n 's/^Version: //p' | head -n1)
+[ -n "$DEBVER" ] || die "apt-cache show $PKG gives no Version"
+log "linux-image-amd64 -> $PKG ($DEBVER)"
+
+DL="$OUT/deb"
+mkdir -p "$DL"
+DEB=$(ls "$DL"/"${PKG}"_*.deb 2>/dev/null | head -n1 || true)
+if [ -z "$DEB" ]; then
+	log "downloading $PKG (about 70 MB)"
+	# apt-get download writes to the current directory; as root it drops
+	# privileges to _apt, which must be able to write there.
+	( cd "$DL" && chmod 0777 . && apt-get download -q "$PKG" >&2 ) ||
+		die "apt-get download $PKG failed (try 'apt-get update' as root)"
+	DEB=$(ls "$DL"/"${PKG}"_*.deb 2>/dev/null | head -n1 || true)
+	[ -n "$DEB" ] || die "apt-get download reported success but no ${PKG}_*.deb in $DL"
+fi
+
+log "unpacking $(basename "$DEB")"
+X="$OUT/.unpack"
+rm -rf "$X"
+dpkg-deb -x "$DEB" "$X" || die "dpkg-deb -x $DEB failed (corrupt download? delete $DL and retry)"
+[ -f "$X/boot/vmlinuz-$REL" ] || die "package has no boot/vmlinuz-$REL"
+[ -d "$X/lib/modules/$REL" ] || die "package has no lib/modules/$REL"
+
+rm -rf "$OUT/modules" "$OUT/vmlinuz" "$OUT/config" "$OUT/System.map"
+mkdir -p "$OUT/modules"
+mv "$X/lib/modules/$REL" "$OUT/modules/$REL"
+mv "$X/boot/vmlinuz-$REL" "$OUT/vmlinuz"
+[ -f "$X/boot/config-$REL" ] && mv "$X/boot/config-$REL" "$OUT/config"
+[ -f "$X/boot/System.map-$REL" ] && mv "$X/boot/System.map-$REL" "$OUT/System.map"
+rm -rf "$X"
+log "running depmod"
+run_depmod
+echo "$PKG $DEBVER" >"$OUT/package"
+echo "$REL" >"$OUT/version"   # written last: marks a complete unpack
+log "kernel $REL ready: $OUT/vmlinuz, $OUT/modules/$REL"
+echo "$OUT/vmlinuz"

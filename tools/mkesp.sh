@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# mkesp.sh IMG CONFIG EFI HVBIN [FILE...] - build a FAT ESP image:
+#   EFI/BOOT/BOOTX64.EFI   the boot application
+#   formica/formica.cfg    CONFIG
+#   formica/hv.bin         the hypervisor
+#   formica/<basename>     every other FILE (guest kernels, initrds)
+# No root needed: mtools writes into the image file.  The size is what the
+# files need plus slack, rounded to whole 16-head, 63-sector cylinders so
+# Bochs accepts it as a flat disk.
+set -eu
+img=$1 cfg=$2 efi=$3 hv=$4; shift 4
+bytes=$(du -cb "$efi" "$hv" "$cfg" "$@" | tail -1 | cut -f1)
+cyl=$((16 * 63 * 512))
+size=$(( (bytes * 11 / 10 + 8 * 1024 * 1024 + cyl - 1) / cyl * cyl ))
+mkdir -p "$(dirname "$img")"
+rm -f "$img"
+truncate -s "$size" "$img"
+mkfs.fat -n FORMICA "$img" >/dev/null
+export MTOOLS_SKIP_CHECK=1
+mmd -i "$img" ::/EFI ::/EFI/BOOT ::/formica
+mcopy -i "$img" "$efi" ::/EFI/BOOT/BOOTX64.EFI
+mcopy -i "$img" "$cfg" ::/formica/formica.cfg
+mcopy -i "$img" "$hv" ::/formica/hv.bin
+for f in "$@"; do mcopy -i "$img" "$f" "::/formica/$(basename "$f")"; done

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# qemu-run.sh --esp IMG --log FILE [--timeout S] [--marker REGEX] [-- QEMU ARGS...]
+#
+# Boots formica in QEMU with OVMF.  Where /dev/kvm exists we use KVM with
+# the host CPU (nested VT-x on an Intel host: the kvm_intel module needs
+# nested=1); otherwise QEMU's TCG, which emulates no VMX, so formica will
+# say that VT-x is unavailable and power off.  The serial console goes to
+# the terminal and to FILE.  Returns when QEMU exits (formica powers off),
+# the marker appears, or the timeout passes.
+set -u
+esp= log= timeout=120 marker='formica: (powering off|stopped)'
+extra=()
+while [ $# -gt 0 ]; do
+	case $1 in
+	--esp) esp=$2; shift 2 ;;
+	--log) log=$2; shift 2 ;;
+	--timeout) timeout=$2; shift 2 ;;
+	--marker) marker=$2; shift 2 ;;
+	--) shift; extra=("$@"); break ;;
+	*) echo "qemu-run: unknown option $1" >&2; exit 2 ;;
+	esac
+done
+[ -n "$esp" ] && [ -n "$log" ] || { echo "usage: $0 --esp IMG --log FILE" >&2; exit 2; }
+code=/usr/share/OVMF/OVMF_CODE_4M.fd
+[ -f "$code" ] || code=/usr/share/OVMF/OVMF_CODE.fd
+if [ -w /dev/kvm ]; then accel=(-enable-kvm -cpu host); echo "qemu-run: KVM, -cpu host"
+else accel=(-cpu max); echo "qemu-run: no /dev/kvm: TCG (no VT-x; formica will say so)"; fi
+mkdir -p "$(dirname "$log")"; : > "$log"
+qemu-system-x86_64 -machine q35 -m 1024 "${accel[@]}" -nodefaults -no-reboot \
+	-drive if=pflash,format=raw,readonly=on,file="$code" \
+	-drive format=raw,file="$esp" \
+	-device isa-debug-exit,iobase=0xf4,iosize=4 \
+	-serial file:"$log" -display none "${extra[@]}" </dev/null &
+pid=$!
+tail -n +1 -f "$log" --pid=$pid 2>/dev/null &
+tailpid=$!
+start=$SECONDS; rc=0
+while kill -0 $pid 2>/dev/null; do
+	if grep -aEq "$marker" "$log"; then sleep 1; break; fi
+	if [ $((SECONDS - start)) -ge "$timeout" ]; then echo "qemu-run: timeout after ${timeout}s"; rc=124; break; fi
+	sleep 0.5
+done
+kill $pid 2>/dev/null; wait $pid 2>/dev/null
+kill $tailpid 2>/dev/null; wait $tailpid 2>/dev/null
+echo "qemu-run: done in $((SECONDS - start)) s, log in $log"
+exit $rc
