@@ -214,10 +214,11 @@ void sched_as_completed(struct sched *s, const struct sched_slot *sl, u64 now)
 	};
 }
 
-/* Whatever went to the disk, the head moved: the next completion re-arms. */
+/* Whatever went to the disk, the head moved: the next completion re-arms.
+ * (The choice above has already ended any anticipation; this is the net.) */
 void sched_as_dispatched(struct sched *s)
 {
-	s->antic.armed = false;
+	antic_end(s, ANTIC_BROKEN);
 }
 
 void sched_as_proc_gone(struct sched *s, int proc)

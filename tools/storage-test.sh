@@ -7,6 +7,11 @@
 #   ahci-refuse  same machine, extents that overlap or run past the end:
 #                each refused with its own line, the self-test FAILs and
 #                writes nothing.
+#   ahci-errors  the data disk behind QEMU's blkdebug: one read fails once
+#                (logged, port recovered, NCQ off, retried: succeeds), one
+#                sector fails every write and read (logged, retried, the
+#                request fails): the self-test FAILs with exactly those
+#                errors and the hv goes on to the VT-x check.
 #   gpt-esp      one GPT disk holding the ESP partition and the guests'
 #                space: an extent on the ESP and one on the partition table
 #                are refused, the one behind the ESP is tested.
@@ -155,6 +160,53 @@ test_ahci_refuse() {
 	pass $name
 }
 
+test_ahci_errors() {
+	local name=ahci-errors cfg=tools/configs/storage-ahci.cfg esp=$B/esp-ahci.img
+	local data=$B/data-errors.img log=$B/errors.log ext
+	build_esp "$cfg" "$esp" || { fail $name "cannot build the ESP"; return; }
+	$T mkdata "$data" $DATA_SECTORS
+	mapfile -t ext < <(extents_of "$cfg")
+	# blkdebug: a rule becomes active at its event and then fails any
+	# request touching its sector (once: just the first).
+	cat >"$B/blkdebug.cfg" <<-EOF
+	[inject-error]
+	event = "read_aio"
+	errno = "5"
+	sector = "3000"
+	once = "on"
+
+	[inject-error]
+	event = "write_aio"
+	errno = "5"
+	sector = "61000"
+	EOF
+	local before esp_before
+	before=$($T sum "$data" "${ext[@]}")
+	esp_before=$(sha256sum <"$esp" | cut -d' ' -f1)
+	run_qemu "$log" q35 \
+		-drive if=none,id=esp,format=raw,file="$esp" -device ide-hd,drive=esp,bus=ide.0 \
+		-device ahci,id=ahci \
+		-drive if=none,id=d0,format=raw,file="blkdebug:$B/blkdebug.cfg:$data" \
+		-device ide-hd,drive=d0,bus=ahci.0
+	[ $? = 124 ] && { fail $name "QEMU timeout after ${QTIMEOUT}s (log $log)"; return; }
+	local re
+	for re in \
+		'ahci0\.p0: task file error: .*READ FPDMA QUEUED LBA 2560\+512' \
+		'ahci0\.p0: NCQ off after the error' \
+		'ahci0\.p0: retrying LBA 2560\+512' \
+		'guest "alpha" extent 0 .* 0 bad sectors, 0 I/O errors' \
+		'storage selftest: write LBA 60512\+512 on ahci0\.p0: I/O error' \
+		'storage selftest: read LBA 60512\+512 on ahci0\.p0: I/O error' \
+		'storage selftest: FAIL 4 extents .* 2 I/O errors, 0 bad sectors' \
+		'formica: no guest can run without VT-x'; do
+		grep -aEq "$re" "$log" || { fail $name "no line matching: $re (log $log)"; return; }
+	done
+	local why
+	why=$(disk_checks "$log" "$data" "$before" "$esp" "$esp_before" "${ext[@]}") ||
+		{ fail $name "$why"; return; }
+	pass $name
+}
+
 test_gpt_esp() {
 	local name=gpt-esp cfg=tools/configs/storage-gpt.cfg esp=$B/esp-gpt.img
 	local disk=$B/gpt-disk.img log=$B/gpt.log
@@ -240,6 +292,7 @@ make --no-print-directory -s build/formica.efi build/hv.bin >"$B/make.log" 2>&1 
 	{ cat "$B/make.log"; fail build "make failed"; exit 1; }
 want ahci && test_ahci
 want ahci-refuse && test_ahci_refuse
+want ahci-errors && test_ahci_errors
 want gpt-esp && test_gpt_esp
 want ide-qemu && test_ide_qemu
 want ide-bochs && test_ide_bochs

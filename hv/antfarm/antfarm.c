@@ -379,6 +379,17 @@ static void flush_exits(struct af *af, u64 tsc, u32 vcpu)
 	}
 }
 
+/* Is the root the vCPU has loaded a live process, the same generation? */
+static bool cur_is_live(const struct af *af, const struct af_vcpu *cur)
+{
+	const struct af_space *sp;
+
+	if (!cur->process)
+		return false;
+	sp = lookup(af, cur->asid);
+	return sp && sp->state == AF_SP_LIVE && sp->gen == cur->gen;
+}
+
 /* The vCPU now runs a root that is no tracked process. */
 static void load_untracked(struct af_vcpu *cur, u64 root)
 {
@@ -477,12 +488,16 @@ void af_cr3_load(struct af *af, u32 vcpu, u64 cr3, u64 now_tsc, u64 task_hint)
 
 	sp = lookup(af, root);
 	if (sp && sp->state == AF_SP_LIVE) {
-		if (cur->process && cur->asid == root && cur->gen == sp->gen) {
+		bool from_live = cur_is_live(af, cur);
+
+		if (from_live && cur->asid == root) {
 			af->st.reloads++;
 			return;
 		}
-		emit(af, AF_EV_SWITCH, now_tsc, vcpu, root, sp->gen, cur->process ? cur->asid : 0,
-		     cur->process ? cur->gen : 0, 0);
+		/* prev: the process this vCPU ran, if it still exists (a vCPU
+		 * can hold a root lazily past its exit). */
+		emit(af, AF_EV_SWITCH, now_tsc, vcpu, root, sp->gen, from_live ? cur->asid : 0,
+		     from_live ? cur->gen : 0, 0);
 		cur->asid = root;
 		cur->gen = sp->gen;
 		cur->process = true;
@@ -585,14 +600,10 @@ bool af_is_watched(const struct af *af, u64 root_gpa)
 bool af_current(const struct af *af, u32 vcpu, u64 *asid, u32 *gen)
 {
 	const struct af_vcpu *cur;
-	const struct af_space *sp;
 
-	if (vcpu >= AF_MAX_VCPUS || !af->cpu[vcpu].process)
+	if (vcpu >= AF_MAX_VCPUS || !cur_is_live(af, &af->cpu[vcpu]))
 		return false;
 	cur = &af->cpu[vcpu];
-	sp = lookup(af, cur->asid);
-	if (!sp || sp->state != AF_SP_LIVE || sp->gen != cur->gen)
-		return false;
 	*asid = cur->asid;
 	*gen = cur->gen;
 	return true;

@@ -279,7 +279,10 @@ bool uart_line_put(struct uart_line *l, u8 byte, const char **line, u32 *len)
 	if (byte == '\r' || byte == 0)
 		return false;
 	if (byte != '\n') {
-		l->buf[l->len++] = (char)byte;
+		/* One log line per guest line whatever the guest sends: control
+		 * and non-ASCII bytes (escape sequences...) become '?'. */
+		bool printable = (byte >= 0x20 && byte < 0x7f) || byte == '\t';
+		l->buf[l->len++] = printable ? (char)byte : '?';
 		if (l->len < UART_LINE_MAX)
 			return false;
 	}

@@ -118,7 +118,8 @@ extern const struct vdev_ops uart_ops;
 /*
  * Turning the byte stream into console lines, for the glue: put each byte
  * emitted; when it returns true, line[0..len) is a complete line (without
- * its newline; '\r' and NUL dropped) to print as "[guest] line".  A line
+ * its newline; '\r' and NUL dropped, other control and non-ASCII bytes
+ * shown as '?') to print as "[guest] line".  A line
  * longer than UART_LINE_MAX is cut and printed in pieces.
  */
 #define UART_LINE_MAX 256

@@ -48,10 +48,11 @@ static const char *err_name(int rc)
 	}
 }
 
-/* Run n requests at once (rel LBAs rel[i], count each) and wait for all.
- * Returns the microseconds from first submit to last completion. */
+/* Run n requests at once (rel LBAs rel[i], count each) and wait for all;
+ * ok[i] tells which succeeded.  Returns the microseconds from first submit
+ * to last completion. */
 static u64 batch(const struct blk_extent *e, u8 op, u8 **buf, const u64 *rel, const u32 *cnt,
-		 u32 n, struct totals *t)
+		 u32 n, struct totals *t, bool *ok)
 {
 	struct blk_req req[SELFTEST_NBUF];
 	u64 t0 = now_us();
@@ -75,7 +76,8 @@ static u64 batch(const struct blk_extent *e, u8 op, u8 **buf, const u64 *rel, co
 	}
 	u64 us = now_us() - t0;
 	for (u32 i = 0; i < n; i++) {
-		if (req[i].status == BLK_OK)
+		ok[i] = req[i].status == BLK_OK;
+		if (ok[i])
 			continue;
 		t->io_errors++;
 		if (t->err_lines++ < SELFTEST_MAX_ERR_LINES)
@@ -105,10 +107,12 @@ static void test_range(const struct blk_extent *e, u64 start, u64 len, u64 seed,
 					memset(buf[n], 0xa5, (u64)cnt[n] * 512);
 				off += cnt[n];
 			}
-			u64 us = batch(e, op, buf, rel, cnt, n, t);
-			u64 bytes = 0;
+			bool ok[SELFTEST_NBUF];
+			u64 us = batch(e, op, buf, rel, cnt, n, t, ok);
+			u64 bytes = 0; /* what actually moved: failed requests do not count */
 			for (u32 i = 0; i < n; i++)
-				bytes += (u64)cnt[i] * 512;
+				if (ok[i])
+					bytes += (u64)cnt[i] * 512;
 			if (op == BLK_WRITE) {
 				*bw += bytes;
 				*uw += us;
@@ -118,6 +122,8 @@ static void test_range(const struct blk_extent *e, u64 start, u64 len, u64 seed,
 			*ur += us;
 			for (u32 i = 0; i < n; i++) {
 				u64 first = 0;
+				if (!ok[i])
+					continue; /* counted as an I/O error already */
 				u32 b = pattern_check(buf[i], e->lba + rel[i], cnt[i], seed, &first);
 				if (b && t->err_lines++ < SELFTEST_MAX_ERR_LINES)
 					kprintf("storage selftest: %u bad sector%s in LBA %llu+%u on %s, "

@@ -589,6 +589,11 @@ static void run_mix(enum sched_policy pol, const struct sched_params *p, u64 hor
 			break;
 		t = next;
 	}
+	/* Every wait ended one way or another, or is the one still going on. */
+	const struct sched_stats *st = &S.stats;
+	u64 ongoing = S.antic.armed && S.antic.waited;
+	assert_int_equal(st->antic_waits,
+			 st->antic_hits + st->antic_timeouts + st->antic_broken + ongoing);
 	/* Requests never served waited until the end. */
 	for (int i = 0; i < NSLOTS; i++) {
 		const struct sched_slot *sl = &slots[i];

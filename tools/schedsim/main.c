@@ -2,7 +2,8 @@
  * main.c - schedsim: the scheduler benchmark.  Runs every workload under
  * every policy on the disk model and prints one table per workload, then
  * checks the claim the anticipatory policy exists for: with two or more
- * concurrent sequential readers, it at least doubles FCFS's throughput.
+ * concurrent sequential readers that think less than antic_expire between
+ * reads, it at least doubles FCFS's throughput.
  *
  *	schedsim            print the tables and the check
  *	schedsim --check    the same, and exit 1 if the check fails
@@ -70,12 +71,23 @@ static double run_table(const struct workload *w, const struct disk_params *dp)
 	return r[2].mbps / r[0].mbps;
 }
 
+/* The claim is for readers that come back within antic_expire. */
+static bool small_think(const struct workload *w)
+{
+	struct sched_params p;
+	sched_default_params(SCHED_ANTICIPATORY, &p);
+	for (u32 i = 0; i < w->nprocs; i++)
+		if (w->procs[i].kind == WL_SEQ_READ && w->procs[i].think_ns >= p.antic_expire)
+			return false;
+	return true;
+}
+
 int main(int argc, char **argv)
 {
 	bool check = argc > 1 && strcmp(argv[1], "--check") == 0;
 	struct disk_params dp;
 	struct wl_sizes z;
-	static struct workload w[8];
+	static struct workload w[10];
 	int n = 0;
 
 	disk_default_params(&dp);
@@ -85,11 +97,16 @@ int main(int argc, char **argv)
 	wl_sequential(&w[n++], &z, 2, 1);
 	wl_sequential(&w[n++], &z, 2, 2);
 	wl_sequential(&w[n++], &z, 2, 4);
+	/* When anticipation cannot pay: readers that think longer than
+	 * antic_expire.  The policy must see it and stay out of the way. */
+	struct wl_sizes slow = z;
+	slow.think_ns = 10 * 1000 * 1000;
+	wl_sequential(&w[n++], &slow, 2, 2);
 	wl_random(&w[n++], &z, 2, 2);
 	wl_mixed(&w[n++], &z, 2);
 
 	print_disk(&dp);
-	double ratio[8];
+	double ratio[10];
 	for (int i = 0; i < n; i++)
 		ratio[i] = run_table(&w[i], &dp);
 
@@ -99,9 +116,14 @@ int main(int argc, char **argv)
 	for (int i = 0; i < n; i++) {
 		if (w[i].seq_readers < 2)
 			continue;
+		if (!small_think(&w[i])) {
+			printf("  %-24s %6.2fx  (not claimed: think time > antic_expire)\n",
+			       w[i].name, ratio[i]);
+			continue;
+		}
 		bool pass = ratio[i] >= CLAIM_RATIO;
 		ok = ok && pass;
-		printf("  %-18s %6.2fx  %s\n", w[i].name, ratio[i], pass ? "PASS" : "FAIL");
+		printf("  %-24s %6.2fx  %s\n", w[i].name, ratio[i], pass ? "PASS" : "FAIL");
 	}
 	printf("check: %s\n", ok ? "PASS" : "FAIL");
 	return check && !ok ? 1 : 0;

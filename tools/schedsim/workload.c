@@ -58,7 +58,11 @@ static struct wl_proc *add(struct workload *w, enum wl_kind kind, u32 g, u32 p)
 void wl_sequential(struct workload *w, const struct wl_sizes *z, u32 guests, u32 procs)
 {
 	memset(w, 0, sizeof(*w));
-	snprintf(w->name, sizeof(w->name), "seq %ux%u", guests, procs);
+	if (z->think_ns >= 1000 * 1000)
+		snprintf(w->name, sizeof(w->name), "seq %ux%u, %u ms think", guests, procs,
+			 z->think_ns / 1000000);
+	else
+		snprintf(w->name, sizeof(w->name), "seq %ux%u", guests, procs);
 	snprintf(w->desc, sizeof(w->desc),
 		 "%u guest(s) x %u process(es), each reading %llu MiB sequentially, "
 		 "64 KiB reads, %u us think", guests, procs,

@@ -1,0 +1,1120 @@
+/*
+ * test_shadow.c - the shadow pager, end to end over simulated memory.
+ *
+ * Three actors:
+ *   - the guest's page tables, built by guest_pt.h in a malloc()ed "RAM";
+ *   - the shadow pager under test, given mmap()ed pages by a counting
+ *     allocator (so leaks, double frees and the below-4 GiB rule show);
+ *   - cpu_access(), a small model of the real MMU walking the SHADOW tables
+ *     with the control bits the hv runs the guest with (CR0.WP = 1,
+ *     EFER.NXE = 1, CR4.SMEP/SMAP = the guest's).  It also asserts that the
+ *     CPU would never have to write a shadow entry (A and D preset).
+ *
+ * run() is the exit loop: try the access on the CPU; on a #PF call
+ * shadow_page_fault() and retry while it says FIXED.  The main property:
+ * for every access, run() ends where the guest's own page tables say it
+ * should (walk_guest() with WALK_PEEK beforehand): completed at the right
+ * host address, or a #PF injected with the guest's error code.
+ */
+#define _GNU_SOURCE
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "mm/shadow.h"
+#include "mm/tests/guest_pt.h"
+
+#define KB 1024ull
+#define MB (1024ull * KB)
+#define GB (1024ull * MB)
+#define UVA 0x00007f8040201000ull
+#define KVA 0xffff888040201000ull
+
+/* ------------------------------------------------------------ allocator */
+
+struct pool {
+	long live;       /* pages handed out and not freed */
+	long total;      /* pages ever handed out */
+	long fail_after; /* refuse once total reaches this (-1: never) */
+	long low_pages;  /* below_4g requests */
+	int evicted;     /* as_evict calls */
+	u64 last_evicted_root;
+};
+
+static void *pool_alloc(void *opaque, bool below_4g)
+{
+	struct pool *p = opaque;
+	void *page;
+
+	if (p->fail_after >= 0 && p->total >= p->fail_after)
+		return NULL;
+	page = mmap(NULL, PAGE_SIZE, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | (below_4g ? MAP_32BIT : 0), -1, 0);
+	if (page == MAP_FAILED)
+		return NULL;
+	p->live++;
+	p->total++;
+	p->low_pages += below_4g;
+	return page;
+}
+
+/* Freed pages are unmapped: a later use of one by the shadow code crashes. */
+static void pool_free(void *opaque, void *page)
+{
+	struct pool *p = opaque;
+
+	assert_true(((uintptr_t)page & (PAGE_SIZE - 1)) == 0);
+	assert_int_equal(munmap(page, PAGE_SIZE), 0);
+	p->live--;
+	assert_true(p->live >= 0);
+}
+
+static void pool_evict(void *opaque, struct shadow_as *as)
+{
+	struct pool *p = opaque;
+
+	p->evicted++;
+	p->last_evicted_root = as->root;
+}
+
+/* --------------------------------------------------------------- fixture */
+
+struct fix {
+	struct gpt g;
+	struct pool pool;
+	struct shadow_ctx *ctx;
+};
+
+static void fix_init(struct fix *f, enum paging_mode mode, enum shadow_policy policy)
+{
+	struct shadow_ops ops = {
+		.alloc_page = pool_alloc,
+		.free_page = pool_free,
+		.as_evict = pool_evict,
+		.opaque = &f->pool,
+	};
+
+	memset(f, 0, sizeof(*f));
+	f->pool.fail_after = -1;
+	gpt_init(&f->g, mode);
+	f->ctx = malloc(sizeof(*f->ctx));
+	assert_non_null(f->ctx);
+	assert_int_equal(shadow_init(f->ctx, &ops, &f->g.m, policy), SHADOW_OK);
+	struct guest_paging pg = gpt_paging(&f->g);
+	assert_true(shadow_set_paging(f->ctx, &pg) != 0);
+}
+
+static void fix_done(struct fix *f)
+{
+	shadow_destroy(f->ctx);
+	assert_int_equal(f->pool.live, 0); /* every shadow page came back */
+	assert_int_equal(f->ctx->stats.pages, 0);
+	free(f->ctx);
+	gpt_free(&f->g);
+}
+
+static u64 hpa(struct fix *f, u64 gpa)
+{
+	return gpa_to_hpa(&f->g.m, gpa);
+}
+
+/* ------------------------------------------------------- the modelled CPU */
+
+static u64 bits(int hi, int lo)
+{
+	return ((2ull << hi) - 1) & ~((1ull << lo) - 1);
+}
+
+struct cpu {
+	bool ok;
+	u64 hpa;
+	u32 pfec;
+};
+
+static struct cpu cpu_access(struct shadow_ctx *ctx, u64 gva, u32 access, bool ac)
+{
+	bool long4 = ctx->paging.mode == PAGING_LONG4;
+	bool paging = ctx->paging.mode != PAGING_NONE;
+	bool smep = paging && ctx->paging.smep, smap = paging && ctx->paging.smap;
+	bool user = access & WALK_USER, fetch = access & WALK_FETCH;
+	bool write = (access & WALK_WRITE) && !fetch;
+	u32 acc = (write ? PFEC_W : 0) | (user ? PFEC_U : 0) | (fetch ? PFEC_I : 0);
+	u64 cr3 = shadow_host_cr3(ctx);
+	u64 *t, e = 0;
+	bool rw = true, us = true, nx = false;
+	struct cpu c = { 0 };
+
+	assert_true(cr3 != 0);
+	if (long4) {
+		t = (u64 *)(uintptr_t)(cr3 & PTE_ADDR);
+	} else {
+		assert_true(cr3 < 4 * GB); /* a PAE CR3 has 32 bits */
+		t = (u64 *)(uintptr_t)(cr3 & 0xffffffe0ull);
+	}
+	for (int level = long4 ? 4 : 3; level >= 1; level--) {
+		bool pdpte = !long4 && level == 3;
+		u64 idx = (gva >> (12 + 9 * (level - 1))) & (pdpte ? 3 : 511);
+		u64 rsvd;
+
+		e = t[idx];
+		if (!(e & PTE_P)) {
+			c.pfec = acc;
+			return c;
+		}
+		if (pdpte)
+			rsvd = bits(2, 1) | bits(8, 5) | bits(63, 52);
+		else if (!long4)
+			rsvd = bits(62, 52);
+		else
+			rsvd = level == 4 ? PTE_PS : 0;
+		if (e & rsvd) {
+			c.pfec = acc | PFEC_P | PFEC_RSVD;
+			return c;
+		}
+		if (level > 1)
+			assert_false(e & PTE_PS); /* shadow pages are all 4 KiB */
+		if (!pdpte) {
+			rw = rw && (e & PTE_RW);
+			us = us && (e & PTE_US);
+			assert_true(e & PTE_A); /* the CPU never writes the shadow */
+		}
+		nx = nx || (e & PTE_NX);
+		t = (u64 *)(uintptr_t)(e & PTE_ADDR);
+	}
+	bool ok;
+
+	if (user)
+		ok = us && (!write || rw) && (!fetch || !nx);
+	else if (fetch)
+		ok = !nx && !(us && smep);
+	else
+		ok = !(us && smap && !ac) && (!write || rw); /* CR0.WP = 1 */
+	if (!ok) {
+		c.pfec = acc | PFEC_P;
+		return c;
+	}
+	if (write)
+		assert_true(e & PTE_D);
+	c.ok = true;
+	c.hpa = (e & PTE_ADDR) | (gva & 0xfff);
+	return c;
+}
+
+/* The shadow leaf for gva (0 if none), read the way the CPU reads it. */
+static u64 shadow_leaf(struct shadow_ctx *ctx, u64 gva)
+{
+	u64 *t = (u64 *)(uintptr_t)(shadow_host_cr3(ctx) & ~0x1full);
+
+	for (int level = ctx->paging.mode == PAGING_LONG4 ? 4 : 3; level > 1; level--) {
+		u64 e = t[(gva >> (12 + 9 * (level - 1))) & 511];
+
+		if (!(e & PTE_P))
+			return 0;
+		t = (u64 *)(uintptr_t)(e & PTE_ADDR);
+	}
+	return t[(gva >> 12) & 511];
+}
+
+/* ---------------------------------------------------------- the exit loop */
+
+#define RAN 100 /* run(): the access completed */
+
+struct run {
+	int kind; /* RAN or an enum shadow_fault_kind */
+	u64 hpa;
+	int exits;
+	struct shadow_fault f;
+};
+
+static struct run run_ac(struct fix *f, u64 gva, u32 access, bool ac)
+{
+	struct run r = { 0 };
+
+	for (r.exits = 0; r.exits < 4; r.exits++) {
+		struct cpu c = cpu_access(f->ctx, gva, access, ac);
+
+		if (c.ok) {
+			r.kind = RAN;
+			r.hpa = c.hpa;
+			return r;
+		}
+		r.kind = shadow_page_fault(f->ctx, gva, c.pfec, ac, &r.f);
+		if (r.kind != SHADOW_FIXED)
+			return r;
+	}
+	fail_msg("gva %#llx access %#x: still faulting after 4 exits",
+		 (unsigned long long)gva, access);
+	return r;
+}
+
+static struct run run(struct fix *f, u64 gva, u32 access)
+{
+	return run_ac(f, gva, access, false);
+}
+
+/* ---------------------------------------------------------------- basics */
+
+static void test_fault_builds_leaf(void **state)
+{
+	struct fix f;
+	struct run r;
+
+	fix_init(&f, PAGING_LONG4, SHADOW_REFERENCE);
+	gpt_map(&f.g, UVA, 0x5000, 4 * KB, PTE_P | PTE_RW | PTE_US, PTE_RW | PTE_US);
+	assert_int_equal(f.pool.live, 1); /* the top only */
+
+	r = run(&f, UVA + 0x10, WALK_USER);
+	assert_int_equal(r.kind, RAN);
+	assert_int_equal(r.exits, 1);
+	assert_int_equal(r.hpa, hpa(&f, 0x5010));
+	assert_int_equal(f.ctx->stats.faults, 1);
+	assert_int_equal(f.ctx->stats.fixed, 1);
+	assert_int_equal(f.pool.live, 4); /* PML4, PDPT, PD, PT */
+	/* Read-only until the guest's D is set; user; not global; A preset. */
+	assert_int_equal(shadow_leaf(f.ctx, UVA), hpa(&f, 0x5000) | PTE_P | PTE_US | PTE_A);
+	/* The next access does not exit. */
+	r = run(&f, UVA + 0x20, WALK_USER);
+	assert_int_equal(r.kind, RAN);
+	assert_int_equal(r.exits, 0);
+	assert_int_equal(shadow_as_current(f.ctx)->faults, 1);
+	fix_done(&f);
+}
+
+/* Shadow table entries grant everything; the PAE PDPTE has P only. */
+static void test_nonleaf_entries(void **state)
+{
+	struct fix f;
+
+	fix_init(&f, PAGING_LONG4, SHADOW_REFERENCE);
+	gpt_map(&f.g, UVA, 0x5000, 4 * KB, PTE_P, 0);
+	assert_int_equal(run(&f, UVA, WALK_READ).kind, RAN);
+	u64 *t = (u64 *)(uintptr_t)shadow_host_cr3(f.ctx);
+
+	for (int level = 4; level > 1; level--) {
+		u64 e = t[(UVA >> (12 + 9 * (level - 1))) & 511];
+
+		assert_int_equal(e & ~PTE_ADDR, PTE_P | PTE_RW | PTE_US | PTE_A);
+		t = (u64 *)(uintptr_t)(e & PTE_ADDR);
+	}
+	fix_done(&f);
+
+	fix_init(&f, PAGING_PAE, SHADOW_REFERENCE);
+	gpt_map(&f.g, 0xc0001000, 0x5000, 4 * KB, PTE_P, 0);
+	assert_int_equal(run(&f, 0xc0001000, WALK_READ).kind, RAN);
+	t = (u64 *)(uintptr_t)shadow_host_cr3(f.ctx);
+	assert_int_equal(t[3] & ~PTE_ADDR, PTE_P);
+	assert_int_equal(f.pool.low_pages, 1); /* the PDPT page only */
+	fix_done(&f);
+}
+
+/*
+ * The main property, over every combination of R/W, U/S, XD at the four
+ * levels and the six accesses, with and without SMEP/SMAP: the exit loop
+ * ends where the guest's tables say, and the shadow leaf carries the
+ * combined rights (R/W only once D is set).
+ */
+static void test_permission_matrix_through_shadow(void **state)
+{
+	static const u32 accesses[] = {
+		WALK_READ, WALK_WRITE, WALK_FETCH,
+		WALK_USER, WALK_USER | WALK_WRITE, WALK_USER | WALK_FETCH,
+	};
+	static const struct { bool smep, smap, ac; } modes[] = {
+		{ false, false, false }, { true, true, false }, { false, true, true },
+	};
+	struct fix f;
+	u64 e[4];
+	unsigned injected = 0, ran = 0;
+
+	fix_init(&f, PAGING_LONG4, SHADOW_REFERENCE);
+	gpt_map(&f.g, UVA, 0x7000, 4 * KB, PTE_P, 0);
+	for (int l = 1; l <= 4; l++)
+		e[l - 1] = gpt_entry(&f.g, UVA, l);
+
+	for (unsigned m = 0; m < ARRAY_SIZE(modes); m++) {
+		struct guest_paging pg = gpt_paging(&f.g);
+
+		pg.smep = modes[m].smep;
+		pg.smap = modes[m].smap;
+		shadow_set_paging(f.ctx, &pg);
+		for (unsigned combo = 0; combo < 4096; combo++) {
+			for (unsigned a = 0; a < ARRAY_SIZE(accesses); a++) {
+				struct walk_result w;
+
+				for (int l = 0; l < 4; l++) {
+					unsigned b = (combo >> (3 * l)) & 7;
+
+					gpt_set(&f.g, e[l], (gpt_get(&f.g, e[l]) & PTE_ADDR) | PTE_P |
+						((b & 1) ? PTE_RW : 0) | ((b & 2) ? PTE_US : 0) |
+						((b & 4) ? PTE_NX : 0));
+				}
+				/* The guest changed its tables: it must INVLPG. */
+				shadow_invlpg(f.ctx, UVA);
+				u32 acc = accesses[a] | (modes[m].ac ? WALK_AC : 0);
+				enum walk_status want = walk_guest(&f.g.m, &pg, UVA, acc | WALK_PEEK, &w);
+				struct run r = run_ac(&f, UVA, accesses[a], modes[m].ac);
+
+				if (want == WALK_FAULT) {
+					injected++;
+					if (r.kind != SHADOW_INJECT || r.f.error_code != w.error_code)
+						fail_msg("combo %#x access %#x: kind %d ec %#x, want %#x",
+							 combo, accesses[a], r.kind, r.f.error_code,
+							 w.error_code);
+					continue;
+				}
+				ran++;
+				assert_int_equal(want, WALK_OK);
+				if (r.kind != RAN)
+					fail_msg("combo %#x access %#x: kind %d ec %#x", combo,
+						 accesses[a], r.kind, r.f.error_code);
+				assert_int_equal(r.hpa, hpa(&f, 0x7000));
+				u64 leaf = shadow_leaf(f.ctx, UVA);
+				bool dirty = gpt_get(&f.g, e[0]) & PTE_D;
+
+				assert_int_equal(!!(leaf & PTE_US), w.us);
+				assert_int_equal(!!(leaf & PTE_NX), w.nx);
+				assert_int_equal(!!(leaf & PTE_RW), w.rw && dirty);
+				assert_int_equal(dirty, !!(accesses[a] & WALK_WRITE));
+			}
+		}
+	}
+	/* Both outcomes exercised plenty (14400 and 59328 as written). */
+	assert_true(injected > 50000);
+	assert_true(ran > 10000);
+	fix_done(&f);
+}
+
+/* --------------------------------------------------------------- dirty */
+
+static void test_dirty_upgrade(void **state)
+{
+	struct fix f;
+	struct run r;
+
+	fix_init(&f, PAGING_LONG4, SHADOW_REFERENCE);
+	u64 pte = gpt_map(&f.g, UVA, 0x5000, 4 * KB, PTE_P | PTE_RW | PTE_US, PTE_RW | PTE_US);
+
+	assert_int_equal(run(&f, UVA, WALK_USER).kind, RAN);
+	assert_false(gpt_get(&f.g, pte) & PTE_D);
+	assert_false(shadow_leaf(f.ctx, UVA) & PTE_RW);
+	/* First write: the CPU faults on the read-only leaf (P=1, W, U), the
+	 * walk sets D in the guest PTE, the leaf becomes writable. */
+	r = run(&f, UVA, WALK_USER | WALK_WRITE);
+	assert_int_equal(r.kind, RAN);
+	assert_int_equal(r.exits, 1);
+	assert_true(gpt_get(&f.g, pte) & PTE_D);
+	assert_int_equal(shadow_leaf(f.ctx, UVA),
+			 hpa(&f, 0x5000) | PTE_P | PTE_RW | PTE_US | PTE_A | PTE_D);
+	assert_int_equal(f.ctx->stats.dirty_upgrades, 1);
+	/* Later writes do not exit. */
+	assert_int_equal(run(&f, UVA + 8, WALK_USER | WALK_WRITE).exits, 0);
+
+	/* A page whose D is already set is writable from the first read. */
+	gpt_map(&f.g, UVA + 4 * KB, 0x6000, 4 * KB, PTE_P | PTE_RW | PTE_US | PTE_D, 0);
+	assert_int_equal(run(&f, UVA + 4 * KB, WALK_USER).exits, 1);
+	assert_int_equal(run(&f, UVA + 4 * KB, WALK_USER | WALK_WRITE).exits, 0);
+
+	/* The guest cleans the page (clears D) and flushes: writes exit again. */
+	gpt_set(&f.g, pte, gpt_get(&f.g, pte) & ~PTE_D);
+	shadow_invlpg(f.ctx, UVA);
+	assert_int_equal(run(&f, UVA, WALK_USER).exits, 1);
+	assert_int_equal(run(&f, UVA, WALK_USER | WALK_WRITE).exits, 1);
+	assert_true(gpt_get(&f.g, pte) & PTE_D);
+	fix_done(&f);
+}
+
+/* A guest read-only page stays read-only even when dirty, and the write is
+ * the guest's #PF; D is not set by the failed write. */
+static void test_guest_faults_injected(void **state)
+{
+	struct fix f;
+	struct run r;
+
+	fix_init(&f, PAGING_LONG4, SHADOW_REFERENCE);
+	u64 pte = gpt_map(&f.g, UVA, 0x5000, 4 * KB, PTE_P | PTE_US, PTE_RW | PTE_US);
+
+	r = run(&f, UVA + 0x42, WALK_USER | WALK_WRITE);
+	assert_int_equal(r.kind, SHADOW_INJECT);
+	assert_int_equal(r.f.error_code, 0x7);
+	assert_false(gpt_get(&f.g, pte) & (PTE_A | PTE_D));
+	/* Not present: P = 0 in the injected code even though... */
+	r = run(&f, UVA + 4 * KB, WALK_USER | WALK_WRITE);
+	assert_int_equal(r.kind, SHADOW_INJECT);
+	assert_int_equal(r.f.error_code, 0x6);
+	/* ... and the CPU's error code is not the guest's: the shadow leaf for
+	 * UVA exists after a read; a user write then faults on it with P = 1
+	 * in hardware, and the guest gets P = 1 too. */
+	assert_int_equal(run(&f, UVA, WALK_USER).kind, RAN);
+	r = run(&f, UVA, WALK_USER | WALK_WRITE);
+	assert_int_equal(r.f.error_code, 0x7);
+	/* The hardware said "not present" (empty shadow) but the guest's PTE
+	 * is present and forbids the write: P = 1 for the guest. */
+	shadow_flush_all(f.ctx);
+	r = run(&f, UVA, WALK_USER | WALK_WRITE);
+	assert_int_equal(r.kind, SHADOW_INJECT);
+	assert_int_equal(r.f.error_code, 0x7);
+	/* A reserved bit in the guest's PTE. */
+	gpt_set(&f.g, pte, gpt_get(&f.g, pte) | BIT(50));
+	shadow_invlpg(f.ctx, UVA);
+	r = run(&f, UVA, WALK_USER);
+	assert_int_equal(r.kind, SHADOW_INJECT);
+	assert_int_equal(r.f.error_code, 0xd);
+	assert_int_equal(f.ctx->stats.injected, 5);
+	fix_done(&f);
+}
+
+/* -------------------------------------------------------------- large pages */
+
+static void test_2m_page_split(void **state)
+{
+	struct fix f;
+	u64 base = KVA & ~(2 * MB - 1);
+
+	fix_init(&f, PAGING_LONG4, SHADOW_REFERENCE);
+	gpt_map(&f.g, base, 0x200000, 2 * MB, PTE_P | PTE_RW | PTE_D | PTE_G | PTE_PAT_LARGE, PTE_RW);
+	static const u64 offs[] = { 0, 0x1000, 0x1ff123 };
+
+	for (unsigned i = 0; i < ARRAY_SIZE(offs); i++) {
+		struct run r = run(&f, base + offs[i], WALK_WRITE);
+
+		assert_int_equal(r.kind, RAN);
+		assert_int_equal(r.exits, 1); /* one exit per 4 KiB piece */
+		assert_int_equal(r.hpa, hpa(&f, 0x200000 + offs[i]));
+		assert_int_equal(shadow_leaf(f.ctx, base + offs[i]),
+				 hpa(&f, 0x200000 + (offs[i] & ~0xfffull)) | PTE_P | PTE_RW | PTE_A |
+					 PTE_D | PTE_G | PTE_PAT);
+	}
+	assert_int_equal(f.pool.live, 4);
+	fix_done(&f);
+}
+
+static void test_1g_page_split(void **state)
+{
+	struct fix f;
+	u64 base = 0x00007fc000000000ull;
+	struct run r;
+
+	fix_init(&f, PAGING_LONG4, SHADOW_REFERENCE);
+	gpt_map(&f.g, base, 0, GB, PTE_P | PTE_RW | PTE_US, PTE_RW | PTE_US);
+	r = run(&f, base + 0xabc123, WALK_USER | WALK_WRITE);
+	assert_int_equal(r.kind, RAN);
+	assert_int_equal(r.hpa, hpa(&f, 0xabc123));
+	r = run(&f, base + 0x12345, WALK_USER | WALK_FETCH);
+	assert_int_equal(r.hpa, hpa(&f, 0x12345));
+	/* The 1 GiB page reaches far beyond the guest's 16 MiB of RAM. */
+	r = run(&f, base + 0x3000000, WALK_USER);
+	assert_int_equal(r.kind, SHADOW_BAD_GPA);
+	assert_false(r.f.bad_table);
+	assert_int_equal(r.f.gpa, 0x3000000);
+	fix_done(&f);
+}
+
+/* ----------------------------------------------------------------- INVLPG */
+
+static void test_invlpg_4k(void **state)
+{
+	struct fix f;
+
+	fix_init(&f, PAGING_LONG4, SHADOW_REFERENCE);
+	u64 pte = gpt_map(&f.g, UVA, 0x5000, 4 * KB, PTE_P | PTE_US, PTE_US);
+	gpt_map(&f.g, UVA + 4 * KB, 0x6000, 4 * KB, PTE_P | PTE_US, PTE_US);
+	assert_int_equal(run(&f, UVA, WALK_USER).hpa, hpa(&f, 0x5000));
+	assert_int_equal(run(&f, UVA + 4 * KB, WALK_USER).hpa, hpa(&f, 0x6000));
+
+	/* The guest remaps without flushing: the old translation may be used,
+	 * as a TLB would. */
+	gpt_set(&f.g, pte, 0x9000 | PTE_P | PTE_US);
+	assert_int_equal(run(&f, UVA, WALK_USER).hpa, hpa(&f, 0x5000));
+	shadow_invlpg(f.ctx, UVA + 0x123);
+	struct run r = run(&f, UVA, WALK_USER);
+	assert_int_equal(r.exits, 1);
+	assert_int_equal(r.hpa, hpa(&f, 0x9000));
+	/* The neighbour was not touched. */
+	assert_int_equal(run(&f, UVA + 4 * KB, WALK_USER).exits, 0);
+
+	/* Unmap and flush: the guest gets its #PF. */
+	gpt_set(&f.g, pte, 0);
+	shadow_invlpg(f.ctx, UVA);
+	r = run(&f, UVA, WALK_USER);
+	assert_int_equal(r.kind, SHADOW_INJECT);
+	assert_int_equal(r.f.error_code, 0x4);
+	assert_int_equal(f.ctx->stats.invlpgs, 2);
+	fix_done(&f);
+}
+
+/* One INVLPG anywhere in a guest 2 MiB page drops all its 4 KiB shadow pieces. */
+static void test_invlpg_split_2m(void **state)
+{
+	struct fix f;
+	u64 base = KVA & ~(2 * MB - 1);
+
+	fix_init(&f, PAGING_LONG4, SHADOW_REFERENCE);
+	u64 pde = gpt_map(&f.g, base, 0x200000, 2 * MB, PTE_P | PTE_RW, PTE_RW);
+	for (u64 off = 0; off < 2 * MB; off += 512 * KB)
+		assert_int_equal(run(&f, base + off, WALK_READ).hpa, hpa(&f, 0x200000 + off));
+
+	gpt_set(&f.g, pde, 0x600000 | PTE_P | PTE_RW | PTE_PS);
+	shadow_invlpg(f.ctx, base + 0x1000);
+	for (u64 off = 0; off < 2 * MB; off += 512 * KB) {
+		struct run r = run(&f, base + off, WALK_READ);
+
+		assert_int_equal(r.exits, 1);
+		assert_int_equal(r.hpa, hpa(&f, 0x600000 + off));
+	}
+	fix_done(&f);
+}
+
+static void test_invlpg_split_1g(void **state)
+{
+	struct fix f;
+	u64 base = 0x00007fc000000000ull;
+
+	fix_init(&f, PAGING_LONG4, SHADOW_REFERENCE);
+	u64 pdpte = gpt_map(&f.g, base, 0, GB, PTE_P | PTE_US, PTE_US);
+	assert_int_equal(run(&f, base + 0x1000, WALK_USER).kind, RAN);
+	assert_int_equal(run(&f, base + 0x400000, WALK_USER).kind, RAN);
+	long pages = f.pool.live;
+
+	gpt_set(&f.g, pdpte, 0);
+	shadow_invlpg(f.ctx, base + 0x400000);
+	assert_true(f.pool.live < pages); /* the split tables went too */
+	assert_int_equal(run(&f, base + 0x1000, WALK_USER).kind, SHADOW_INJECT);
+	fix_done(&f);
+}
+
+/* 32-bit guest, 4 MiB page: two shadow PDEs; one INVLPG drops both. */
+static void test_32bit_4m_page(void **state)
+{
+	struct fix f;
+	u64 va = 0x80000000;
+
+	fix_init(&f, PAGING_32, SHADOW_REFERENCE);
+	u64 pde = gpt_map(&f.g, va, 0x400000, 4 * MB, PTE_P | PTE_RW | PTE_US, PTE_RW | PTE_US);
+	assert_int_equal(run(&f, va + 0x5, WALK_USER).hpa, hpa(&f, 0x400005));
+	assert_int_equal(run(&f, va + 0x3ff000, WALK_USER | WALK_WRITE).hpa, hpa(&f, 0x7ff000));
+	/* No XD in 32-bit paging: fetches are fine, leaves have no NX. */
+	assert_int_equal(run(&f, va + 0x200000, WALK_USER | WALK_FETCH).kind, RAN);
+	assert_false(shadow_leaf(f.ctx, va + 0x200000) & PTE_NX);
+
+	gpt_set(&f.g, pde, 0x800000 | PTE_P | PTE_RW | PTE_US | PTE_PS);
+	shadow_invlpg(f.ctx, va + 0x10); /* in the first 2 MiB half */
+	assert_int_equal(run(&f, va + 0x3ff000, WALK_USER).hpa, hpa(&f, 0xbff000));
+	assert_int_equal(run(&f, va + 0x200000, WALK_USER).hpa, hpa(&f, 0xa00000));
+	fix_done(&f);
+}
+
+/* -------------------------------------------------------------- CR3 loads */
+
+/* Two address spaces sharing the kernel half, as Linux builds them. */
+static u64 second_root(struct fix *f)
+{
+	u64 root = gpt_new_table(&f->g);
+	u64 *a = (u64 *)(f->g.m.base + f->g.cr3), *b = (u64 *)(f->g.m.base + root);
+
+	memcpy(b + 256, a + 256, 256 * 8);
+	return root;
+}
+
+static void test_cr3_switch_reference(void **state)
+{
+	struct fix f;
+
+	fix_init(&f, PAGING_LONG4, SHADOW_REFERENCE);
+	u64 root_a = f.g.cr3;
+	gpt_map(&f.g, KVA, 0x5000, 4 * KB, PTE_P | PTE_RW | PTE_G, PTE_RW);
+	u64 root_b = second_root(&f);
+	gpt_map(&f.g, UVA, 0x6000, 4 * KB, PTE_P | PTE_US, PTE_US); /* in A only */
+
+	struct shadow_as *a = shadow_as_current(f.ctx);
+	assert_non_null(a);
+	assert_int_equal(a->root, root_a);
+	assert_int_equal(a->cr3_loads, 1);
+	assert_int_equal(run(&f, KVA, WALK_READ).exits, 1);
+	assert_int_equal(run(&f, UVA, WALK_USER).exits, 1);
+
+	u64 cr3 = shadow_cr3_load(f.ctx, root_b);
+	struct shadow_as *b = shadow_as_current(f.ctx);
+	assert_true(cr3 != 0 && cr3 == shadow_host_cr3(f.ctx));
+	assert_ptr_not_equal(a, b);
+	assert_true(b->gen > a->gen);
+	assert_null(a->top);                  /* the reference keeps one shadow */
+	assert_int_equal(f.pool.live, 1);
+	assert_int_equal(run(&f, KVA, WALK_READ).exits, 1); /* even global pages refault */
+	struct run r = run(&f, UVA, WALK_USER);
+	assert_int_equal(r.kind, SHADOW_INJECT); /* not mapped in B */
+	assert_int_equal(r.f.error_code, 0x4);
+
+	/* Back to A, with PCID bits and the no-flush bit: same record. */
+	shadow_cr3_load(f.ctx, root_a | 0x8000000000000000ull | 0x7);
+	assert_ptr_equal(shadow_as_current(f.ctx), a);
+	assert_int_equal(a->cr3_loads, 2);
+	assert_int_equal(f.ctx->paging.cr3, root_a | 0x8000000000000000ull | 0x7);
+	assert_int_equal(run(&f, UVA, WALK_USER).exits, 1);
+	/* Reloading the same root flushes it too. */
+	shadow_cr3_load(f.ctx, root_a);
+	assert_int_equal(run(&f, UVA, WALK_USER).exits, 1);
+	assert_int_equal(f.ctx->stats.cr3_loads, 4);
+	fix_done(&f);
+}
+
+static void test_cr3_switch_cached(void **state)
+{
+	struct fix f;
+
+	fix_init(&f, PAGING_LONG4, SHADOW_CACHED);
+	u64 root_a = f.g.cr3;
+	gpt_map(&f.g, KVA, 0x5000, 4 * KB, PTE_P | PTE_RW | PTE_G, PTE_RW);
+	gpt_map(&f.g, KVA + 4 * KB, 0x7000, 4 * KB, PTE_P | PTE_RW, PTE_RW); /* not global */
+	u64 root_b = second_root(&f);
+	gpt_map(&f.g, UVA, 0x6000, 4 * KB, PTE_P | PTE_US, PTE_US);
+
+	assert_int_equal(run(&f, KVA, WALK_READ).exits, 1);
+	assert_int_equal(run(&f, KVA + 4 * KB, WALK_READ).exits, 1);
+	assert_int_equal(run(&f, UVA, WALK_USER).exits, 1);
+	struct shadow_as *a = shadow_as_current(f.ctx);
+
+	shadow_cr3_load(f.ctx, root_b);
+	assert_non_null(a->top); /* A's shadow is kept */
+	assert_int_equal(run(&f, KVA, WALK_READ).exits, 1);
+
+	shadow_cr3_load(f.ctx, root_a);
+	assert_int_equal(run(&f, KVA, WALK_READ).exits, 0);        /* global: kept */
+	assert_int_equal(run(&f, KVA + 4 * KB, WALK_READ).exits, 1); /* not global: dropped */
+	assert_int_equal(run(&f, UVA, WALK_USER).exits, 1);
+
+	/* An INVLPG while B is loaded reaches A's global entry too. */
+	shadow_cr3_load(f.ctx, root_b);
+	u64 pte = gpt_entry(&f.g, KVA, 1);
+	gpt_set(&f.g, pte, 0x9000 | PTE_P | PTE_RW | PTE_G);
+	shadow_invlpg(f.ctx, KVA);
+	shadow_cr3_load(f.ctx, root_a);
+	struct run r = run(&f, KVA, WALK_READ);
+	assert_int_equal(r.exits, 1);
+	assert_int_equal(r.hpa, hpa(&f, 0x9000));
+
+	/* Toggling CR4.PGE (Linux's global flush) drops globals everywhere. */
+	struct guest_paging pg = gpt_paging(&f.g);
+	u64 flushes = f.ctx->stats.flushes;
+	pg.pge = false;
+	shadow_set_paging(f.ctx, &pg);
+	pg.pge = true;
+	shadow_set_paging(f.ctx, &pg);
+	assert_int_equal(f.ctx->stats.flushes, flushes + 2);
+	assert_int_equal(run(&f, KVA, WALK_READ).exits, 1);
+	fix_done(&f);
+}
+
+/* Only leaves with the guest's G and CR4.PGE get the shadow G bit. */
+static void test_global_leaf(void **state)
+{
+	struct fix f;
+
+	fix_init(&f, PAGING_LONG4, SHADOW_REFERENCE);
+	gpt_map(&f.g, KVA, 0x5000, 4 * KB, PTE_P | PTE_G, 0);
+	gpt_map(&f.g, KVA + 4 * KB, 0x6000, 4 * KB, PTE_P, PTE_G);
+	run(&f, KVA, WALK_READ);
+	run(&f, KVA + 4 * KB, WALK_READ);
+	assert_true(shadow_leaf(f.ctx, KVA) & PTE_G);
+	assert_false(shadow_leaf(f.ctx, KVA + 4 * KB) & PTE_G);
+	struct guest_paging pg = gpt_paging(&f.g);
+	pg.pge = false;
+	shadow_set_paging(f.ctx, &pg);
+	run(&f, KVA, WALK_READ);
+	assert_false(shadow_leaf(f.ctx, KVA) & PTE_G);
+	fix_done(&f);
+}
+
+static void test_memtype_copied(void **state)
+{
+	struct fix f;
+
+	fix_init(&f, PAGING_LONG4, SHADOW_REFERENCE);
+	gpt_map(&f.g, KVA, 0x5000, 4 * KB, PTE_P | PTE_PCD | PTE_PWT | PTE_PAT, 0);
+	run(&f, KVA, WALK_READ);
+	assert_int_equal(shadow_leaf(f.ctx, KVA) & (PTE_PCD | PTE_PWT | PTE_PAT),
+			 PTE_PCD | PTE_PWT | PTE_PAT);
+	fix_done(&f);
+}
+
+/* ------------------------------------------------------------- paging off */
+
+static void test_paging_off_identity(void **state)
+{
+	struct fix f;
+	struct guest_paging pg = { .mode = PAGING_NONE, .maxphyaddr = 46 };
+
+	fix_init(&f, PAGING_NONE, SHADOW_REFERENCE);
+	assert_int_equal(shadow_set_paging(f.ctx, &pg), shadow_host_cr3(f.ctx));
+	assert_null(shadow_as_current(f.ctx));
+	assert_true(shadow_host_cr3(f.ctx) < 4 * GB); /* PAE format */
+
+	struct run r = run(&f, 0x123456, WALK_USER | WALK_WRITE);
+	assert_int_equal(r.kind, RAN);
+	assert_int_equal(r.hpa, hpa(&f, 0x123456));
+	assert_int_equal(shadow_leaf(f.ctx, 0x123000),
+			 hpa(&f, 0x123000) | PTE_P | PTE_RW | PTE_US | PTE_A | PTE_D);
+	assert_int_equal(run(&f, 0x654321, WALK_FETCH).kind, RAN);
+	r = run(&f, 0xfee00000, WALK_WRITE);
+	assert_int_equal(r.kind, SHADOW_BAD_GPA);
+	assert_int_equal(r.f.gpa, 0xfee00000);
+
+	/* A CR3 write with paging off only records the value. */
+	u64 host = shadow_host_cr3(f.ctx);
+	assert_int_equal(shadow_cr3_load(f.ctx, 0x9000), host);
+	assert_int_equal(f.ctx->stats.cr3_loads, 0);
+	assert_null(shadow_as_find(f.ctx, 0x9000));
+
+	/* The guest builds 4-level tables (2 MiB identity pages), loads CR3,
+	 * and turns long mode on: a 4-level shadow, the first CR3 load. */
+	f.g.mode = PAGING_LONG4;
+	f.g.cr3 = gpt_new_table(&f.g);
+	gpt_map(&f.g, 0, 0, 2 * MB, PTE_P | PTE_RW, PTE_RW);
+	u64 root = f.g.cr3;
+	assert_int_equal(shadow_cr3_load(f.ctx, root), shadow_host_cr3(f.ctx));
+	pg = gpt_paging(&f.g);
+	u64 cr3 = shadow_set_paging(f.ctx, &pg);
+	assert_true(cr3 != 0);
+	struct shadow_as *as = shadow_as_current(f.ctx);
+	assert_non_null(as);
+	assert_int_equal(as->root, root);
+	assert_int_equal(as->cr3_loads, 1);
+	assert_int_equal(run(&f, 0x100010, WALK_WRITE).hpa, hpa(&f, 0x100010));
+	assert_true(shadow_host_cr3(f.ctx) == cr3);
+	assert_null(f.ctx->identity.top); /* the old format's shadow is gone */
+	fix_done(&f);
+}
+
+/* -------------------------------------------------------------- PAE guest */
+
+static void test_pae_guest(void **state)
+{
+	struct fix f;
+	u64 va = 0xc0201000;
+
+	fix_init(&f, PAGING_PAE, SHADOW_REFERENCE);
+	assert_int_equal(shadow_as_current(f.ctx)->root, f.g.cr3); /* bits 11:5 kept */
+	gpt_map(&f.g, va, 0x5000, 4 * KB, PTE_P | PTE_RW | PTE_US | PTE_NX, PTE_RW | PTE_US);
+	gpt_map(&f.g, 0x40000000, 0x600000, 2 * MB, PTE_P | PTE_RW, PTE_RW);
+	assert_int_equal(run(&f, va + 1, WALK_USER | WALK_WRITE).hpa, hpa(&f, 0x5001));
+	assert_true(shadow_leaf(f.ctx, va) & PTE_NX);
+	struct run r = run(&f, va, WALK_USER | WALK_FETCH);
+	assert_int_equal(r.kind, SHADOW_INJECT);
+	assert_int_equal(r.f.error_code, 0x15);
+	assert_int_equal(run(&f, 0x40123456, WALK_WRITE).hpa, hpa(&f, 0x723456));
+	r = run(&f, 0x40123456, WALK_USER);
+	assert_int_equal(r.kind, SHADOW_INJECT);
+	assert_int_equal(r.f.error_code, 0x5);
+
+	/* Two PDPTs in one page are two address spaces. */
+	u64 other = (f.g.cr3 & ~0xfffull) + 0x80;
+	shadow_cr3_load(f.ctx, other);
+	assert_int_equal(shadow_as_current(f.ctx)->root, other);
+	assert_int_equal(run(&f, va, WALK_USER).f.error_code, 0x4); /* empty PDPT */
+	fix_done(&f);
+}
+
+/* ------------------------------------------------------------- outside RAM */
+
+static void test_bad_gpa(void **state)
+{
+	struct fix f;
+	struct run r;
+
+	fix_init(&f, PAGING_LONG4, SHADOW_REFERENCE);
+	gpt_map(&f.g, UVA, 0x5000, 4 * KB, PTE_P | PTE_US, PTE_US);
+	u64 pdpte = gpt_entry(&f.g, UVA, 3);
+	u64 saved = gpt_get(&f.g, pdpte);
+
+	/* A page table outside RAM. */
+	gpt_set(&f.g, pdpte, 0x40000000 | PTE_P | PTE_US);
+	r = run(&f, UVA, WALK_USER);
+	assert_int_equal(r.kind, SHADOW_BAD_GPA);
+	assert_true(r.f.bad_table);
+	assert_int_equal(r.f.gpa, 0x40000000 + 8 * ((UVA >> 21) & 511));
+	/* The page itself outside RAM (an MMIO address, say). */
+	gpt_set(&f.g, pdpte, saved);
+	gpt_set(&f.g, gpt_entry(&f.g, UVA, 1), 0xfee00000 | PTE_P | PTE_US);
+	r = run(&f, UVA + 0x20, WALK_USER);
+	assert_int_equal(r.kind, SHADOW_BAD_GPA);
+	assert_false(r.f.bad_table);
+	assert_int_equal(r.f.gpa, 0xfee00020);
+	/* The last page of RAM is inside. */
+	gpt_set(&f.g, gpt_entry(&f.g, UVA, 1), (GPT_RAM - 4 * KB) | PTE_P | PTE_US);
+	assert_int_equal(run(&f, UVA, WALK_USER).kind, RAN);
+	assert_int_equal(f.ctx->stats.bad_gpa, 2);
+	fix_done(&f);
+}
+
+/* ---------------------------------------------------------------- watching */
+
+static void test_watched_page(void **state)
+{
+	struct fix f;
+	struct run r;
+
+	fix_init(&f, PAGING_LONG4, SHADOW_REFERENCE);
+	u64 pte = gpt_map(&f.g, KVA, 0x5000, 4 * KB, PTE_P | PTE_RW | PTE_D, PTE_RW);
+	gpt_map(&f.g, UVA, 0x5000, 4 * KB, PTE_P | PTE_US, PTE_US); /* a read-only alias */
+
+	assert_int_equal(shadow_watch(f.ctx, 0x5abc), SHADOW_OK);
+	assert_true(shadow_is_watched(f.ctx, 0x5000));
+	assert_false(shadow_is_watched(f.ctx, 0x6000));
+	/* Reads go on, through a read-only leaf although the guest's is dirty and writable. */
+	assert_int_equal(run(&f, KVA, WALK_READ).kind, RAN);
+	assert_false(shadow_leaf(f.ctx, KVA) & PTE_RW);
+	/* Writes come back for emulation, with the byte's gpa; D as for a write. */
+	gpt_set(&f.g, pte, gpt_get(&f.g, pte) & ~PTE_D);
+	shadow_invlpg(f.ctx, KVA);
+	r = run(&f, KVA + 0x18, WALK_WRITE);
+	assert_int_equal(r.kind, SHADOW_WATCHED_WRITE);
+	assert_int_equal(r.f.gpa, 0x5018);
+	assert_true(gpt_get(&f.g, pte) & PTE_D);
+	assert_false(shadow_leaf(f.ctx, KVA) & PTE_RW);
+	assert_int_equal(run(&f, KVA + 0x18, WALK_WRITE).kind, SHADOW_WATCHED_WRITE);
+	/* A write the guest's tables forbid is the guest's #PF, watched or not. */
+	r = run(&f, UVA, WALK_USER | WALK_WRITE);
+	assert_int_equal(r.kind, SHADOW_INJECT);
+	assert_int_equal(r.f.error_code, 0x7);
+	assert_int_equal(f.ctx->stats.watched_writes, 2);
+
+	/* Unwatched: the next write makes the leaf writable. */
+	shadow_unwatch(f.ctx, 0x5000);
+	assert_false(shadow_is_watched(f.ctx, 0x5000));
+	r = run(&f, KVA, WALK_WRITE);
+	assert_int_equal(r.kind, RAN);
+	assert_int_equal(r.exits, 1);
+	assert_true(shadow_leaf(f.ctx, KVA) & PTE_RW);
+
+	/* Watching a page with writable leaves takes the write access back now. */
+	assert_int_equal(shadow_watch(f.ctx, 0x5000), SHADOW_OK);
+	assert_false(shadow_leaf(f.ctx, KVA) & PTE_RW);
+	assert_int_equal(run(&f, KVA, WALK_WRITE).kind, SHADOW_WATCHED_WRITE);
+	fix_done(&f);
+}
+
+static void test_watch_set(void **state)
+{
+	struct fix f;
+
+	fix_init(&f, PAGING_LONG4, SHADOW_REFERENCE);
+	assert_int_equal(shadow_watch(f.ctx, GPT_RAM), SHADOW_EINVAL);
+	/* Insert in a scrambled order; the set stays sorted and exact. */
+	for (u64 i = 0; i < SHADOW_MAX_WATCH; i++)
+		assert_int_equal(shadow_watch(f.ctx, ((i * 7919) % SHADOW_MAX_WATCH) << 12), SHADOW_OK);
+	assert_int_equal(f.ctx->nwatched, SHADOW_MAX_WATCH);
+	assert_int_equal(shadow_watch(f.ctx, 0x3000), SHADOW_OK); /* already there */
+	assert_int_equal(shadow_watch(f.ctx, (u64)SHADOW_MAX_WATCH << 12), SHADOW_ENOSPC);
+	for (u32 i = 1; i < f.ctx->nwatched; i++)
+		assert_true(f.ctx->watched[i - 1] < f.ctx->watched[i]);
+	shadow_unwatch(f.ctx, 0x3000);
+	assert_false(shadow_is_watched(f.ctx, 0x3000));
+	assert_true(shadow_is_watched(f.ctx, 0x2000));
+	assert_true(shadow_is_watched(f.ctx, 0x4fff));
+	assert_int_equal(f.ctx->nwatched, SHADOW_MAX_WATCH - 1);
+	fix_done(&f);
+}
+
+/* ---------------------------------------------------- what is not supported */
+
+static void test_wp0_unsupported(void **state)
+{
+	struct fix f;
+
+	fix_init(&f, PAGING_LONG4, SHADOW_REFERENCE);
+	gpt_map(&f.g, KVA, 0x5000, 4 * KB, PTE_P, 0);
+	struct guest_paging pg = gpt_paging(&f.g);
+	pg.wp = false;
+	shadow_set_paging(f.ctx, &pg);
+	assert_int_equal(run(&f, KVA, WALK_READ).kind, RAN);
+	assert_int_equal(run(&f, KVA, WALK_WRITE).kind, SHADOW_UNSUPPORTED);
+	/* User accesses are not affected by WP. */
+	gpt_map(&f.g, UVA, 0x6000, 4 * KB, PTE_P | PTE_US, PTE_US);
+	assert_int_equal(run(&f, UVA, WALK_USER | WALK_WRITE).kind, SHADOW_INJECT);
+	fix_done(&f);
+}
+
+/* Faults the shadow cannot have caused are reported, not looped on. */
+static void test_inconsistent_faults(void **state)
+{
+	struct fix f;
+	struct shadow_fault out;
+
+	fix_init(&f, PAGING_LONG4, SHADOW_REFERENCE);
+	gpt_map(&f.g, UVA, 0x5000, 4 * KB, PTE_P | PTE_US, PTE_US);
+	assert_int_equal(shadow_page_fault(f.ctx, UVA, PFEC_P | PFEC_RSVD, false, &out),
+			 SHADOW_INCONSISTENT);
+	assert_int_equal(shadow_page_fault(f.ctx, 0x0000900000000000ull, 0, false, &out),
+			 SHADOW_INCONSISTENT);
+	/* The CPU "refused" a user read through a leaf that allows it (as if
+	 * the real CR4.SMAP/SMEP/AC disagreed with the guest's). */
+	assert_int_equal(run(&f, UVA, WALK_USER).kind, RAN);
+	assert_int_equal(shadow_page_fault(f.ctx, UVA, PFEC_P | PFEC_U, false, &out),
+			 SHADOW_INCONSISTENT);
+	fix_done(&f);
+}
+
+/* ------------------------------------------------------------ memory limits */
+
+static void test_out_of_memory(void **state)
+{
+	struct fix f;
+
+	fix_init(&f, PAGING_LONG4, SHADOW_REFERENCE);
+	gpt_map(&f.g, UVA, 0x5000, 4 * KB, PTE_P | PTE_US, PTE_US);
+	f.pool.fail_after = f.pool.total + 2; /* two of the three tables */
+	struct run r = run(&f, UVA, WALK_USER);
+	assert_int_equal(r.kind, SHADOW_NOMEM);
+	assert_true(f.ctx->stats.nomem >= 1);
+	f.pool.fail_after = -1;
+	assert_int_equal(run(&f, UVA, WALK_USER).kind, RAN);
+	fix_done(&f);
+}
+
+/* Cached policy under a page budget: other roots' shadows are given back. */
+static void test_budget_reclaims_other_roots(void **state)
+{
+	struct fix f;
+
+	fix_init(&f, PAGING_LONG4, SHADOW_CACHED);
+	gpt_map(&f.g, UVA, 0x5000, 4 * KB, PTE_P | PTE_US, PTE_US);
+	u64 root_b = second_root(&f);
+	gpt_map(&f.g, UVA + 4 * KB, 0x6000, 4 * KB, PTE_P | PTE_US, PTE_US);
+	u64 root_a = f.g.cr3;
+
+	assert_int_equal(run(&f, UVA, WALK_USER).kind, RAN); /* A: 4 pages */
+	f.g.cr3 = root_b;
+	gpt_map(&f.g, UVA, 0x7000, 4 * KB, PTE_P | PTE_US, PTE_US);
+	shadow_cr3_load(f.ctx, root_b);                        /* B: 1 page, 5 in all */
+	f.ctx->max_pages = 6;
+	struct run r = run(&f, UVA, WALK_USER);                /* needs 3 more */
+	assert_int_equal(r.kind, RAN);
+	assert_int_equal(r.hpa, hpa(&f, 0x7000));
+	assert_null(shadow_as_find(f.ctx, root_a)->top);
+	assert_true(f.ctx->stats.pages <= 6);
+	/* Below what one path needs, the fault fails cleanly. */
+	f.ctx->max_pages = 2;
+	shadow_flush_all(f.ctx);
+	assert_int_equal(run(&f, UVA, WALK_USER).kind, SHADOW_NOMEM);
+	fix_done(&f);
+}
+
+/* ------------------------------------------------------------------ records */
+
+static void test_records_evict_and_drop(void **state)
+{
+	struct fix f;
+
+	fix_init(&f, PAGING_LONG4, SHADOW_CACHED);
+	u64 first = f.g.cr3;
+	u64 first_gen = shadow_as_current(f.ctx)->gen;
+
+	/* Roots need not hold valid tables to be loaded: 0x1000 * i. */
+	for (u64 i = 1; i < SHADOW_MAX_AS; i++)
+		shadow_cr3_load(f.ctx, 0x100000 + i * PAGE_SIZE);
+	assert_int_equal(f.pool.evicted, 0);
+	assert_non_null(shadow_as_find(f.ctx, first));
+	shadow_cr3_load(f.ctx, 0x200000); /* the table is full: the LRU goes */
+	assert_int_equal(f.pool.evicted, 1);
+	assert_int_equal(f.pool.last_evicted_root, first);
+	assert_int_equal(f.ctx->stats.as_evictions, 1);
+	assert_null(shadow_as_find(f.ctx, first));
+	/* Seen again: a new record, a new generation. */
+	shadow_cr3_load(f.ctx, first);
+	assert_true(shadow_as_current(f.ctx)->gen > first_gen);
+	assert_int_equal(shadow_as_current(f.ctx)->cr3_loads, 1);
+
+	/* Dropping: not the loaded root; others yes, once. */
+	assert_int_equal(shadow_as_drop(f.ctx, first), SHADOW_EBUSY);
+	assert_int_equal(shadow_as_drop(f.ctx, 0x200000), SHADOW_OK);
+	assert_int_equal(f.pool.last_evicted_root, 0x200000);
+	assert_int_equal(shadow_as_drop(f.ctx, 0x200000), SHADOW_EINVAL);
+	u64 gen_before = f.ctx->next_gen;
+	shadow_cr3_load(f.ctx, 0x200000);
+	assert_int_equal(shadow_as_current(f.ctx)->gen, gen_before + 1);
+	assert_int_equal(f.ctx->stats.as_evictions, 2); /* first, then 0x101000; drops do not count */
+	fix_done(&f);
+}
+
+static void test_set_paging_flushes_on_change_only(void **state)
+{
+	struct fix f;
+
+	fix_init(&f, PAGING_LONG4, SHADOW_REFERENCE);
+	gpt_map(&f.g, KVA, 0x5000, 4 * KB, PTE_P, 0);
+	run(&f, KVA, WALK_READ);
+	struct guest_paging pg = gpt_paging(&f.g);
+	u64 cr3 = shadow_host_cr3(f.ctx);
+	u64 flushes = f.ctx->stats.flushes;
+
+	/* Same state (a CR4 write that changed nothing paging cares about). */
+	assert_int_equal(shadow_set_paging(f.ctx, &pg), cr3);
+	assert_int_equal(run(&f, KVA, WALK_READ).exits, 0);
+	assert_int_equal(f.ctx->stats.flushes, flushes);
+	/* EFER.NXE off: everything goes, the top stays. */
+	pg.nxe = false;
+	assert_int_equal(shadow_set_paging(f.ctx, &pg), cr3);
+	assert_int_equal(run(&f, KVA, WALK_READ).exits, 1);
+	assert_int_equal(f.ctx->stats.flushes, flushes + 1);
+	assert_int_equal(shadow_as_current(f.ctx)->cr3_loads, 1); /* not a CR3 load */
+	fix_done(&f);
+}
+
+/* -------------------------------------------------------- real registers */
+
+static void test_real_registers(void **state)
+{
+	u64 pg_on = CR0_PG | 1, pg_off = 1;
+
+	assert_int_equal(shadow_real_cr0(0x11), 0x11 | CR0_PG | CR0_WP);
+	assert_int_equal(shadow_real_cr0(CR0_PG | CR0_WP | 0x33), CR0_PG | CR0_WP | 0x33);
+
+	u64 all = CR4_PSE | CR4_PGE | CR4_SMEP | CR4_SMAP | BIT(17) | BIT(22) | BIT(12) | BIT(9);
+	assert_int_equal(shadow_real_cr4(all, pg_on),
+			 CR4_PAE | CR4_PGE | CR4_SMEP | CR4_SMAP | BIT(9));
+	assert_int_equal(shadow_real_cr4(all, pg_off), CR4_PAE | BIT(9));
+	assert_int_equal(shadow_real_cr4(0, pg_on), CR4_PAE);
+
+	assert_int_equal(shadow_real_efer(0, pg_on), EFER_NXE);
+	assert_int_equal(shadow_real_efer(EFER_LME | BIT(0), pg_off), EFER_NXE | BIT(0));
+	assert_int_equal(shadow_real_efer(EFER_LME | EFER_NXE, pg_on),
+			 EFER_LME | EFER_LMA | EFER_NXE);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_fault_builds_leaf),
+		cmocka_unit_test(test_nonleaf_entries),
+		cmocka_unit_test(test_permission_matrix_through_shadow),
+		cmocka_unit_test(test_dirty_upgrade),
+		cmocka_unit_test(test_guest_faults_injected),
+		cmocka_unit_test(test_2m_page_split),
+		cmocka_unit_test(test_1g_page_split),
+		cmocka_unit_test(test_invlpg_4k),
+		cmocka_unit_test(test_invlpg_split_2m),
+		cmocka_unit_test(test_invlpg_split_1g),
+		cmocka_unit_test(test_32bit_4m_page),
+		cmocka_unit_test(test_cr3_switch_reference),
+		cmocka_unit_test(test_cr3_switch_cached),
+		cmocka_unit_test(test_global_leaf),
+		cmocka_unit_test(test_memtype_copied),
+		cmocka_unit_test(test_paging_off_identity),
+		cmocka_unit_test(test_pae_guest),
+		cmocka_unit_test(test_bad_gpa),
+		cmocka_unit_test(test_watched_page),
+		cmocka_unit_test(test_watch_set),
+		cmocka_unit_test(test_wp0_unsupported),
+		cmocka_unit_test(test_inconsistent_faults),
+		cmocka_unit_test(test_out_of_memory),
+		cmocka_unit_test(test_budget_reclaims_other_roots),
+		cmocka_unit_test(test_records_evict_and_drop),
+		cmocka_unit_test(test_set_paging_flushes_on_change_only),
+		cmocka_unit_test(test_real_registers),
+	};
+	return cmocka_run_group_tests_name("shadow", tests, NULL, NULL);
+}
