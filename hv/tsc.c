@@ -69,6 +69,15 @@ u64 tsc_to_us(u64 ticks)
 	return ticks / tsc_hz * 1000000 + ticks % tsc_hz * 1000000 / tsc_hz;
 }
 
+u64 tsc_to_ns(u64 ticks)
+{
+	if (!tsc_hz)
+		return 0;
+	return ticks / tsc_hz * 1000000000ull + ticks % tsc_hz * 1000000000ull / tsc_hz;
+}
+
+u64 ns_to_tsc(u64 ns) { return ns / 1000000000ull * tsc_hz + ns % 1000000000ull * tsc_hz / 1000000000ull; }
+
 u64 us_to_tsc(u64 us) { return us / 1000000 * tsc_hz + us % 1000000 * tsc_hz / 1000000; }
 u64 now_us(void) { return tsc_to_us(rdtsc() - tsc_boot); }
 

@@ -224,6 +224,16 @@ static void pending_remove(struct af *af, struct af_pending *p)
 	*p = af->pend[--af->npending];
 }
 
+/* O's exit was held; now it is emitted or consumed.  If O went in the
+ * flush being processed, flush_exits() must not emit it again. */
+static void settle_held_exit(struct af *af, u64 asid, u32 gen)
+{
+	struct af_space *sp = lookup(af, asid);
+
+	if (sp && sp->gen == gen && sp->state == AF_SP_DEAD)
+		sp->flags &= ~SPF_EXITING;
+}
+
 /* p's O exited and its EXIT was held for p: emit it, unless another
  * candidate still waits on the same O (that one will). */
 static void release_held_exit(struct af *af, const struct af_pending *p)
@@ -239,6 +249,7 @@ static void release_held_exit(struct af *af, const struct af_pending *p)
 	}
 	emit(af, AF_EV_EXIT, p->from_exit_tsc, p->from_exit_vcpu, p->from_asid, p->from_gen, 0, 0,
 	     p->from_cleared_tsc);
+	settle_held_exit(af, p->from_asid, p->from_gen);
 }
 
 static void resolve_create(struct af *af, struct af_pending *p)
@@ -256,6 +267,7 @@ static void resolve_exec(struct af *af, struct af_pending *p)
 	u32 i;
 
 	emit(af, AF_EV_EXEC, p->create_tsc, p->vcpu, p->asid, p->gen, p->from_asid, p->from_gen, 0);
+	settle_held_exit(af, p->from_asid, p->from_gen);
 	for (i = 0; i < af->npending; i++) {
 		struct af_pending *q = &af->pend[i];
 
@@ -285,10 +297,9 @@ static struct af_pending *pending_of(struct af *af, u64 asid, u32 gen)
 	return NULL;
 }
 
-/* Is sp's exit held for a candidate that O = sp may have been replaced by? */
-static bool hold_exit(struct af *af, const struct af_space *sp, u64 tsc, u32 vcpu)
+/* O = sp has exited: tell the candidates that may have replaced it. */
+static void mark_from_exited(struct af *af, const struct af_space *sp, u64 tsc, u32 vcpu)
 {
-	bool held = false;
 	u32 i;
 
 	for (i = 0; i < af->npending; i++) {
@@ -299,10 +310,19 @@ static bool hold_exit(struct af *af, const struct af_space *sp, u64 tsc, u32 vcp
 			p->from_exit_tsc = tsc;
 			p->from_exit_vcpu = vcpu;
 			p->from_cleared_tsc = sp->cleared_tsc;
-			held = true;
 		}
 	}
-	return held;
+}
+
+/* Is sp's EXIT held back for a candidate that may have replaced it? */
+static bool exit_held(const struct af *af, const struct af_space *sp)
+{
+	u32 i;
+
+	for (i = 0; i < af->npending; i++)
+		if (af->pend[i].from_asid == sp->asid && af->pend[i].from_gen == sp->gen)
+			return true;
+	return false;
 }
 
 /*
@@ -341,9 +361,11 @@ static void pending_evidence(struct af *af, const struct af_vcpu *cur, u64 root,
 
 /*
  * A TLB flush: every live address space whose user half is empty has
- * exited.  Two passes, so that when an exec's old and new address spaces
- * go in the same flush the old one's exit is known before the new one is
- * judged.
+ * exited.  In passes, so that when an exec's old and new address spaces go
+ * in the same flush, the old one's exit is known before the new one is
+ * judged, whatever their order in the table: (1) mark them all exited,
+ * (2) decide the waiting candidates among them, (3) emit the exits that are
+ * neither held for a candidate nor already emitted or consumed by (2).
  */
 static void flush_exits(struct af *af, u64 tsc, u32 vcpu)
 {
@@ -360,21 +382,28 @@ static void flush_exits(struct af *af, u64 tsc, u32 vcpu)
 		af->st.spaces_exited++;
 		af->ops.unwatch(af->ops.ctx, sp->asid);
 		dead_append(af, sp);
+		mark_from_exited(af, sp, tsc, vcpu);
 	}
 	af->full_reported = false;
-	for (i = 0; i < AF_MAX_SPACES; i++) {
-		struct af_space *sp = &af->sp[i];
-		struct af_pending *p;
+	if (af->npending) {
+		for (i = 0; i < AF_MAX_SPACES; i++) {
+			struct af_space *sp = &af->sp[i];
+			struct af_pending *p;
 
-		if (!(sp->flags & SPF_EXITING))
-			continue;
-		sp->flags &= ~SPF_EXITING;
-		if (sp->flags & SPF_PENDING) {
+			if ((sp->flags & (SPF_EXITING | SPF_PENDING)) != (SPF_EXITING | SPF_PENDING))
+				continue;
 			p = pending_of(af, sp->asid, sp->gen);
 			if (p)
 				resolve(af, p);
 		}
-		if (!hold_exit(af, sp, tsc, vcpu))
+	}
+	for (i = 0; i < AF_MAX_SPACES; i++) {
+		struct af_space *sp = &af->sp[i];
+
+		if (!(sp->flags & SPF_EXITING))
+			continue;
+		sp->flags &= ~SPF_EXITING;
+		if (!exit_held(af, sp))
 			emit(af, AF_EV_EXIT, tsc, vcpu, sp->asid, sp->gen, 0, 0, sp->cleared_tsc);
 	}
 }

@@ -7,7 +7,8 @@
  *   VMX and SMX        - no nested virtualisation
  *   MONITOR/MWAIT      - we exit on them; idle in HLT instead
  *   PCID, INVPCID      - the shadow pager treats every CR3 load as a flush
- *   x2APIC, TSC-deadline - there is no virtual local APIC
+ *   APIC, x2APIC, TSC-deadline - there is no virtual local APIC (a Linux
+ *                      guest then runs its timer on the 8254 and 8259)
  *   XSAVE, AVX, ...    - the hv does not switch XCR0 between guests
  *   LA57               - 4-level paging only
  *   RDTSCP             - unless the VM-execution control allows it
@@ -28,6 +29,7 @@
 #define C1_OSXSAVE BIT(27)
 #define C1_AVX BIT(28)
 #define C1_HYPERVISOR BIT(31)
+#define C1D_APIC BIT(9) /* no local APIC: the guest's timer is the 8254 via the 8259 */
 /* CPUID.(7,0) */
 #define C7B_AVX2 BIT(5)
 #define C7B_INVPCID BIT(10)
@@ -46,6 +48,7 @@ void cpuid_filter(u32 leaf, u32 subleaf, struct cpuid_regs *r)
 		r->ecx &= ~(C1_VMX | C1_SMX | C1_MONITOR | C1_PCID | C1_X2APIC | C1_TSC_DEADLINE |
 			    C1_XSAVE | C1_OSXSAVE | C1_AVX);
 		r->ecx |= C1_HYPERVISOR;
+		r->edx &= ~C1D_APIC;
 		break;
 	case 5: /* MONITOR/MWAIT leaf: gone with the feature */
 	case 0xd: /* XSAVE state enumeration: gone with XSAVE */

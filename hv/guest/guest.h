@@ -8,8 +8,10 @@
 
 #include "config.h"
 #include "handoff.h"
+#include "dev/vpc.h"
 #include "guest/msr.h"
 #include "mm/gmem.h"
+#include "mm/shadow.h"
 #include "types.h"
 #include "vmx/vmx_pure.h"
 
@@ -29,6 +31,7 @@ struct guest_entry {
 	u64 gdt_base; /* guest-physical == guest-linear at entry */
 	u16 gdt_limit;
 	u16 cs, ds;   /* selectors of a flat 64-bit code and data segment */
+	bool shadowed; /* the guest's own page tables, through the shadow pager */
 };
 
 enum guest_state { GUEST_READY, GUEST_RUNNING, GUEST_ENDED };
@@ -49,6 +52,14 @@ struct guest {
 	u64 cr0_shadow; /* what the guest believes CR0 and CR4 are */
 	u64 cr4_shadow;
 	u64 *host_pt;   /* flat guests: the page tables the CPU really uses */
+	bool shadowed;  /* paging through the shadow pager (Linux guests) */
+	struct shadow_ctx shadow;
+	u64 efer;       /* the guest's view of IA32_EFER */
+
+	/* the virtual PC: UART, PIC, PIT, RTC, PCI config space, ... */
+	struct vpc pc;
+	bool idle;          /* in HLT, waiting for an interrupt */
+	u32 unhandled_ports; /* I/O to ports no device owns (logged up to a limit) */
 
 	struct guest_msrs msrs; /* MSRs the VMCS does not switch (msr.h) */
 
@@ -65,6 +76,8 @@ struct guest {
 extern struct guest guests[CFG_MAX_GUESTS];
 extern int nguests;
 
+void guest_console_byte(void *ctx, u8 c);
+
 /* Set up and run every configured guest; returns when all have ended. */
 void guests_run(const struct handoff *h);
 /* End guest g with a reason (printf-style); it will not run again. */
@@ -72,6 +85,18 @@ void guest_end(struct guest *g, const char *fmt, ...) __attribute__((format(prin
 
 /* Loaders: fill *e and the guest's memory, or return -1 after logging why. */
 int flat_load(struct guest *g, const struct handoff_guest *hg, struct guest_entry *e);
+int linux_load(struct guest *g, const struct handoff_guest *hg, struct guest_entry *e);
+
+/* Guest time in nanoseconds (the clock the virtual devices run on). */
+u64 guest_now_ns(void);
+
+/* paging.c (guest side): shadow paging glue for the exit handlers. */
+int guest_paging_init(struct guest *g, const struct guest_entry *e);
+void guest_page_fault(struct guest *g);
+void guest_write_cr(struct guest *g, int cr, u64 val);
+u64 guest_read_cr3(struct guest *g);
+void guest_invlpg(struct guest *g, u64 gva);
+void guest_write_efer(struct guest *g, u64 val);
 
 /* vmcs.c: a fresh VMCS for g, current on this CPU, in the state *e says. */
 void vmcs_setup(struct guest *g, const struct guest_entry *e);

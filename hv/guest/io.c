@@ -1,16 +1,14 @@
 /*
- * io.c - port I/O from a guest, routed to the guest's virtual devices.
+ * io.c - port I/O from a guest, routed to its virtual PC (hv/dev/vpc.h).
  *
- * The console part: bytes the guest writes to its UART are collected into
- * a line and printed on the hv console as "[name] line", so the output of
+ * The console part: bytes the guest's UART transmits are collected into a
+ * line and printed on the hv console as "[name] line", so the output of
  * several guests stays readable.
  */
 #include "guest/guest.h"
 #include "kprintf.h"
 
-#define COM1 0x3f8
-#define UART_LSR 5
-#define LSR_THRE_TEMT 0x60
+#define MAX_UNHANDLED_LOG 16
 
 void guest_console_flush(struct guest *g)
 {
@@ -21,8 +19,10 @@ void guest_console_flush(struct guest *g)
 	g->line_len = 0;
 }
 
-static void console_byte(struct guest *g, u8 c)
+/* The UART model's output sink (vpc_init's emit callback). */
+void guest_console_byte(void *ctx, u8 c)
 {
+	struct guest *g = ctx;
 	if (c == '\n') {
 		guest_console_flush(g);
 		return;
@@ -35,26 +35,27 @@ static void console_byte(struct guest *g, u8 c)
 		guest_console_flush(g);
 }
 
+static bool port_io(struct guest *g, u16 port, unsigned size, enum vio_dir dir, u32 *val)
+{
+	int r = vpc_io(&g->pc, port, size, dir, val, guest_now_ns());
+	if (r == 0)
+		return true;
+	/* Nobody owns the port: reads float high (the bus already gave
+	 * all-ones), writes vanish.  Guests probe for hardware this way, so
+	 * this is no error; we log the first few for the curious. */
+	if (g->unhandled_ports++ < MAX_UNHANDLED_LOG)
+		kprintf("guest %s: %s port 0x%x (size %u): no device%s\n", g->name,
+			dir == VIO_IN ? "in from" : "out to", port, size,
+			g->unhandled_ports == MAX_UNHANDLED_LOG ? " (no more of these logged)" : "");
+	return false;
+}
+
 bool guest_port_in(struct guest *g, u16 port, unsigned size, u32 *val)
 {
-	if (port == COM1 + UART_LSR) {
-		*val = LSR_THRE_TEMT; /* always ready: output is taken at once */
-		return true;
-	}
-	if (port >= COM1 && port < COM1 + 8) {
-		*val = 0;
-		return true;
-	}
-	return false;
+	return port_io(g, port, size, VIO_IN, val);
 }
 
 bool guest_port_out(struct guest *g, u16 port, unsigned size, u32 val)
 {
-	if (port == COM1) {
-		console_byte(g, (u8)val);
-		return true;
-	}
-	if (port > COM1 && port < COM1 + 8)
-		return true;
-	return false;
+	return port_io(g, port, size, VIO_OUT, &val);
 }

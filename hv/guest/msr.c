@@ -54,7 +54,12 @@ void guest_msr_read(struct guest *g)
 		gp(g, "RDMSR", msr, 0);
 		return;
 	case MSR_IN_VMCS:
-		val = msr == MSR_IA32_TSC ? rdtsc() + vmread(TSC_OFFSET) : vmread(vmcs_field_of(msr));
+		if (msr == MSR_IA32_TSC)
+			val = rdtsc() + vmread(TSC_OFFSET);
+		else if (msr == MSR_IA32_EFER && g->shadowed)
+			val = g->efer; /* the real EFER is the shadow pager's */
+		else
+			val = vmread(vmcs_field_of(msr));
 		break;
 	default:
 		break;
@@ -74,8 +79,13 @@ void guest_msr_write(struct guest *g)
 		gp(g, "WRMSR", msr, val);
 		return;
 	case MSR_IN_VMCS:
-		if (msr == MSR_IA32_EFER) /* LMA is the CPU's to set, not the guest's */
+		if (msr == MSR_IA32_EFER) { /* LMA is the CPU's to set, not the guest's */
 			val = (val & ~EFER_LMA) | (vmread(GUEST_IA32_EFER) & EFER_LMA);
+			if (g->shadowed) {
+				guest_write_efer(g, val);
+				break;
+			}
+		}
 		vmwrite(vmcs_field_of(msr), val);
 		break;
 	case MSR_IN_STATE:

@@ -16,6 +16,8 @@ extern u64 tsc_hz;          /* ticks per second */
 extern u64 tsc_boot;        /* TSC at hand-off: time zero for the log */
 u64 tsc_to_us(u64 ticks);
 u64 us_to_tsc(u64 us);
+u64 tsc_to_ns(u64 ticks);
+u64 ns_to_tsc(u64 ns);
 void udelay(u64 us);
 u64 now_us(void);           /* microseconds since hand-off */
 

@@ -42,6 +42,10 @@ static void handle_exception_nmi(struct guest *g)
 {
 	u32 info = (u32)vmread(VM_EXIT_INTR_INFO);
 	u32 vector = info & 0xff, type = info & 0x700;
+	if (vector == VEC_PF && g->shadowed) {
+		guest_page_fault(g);
+		return;
+	}
 	if (type == INTR_TYPE_NMI) {
 		/* A real NMI arrived while the guest ran: the hv's, not the
 		 * guest's.  Hand it to our own handler. */
@@ -83,11 +87,15 @@ static void handle_cpuid(struct guest *g)
 
 static void handle_hlt(struct guest *g)
 {
-	/* No virtual interrupt sources yet: a guest that halts with
-	 * interrupts off can never wake up, so that ends it. */
-	if (!(vmread(GUEST_RFLAGS) & RFLAGS_IF)) {
+	switch (vpc_hlt_decide(&g->pc, vmread(GUEST_RFLAGS) & RFLAGS_IF)) {
+	case VPC_HLT_STOP: /* interrupts off: nothing can ever wake it */
 		guest_end(g, "halted");
 		return;
+	case VPC_HLT_SLEEP: /* the run loop waits for the next device event */
+		g->idle = true;
+		break;
+	case VPC_HLT_WAKE: /* an interrupt is already deliverable */
+		break;
 	}
 	guest_skip_instruction();
 }
@@ -115,7 +123,17 @@ static void handle_vmx_instruction(struct guest *g)
 	guest_inject_exception(VEC_UD, false, 0);
 }
 
-/* MOV to/from CR0/CR3/CR4 (exit qualification: SDM Table 28-3). */
+static void set_gpr(struct guest *g, u32 reg, u64 val)
+{
+	if (reg == R_RSP)
+		vmwrite(GUEST_RSP, val);
+	else
+		g->regs.gpr[reg] = val;
+}
+
+/* MOV to/from CR0/CR3/CR4 (exit qualification: SDM Table 28-3).  Flat
+ * guests run on the hv's tables and may not touch paging; shadowed guests
+ * go to the shadow pager (hv/guest/paging.c). */
 static void handle_cr(struct guest *g)
 {
 	u64 q = vmread(EXIT_QUALIFICATION);
@@ -123,7 +141,27 @@ static void handle_cr(struct guest *g)
 	u64 *gpr = g->regs.gpr;
 	u64 val = reg == R_RSP ? vmread(GUEST_RSP) : gpr[reg];
 
-	if (type == 0 && cr == 0) {
+	if (g->shadowed) {
+		if (type == 0 && (cr == 0 || cr == 3 || cr == 4))
+			guest_write_cr(g, cr, val);
+		else if (type == 1 && cr == 3)
+			set_gpr(g, reg, guest_read_cr3(g));
+		else if (type == 2) /* CLTS */
+			guest_write_cr(g, 0, g->cr0_shadow & ~CR0_TS);
+		else if (type == 3) /* LMSW: bits 3:0 of CR0; it cannot clear PE */
+			guest_write_cr(g, 0, (g->cr0_shadow & ~0xeull) | ((q >> 16) & 0xf));
+		else {
+			guest_end(g, "unsupported-cr-access");
+			kprintf("guest %s: CR access qualification 0x%lx not emulated\n", g->name, q);
+			return;
+		}
+		if (g->state == GUEST_RUNNING)
+			guest_skip_instruction();
+		return;
+	}
+	if (type == 1 && cr == 3) {
+		set_gpr(g, reg, (u64)g->host_pt);
+	} else if (type == 0 && cr == 0) {
 		/* The guest may change the bits that do not affect paging
 		 * or VMX; PG, PE and WP stay what VMX and the pager need. */
 		u64 fixed = CR0_PE | CR0_PG | CR0_NE;
@@ -192,8 +230,9 @@ static void handle_wrmsr(struct guest *g) { guest_msr_write(g); }
 
 static void handle_invlpg(struct guest *g)
 {
-	/* Flat guests run on the hv's fixed tables: nothing cached to drop.
-	 * (The shadow pager will drop one shadow entry here.) */
+	/* Flat guests run on the hv's fixed tables: nothing cached to drop. */
+	if (g->shadowed)
+		guest_invlpg(g, vmread(EXIT_QUALIFICATION));
 	guest_skip_instruction();
 }
 
@@ -206,7 +245,13 @@ static void handle_skip(struct guest *g)
 
 static void handle_preemption_timer(struct guest *g)
 {
-	/* The time slice is over; guests_run() decides who runs next. */
+	/* A device event is due or the time slice is over: the run loop
+	 * (guest.c) ticks the devices and decides who runs next. */
+}
+
+static void handle_interrupt_window(struct guest *g)
+{
+	/* The guest can take an interrupt now; the run loop injects it. */
 }
 
 static const exit_handler exit_handlers[EXIT_REASON_MAX + 1] = {
@@ -238,7 +283,41 @@ static const exit_handler exit_handlers[EXIT_REASON_MAX + 1] = {
 	[EXIT_REASON_PAUSE] = handle_skip,
 	[EXIT_REASON_WBINVD] = handle_skip,
 	[EXIT_REASON_PREEMPTION_TIMER] = handle_preemption_timer,
+	[EXIT_REASON_INTERRUPT_WINDOW] = handle_interrupt_window,
 };
+
+/*
+ * An exit can interrupt the delivery of an event (an interrupt, or an
+ * exception whose delivery touched a page the shadow did not map yet):
+ * IDT_VECTORING_INFO then holds that event (SDM 28.2.4).  Unless the
+ * handler injects something itself, we deliver the event again.  If the
+ * handler injects an exception while an exception was being delivered, the
+ * CPU would have raised #DF (SDM Table 6-5, simplified).
+ */
+static void reinject_vectored_event(struct guest *g)
+{
+	u32 vec = (u32)vmread(IDT_VECTORING_INFO_FIELD);
+	if (!(vec & INTR_INFO_VALID) || g->state != GUEST_RUNNING)
+		return;
+	u32 pending = (u32)vmread(VM_ENTRY_INTR_INFO_FIELD);
+	if (pending & INTR_INFO_VALID) {
+		if ((vec & 0x700) == INTR_TYPE_HW_EXCEPTION &&
+		    (pending & 0x700) == INTR_TYPE_HW_EXCEPTION) {
+			if ((vec & 0xff) == VEC_DF) {
+				guest_end(g, "triple-fault");
+				return;
+			}
+			guest_inject_exception(VEC_DF, true, 0);
+		}
+		return;
+	}
+	u32 type = vec & 0x700;
+	if (vec & INTR_INFO_DELIVER_CODE)
+		vmwrite(VM_ENTRY_EXCEPTION_ERROR_CODE, vmread(IDT_VECTORING_ERROR_CODE));
+	if (type == INTR_TYPE_SW_INTR || type == INTR_TYPE_SW_EXCEPTION || type == (5u << 8))
+		vmwrite(VM_ENTRY_INSTRUCTION_LEN, vmread(VM_EXIT_INSTRUCTION_LEN));
+	vmwrite(VM_ENTRY_INTR_INFO_FIELD, vec & ~BIT(12));
+}
 
 void vmx_handle_exit(struct guest *g, u32 exit_reason)
 {
@@ -267,4 +346,5 @@ void vmx_handle_exit(struct guest *g, u32 exit_reason)
 		return;
 	}
 	h(g);
+	reinject_vectored_event(g);
 }

@@ -111,11 +111,14 @@ static int choose_controls(void)
 {
 	/* Exits we need: the hv owns external interrupts, NMIs, HLT, I/O
 	 * (every port), MSRs (no bitmap: every RDMSR/WRMSR), INVLPG and CR3
-	 * loads (the shadow pager must see them), MWAIT/MONITOR (hidden from
-	 * guests). */
-	u32 pin = PIN_EXTERNAL_INTERRUPT_EXITING | PIN_NMI_EXITING;
+	 * loads and stores (the shadow pager must see them, and the guest must
+	 * read back its own CR3, not the shadow's), MWAIT/MONITOR (hidden from
+	 * guests).  The VMX-preemption timer bounds every stay in the guest:
+	 * time slices, and timer interrupts on time. */
+	u32 pin = PIN_EXTERNAL_INTERRUPT_EXITING | PIN_NMI_EXITING | PIN_VMX_PREEMPTION_TIMER;
 	u32 proc = CPU_HLT_EXITING | CPU_INVLPG_EXITING | CPU_MWAIT_EXITING | CPU_RDPMC_EXITING |
-		   CPU_CR3_LOAD_EXITING | CPU_UNCONDITIONAL_IO_EXITING | CPU_MONITOR_EXITING |
+		   CPU_CR3_LOAD_EXITING | CPU_CR3_STORE_EXITING | CPU_UNCONDITIONAL_IO_EXITING |
+		   CPU_MONITOR_EXITING |
 		   CPU_ACTIVATE_SECONDARY_CONTROLS;
 	/* RDTSCP stays usable by the guest if the CPU lets us allow it. */
 	u32 proc2 = CPU2_ENABLE_RDTSCP;
@@ -140,10 +143,8 @@ static int choose_controls(void)
 		if (!vmx.proc2_ctl)
 			vmx.proc_ctl &= ~CPU_ACTIVATE_SECONDARY_CONTROLS;
 	}
-	/* We never want these, but some CPUs force them on without the TRUE
-	 * MSRs; say so, since they cost exits. */
-	if (vmx.proc_ctl & CPU_CR3_STORE_EXITING)
-		kprintf("vmx: note: CR3-store exiting is forced on by this CPU\n");
+	if (!(vmx.pin_ctl & PIN_VMX_PREEMPTION_TIMER))
+		kprintf("vmx: no VMX-preemption timer: guests run until they exit on their own\n");
 	return 0;
 }
 

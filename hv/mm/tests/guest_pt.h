@@ -1,7 +1,7 @@
 /*
  * guest_pt.h - build guest page tables in simulated guest RAM (host tests).
  *
- * A struct gpt owns a malloc()ed, 2 MiB aligned block that plays the guest's
+ * A struct gpt owns an mmap()ed, 2 MiB aligned block that plays the guest's
  * RAM, and a bump allocator for page-table pages inside it
  * ([GPT_TABLES, GPT_TABLES_END)).  gpt_map() writes the entries a mapping
  * needs, in the format of the chosen paging mode, so that tests can then
@@ -24,6 +24,8 @@ struct gpt {
 	enum paging_mode mode;
 	u64 cr3;        /* what the guest would load: root table (+0x40 for PAE) */
 	u64 next_table; /* bump allocator */
+	void *map;      /* the mapping behind m.base */
+	size_t map_len;
 };
 
 void gpt_init(struct gpt *g, enum paging_mode mode);

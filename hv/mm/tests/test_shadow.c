@@ -2,7 +2,7 @@
  * test_shadow.c - the shadow pager, end to end over simulated memory.
  *
  * Three actors:
- *   - the guest's page tables, built by guest_pt.h in a malloc()ed "RAM";
+ *   - the guest's page tables, built by guest_pt.h in an mmap()ed "RAM";
  *   - the shadow pager under test, given mmap()ed pages by a counting
  *     allocator (so leaks, double frees and the below-4 GiB rule show);
  *   - cpu_access(), a small model of the real MMU walking the SHADOW tables

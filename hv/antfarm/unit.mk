@@ -1,0 +1,5 @@
+# hv/antfarm/unit.mk - unit tests of Antfarm's inference rules and its event
+# lines (see hv/ARCHITECTURE.md, "Adding a unit test").
+UNIT_TESTS += test_antfarm test_af_evlog
+test_antfarm_SRCS := hv/antfarm/tests/test_antfarm.c hv/antfarm/antfarm.c
+test_af_evlog_SRCS := hv/antfarm/tests/test_af_evlog.c hv/antfarm/evlog.c

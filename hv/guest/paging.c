@@ -1,0 +1,125 @@
+/*
+ * paging.c - the glue between VM exits and the shadow pager (hv/mm/).
+ *
+ * hv/mm/shadow.c decides; this file reads the VMCS, calls it, and writes
+ * back what it says (see the contract at the top of hv/mm/shadow.h):
+ *   #PF exit        -> shadow_page_fault(): fixed, the guest's own #PF, or
+ *                      a guest that touched memory it does not own
+ *   MOV to CR3      -> shadow_cr3_load(): GUEST_CR3 = the shadow root
+ *   MOV from CR3    -> the guest's own value (CR3-store exiting is on)
+ *   MOV to CR0/CR4, WRMSR EFER -> shadow_set_paging()
+ *   INVLPG          -> shadow_invlpg()
+ * Shadow table pages come from the hv heap.
+ */
+#include "guest/guest.h"
+#include "kprintf.h"
+#include "pmm.h"
+#include "vmx/vmx.h"
+#include "x86.h"
+
+static void *shadow_alloc(void *opaque, bool below_4g)
+{
+	void *p = pmm_alloc_pages(1);
+	/* The heap boot/ reserved sits below 4 GiB on every firmware we know;
+	 * a PAE-format root needs it. */
+	if (below_4g && (u64)p >= (1ull << 32)) {
+		pmm_free_pages(p, 1);
+		return NULL;
+	}
+	return p;
+}
+
+static void shadow_free(void *opaque, void *page) { pmm_free_pages(page, 1); }
+
+static void load_paging(struct guest *g, u64 cr0, u64 cr3, u64 cr4, u64 efer)
+{
+	struct guest_paging pg;
+	guest_paging_from_regs(&pg, cr0, cr3, cr4, efer, 36);
+	u64 host_cr3 = shadow_set_paging(&g->shadow, &pg);
+	if (!host_cr3) {
+		guest_end(g, "out-of-memory");
+		kprintf("guest %s: no memory left for shadow page tables\n", g->name);
+		return;
+	}
+	vmwrite(GUEST_CR3, host_cr3);
+	vmwrite(GUEST_CR0, (shadow_real_cr0(cr0) | vmx.cr0_fixed0) & vmx.cr0_fixed1);
+	vmwrite(GUEST_CR4, (shadow_real_cr4(cr4, cr0) | vmx.cr4_fixed0) & vmx.cr4_fixed1);
+	vmwrite(GUEST_IA32_EFER, shadow_real_efer(efer, cr0));
+}
+
+int guest_paging_init(struct guest *g, const struct guest_entry *e)
+{
+	static const struct shadow_ops ops = { shadow_alloc, shadow_free, NULL, NULL };
+	if (shadow_init(&g->shadow, &ops, &g->mem, SHADOW_REFERENCE)) {
+		kprintf("guest %s: shadow pager refused the guest memory\n", g->name);
+		return -1;
+	}
+	g->shadowed = true;
+	g->efer = e->efer;
+	load_paging(g, e->cr0, e->cr3, e->cr4, e->efer);
+	return g->state == GUEST_ENDED ? -1 : 0;
+}
+
+void guest_page_fault(struct guest *g)
+{
+	u64 gva = vmread(EXIT_QUALIFICATION);
+	u32 code = (u32)vmread(VM_EXIT_INTR_ERROR_CODE);
+	bool ac = vmread(GUEST_RFLAGS) & BIT(18);
+	struct shadow_fault f;
+	switch (shadow_page_fault(&g->shadow, gva, code, ac, &f)) {
+	case SHADOW_FIXED:
+		return; /* the instruction runs again, now with a shadow entry */
+	case SHADOW_INJECT:
+		g->cr2 = gva; /* loaded into the real CR2 just before VM entry */
+		guest_inject_exception(VEC_PF, true, f.error_code);
+		return;
+	case SHADOW_BAD_GPA:
+		guest_end(g, "bad-memory-access");
+		kprintf("guest %s: %s at gpa 0x%lx (gva 0x%lx, rip 0x%lx) is outside its %lu MiB "
+			"of RAM\n",
+			g->name, f.bad_table ? "a page table" : "an access", f.gpa, gva,
+			vmread(GUEST_RIP), g->mem.size >> 20);
+		return;
+	case SHADOW_WATCHED_WRITE:
+		/* Nothing is watched until process inference arrives. */
+	default:
+		guest_end(g, "shadow-fault-%d", f.kind);
+		kprintf("guest %s: page fault at gva 0x%lx (code 0x%x, rip 0x%lx) that the shadow "
+			"pager cannot handle (kind %d)\n",
+			g->name, gva, code, vmread(GUEST_RIP), f.kind);
+		return;
+	}
+}
+
+void guest_write_cr(struct guest *g, int cr, u64 val)
+{
+	u64 cr0 = g->cr0_shadow, cr4 = g->cr4_shadow;
+	if (cr == 3) {
+		u64 host_cr3 = shadow_cr3_load(&g->shadow, val);
+		if (!host_cr3) {
+			guest_end(g, "out-of-memory");
+			return;
+		}
+		vmwrite(GUEST_CR3, host_cr3);
+		return;
+	}
+	if (cr == 0)
+		cr0 = val;
+	else
+		cr4 = val;
+	g->cr0_shadow = cr0;
+	g->cr4_shadow = cr4;
+	vmwrite(CR0_READ_SHADOW, cr0);
+	vmwrite(CR4_READ_SHADOW, cr4);
+	load_paging(g, cr0, g->shadow.paging.cr3, cr4, g->efer);
+}
+
+u64 guest_read_cr3(struct guest *g) { return g->shadow.paging.cr3; }
+
+void guest_invlpg(struct guest *g, u64 gva) { shadow_invlpg(&g->shadow, gva); }
+
+void guest_write_efer(struct guest *g, u64 val)
+{
+	g->efer = val;
+	load_paging(g, g->cr0_shadow, g->shadow.paging.cr3, g->cr4_shadow, val);
+}
