@@ -12,11 +12,15 @@
 #                sector fails every write and read (logged, retried, the
 #                request fails): the self-test FAILs with exactly those
 #                errors and the hv goes on to the VT-x check.
+#   ahci-timeout the data disk throttled by QEMU to 16 KiB/s, so a 256 KiB
+#                request outlives the 10 s deadline: logged, COMRESET,
+#                retried, times out again, fails; the hv goes on.
 #   gpt-esp      one GPT disk holding the ESP partition and the guests'
 #                space: an extent on the ESP and one on the partition table
 #                are refused, the one behind the ESP is tested.
 #   ide-qemu     QEMU pc (i440FX, PIIX3 IDE, bus-master DMA) as a quick IDE
-#                check.
+#                check, with one read failing once (blkdebug): logged,
+#                channel reset, retried, the self-test still PASSes.
 #   ide-bochs    Bochs (i440FX, PIIX3 IDE): ESP ata0-master, data disk
 #                ata0-slave; the self-test must PASS.
 # Every boot also checks that the hv wrote nothing outside its extents: the
@@ -25,9 +29,10 @@
 # (tools/storage/disktool.py).
 #
 # Prints "PASS name" or "FAIL name: why" per sub-test, exits non-zero on
-# any failure.  Options: --only NAME[,NAME] to run some; --keep to keep
-# logs and images in build/storage/.  Environment: STORAGE_TIMEOUT (QEMU,
-# s, default 180), STORAGE_BOCHS_TIMEOUT (default 900).
+# any failure.  Options: --only NAME[,NAME] to run some.  Logs stay in
+# build/storage/, and the disk images too when a sub-test failed.
+# Environment: STORAGE_TIMEOUT (QEMU, s, default 180),
+# STORAGE_BOCHS_TIMEOUT (default 900).
 set -u
 cd "$(dirname "$0")/.."
 B=build/storage
@@ -36,12 +41,11 @@ OVMF_CODE=/usr/share/OVMF/OVMF_CODE_4M.fd
 [ -f "$OVMF_CODE" ] || OVMF_CODE=/usr/share/OVMF/OVMF_CODE.fd
 QTIMEOUT=${STORAGE_TIMEOUT:-180}
 BTIMEOUT=${STORAGE_BOCHS_TIMEOUT:-900}
-DATA_SECTORS=131040 # 130 cylinders of 16 heads x 63 sectors: Bochs takes it as a flat disk
+DATA_SECTORS=131040 # 130 cylinders of 16 heads x 63 sectors: Bochs's flat disk geometry
 only=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--only) only=$2; shift 2 ;;
-	--keep) shift ;; # logs and images always stay in build/storage/
 	*) echo "storage-test: unknown option $1" >&2; exit 2 ;;
 	esac
 done
@@ -207,6 +211,37 @@ test_ahci_errors() {
 	pass $name
 }
 
+test_ahci_timeout() {
+	local name=ahci-timeout cfg=tools/configs/storage-timeout.cfg esp=$B/esp-timeout.img
+	local data=$B/data-timeout.img log=$B/timeout.log ext
+	build_esp "$cfg" "$esp" || { fail $name "cannot build the ESP"; return; }
+	$T mkdata "$data" $DATA_SECTORS
+	mapfile -t ext < <(extents_of "$cfg")
+	local before esp_before
+	before=$($T sum "$data" "${ext[@]}")
+	esp_before=$(sha256sum <"$esp" | cut -d' ' -f1)
+	run_qemu "$log" q35 \
+		-drive if=none,id=esp,format=raw,file="$esp" -device ide-hd,drive=esp,bus=ide.0 \
+		-device ahci,id=ahci \
+		-drive if=none,id=d0,format=raw,file="$data",throttling.bps-total=16384 \
+		-device ide-hd,drive=d0,bus=ahci.0
+	[ $? = 124 ] && { fail $name "QEMU timeout after ${QTIMEOUT}s (log $log)"; return; }
+	local re
+	for re in \
+		'ahci0\.p0: (READ|WRITE) [A-Z ]+ LBA 4096\+512 timed out after 10000 ms' \
+		'ahci0\.p0: COMRESET' \
+		'ahci0\.p0: retrying LBA 4096\+512' \
+		'storage selftest: (read|write) LBA 4096\+512 on ahci0\.p0: timeout' \
+		'storage selftest: FAIL 1 extents .* [12] I/O errors' \
+		'formica: no guest can run without VT-x'; do
+		grep -aEq "$re" "$log" || { fail $name "no line matching: $re (log $log)"; return; }
+	done
+	local why
+	why=$(disk_checks "$log" "$data" "$before" "$esp" "$esp_before" "${ext[@]}") ||
+		{ fail $name "$why"; return; }
+	pass $name
+}
+
 test_gpt_esp() {
 	local name=gpt-esp cfg=tools/configs/storage-gpt.cfg esp=$B/esp-gpt.img
 	local disk=$B/gpt-disk.img log=$B/gpt.log
@@ -249,12 +284,28 @@ test_ide_qemu() {
 	local before esp_before
 	before=$($T sum "$data" "${ext[@]}")
 	esp_before=$(sha256sum <"$esp" | cut -d' ' -f1)
+	# The first request touching sector 3000 fails once (QEMU blkdebug:
+	# the rule arms at the first read): the driver must log it, reset the
+	# channel, retry and succeed.
+	cat >"$B/blkdebug-ide.cfg" <<-EOF
+	[inject-error]
+	event = "read_aio"
+	errno = "5"
+	sector = "3000"
+	once = "on"
+	EOF
 	run_qemu "$log" pc \
 		-drive if=none,id=esp,format=raw,file="$esp" -device ide-hd,drive=esp,bus=ide.0,unit=0 \
-		-drive if=none,id=d0,format=raw,file="$data" -device ide-hd,drive=d0,bus=ide.0,unit=1
+		-drive if=none,id=d0,format=raw,file="blkdebug:$B/blkdebug-ide.cfg:$data" \
+		-device ide-hd,drive=d0,bus=ide.0,unit=1
 	[ $? = 124 ] && { fail $name "QEMU timeout after ${QTIMEOUT}s (log $log)"; return; }
 	grep -aq 'storage selftest: PASS .*(IDE' "$log" ||
 		{ fail $name "no 'storage selftest: PASS' over IDE ($(grep -a 'storage selftest: FAIL' "$log" | head -1)) log $log"; return; }
+	local re
+	for re in 'ide0\.0s: (READ|WRITE) DMA EXT LBA 2560\+512 failed \(status 0x[0-9a-f]+ error 0x04' \
+		'ide0\.0s: retrying LBA 2560\+512'; do
+		grep -aEq "$re" "$log" || { fail $name "no line matching: $re (log $log)"; return; }
+	done
 	local why
 	why=$(disk_checks "$log" "$data" "$before" "$esp" "$esp_before" "${ext[@]}") ||
 		{ fail $name "$why"; return; }
@@ -293,8 +344,11 @@ make --no-print-directory -s build/formica.efi build/hv.bin >"$B/make.log" 2>&1 
 want ahci && test_ahci
 want ahci-refuse && test_ahci_refuse
 want ahci-errors && test_ahci_errors
+want ahci-timeout && test_ahci_timeout
 want gpt-esp && test_gpt_esp
 want ide-qemu && test_ide_qemu
 want ide-bochs && test_ide_bochs
+# The disk images are 64 MiB each: keep them only when something failed.
+[ "$fails" -eq 0 ] && rm -f "$B"/data-*.img "$B"/gpt-disk.img
 echo "storage-test: $passes passed, $fails failed"
 [ "$fails" -eq 0 ]

@@ -68,14 +68,21 @@
  *   - a load by h while O is loaded on that vCPU: h still lives in O, so N
  *     was not O's replacement (the fork parent switching out or exiting);
  *     -> CREATE N;
- *   - a load by h while N is loaded: h runs in N.  If O has exited, N
- *     replaced O -> EXEC (one process); if O is still alive (vfork: the
- *     parent still uses O) -> CREATE N;
+ *   - a load away from N by h (h switching out of N, or exiting): h runs
+ *     in N.  If O has exited, N replaced O -> EXEC (one process); if O is
+ *     still alive (vfork: the parent still uses O) -> CREATE N;
  *   - N exits, or exec_window passes: EXEC if O has exited, else CREATE.
  * While a candidate waits, O's EXIT is held too, so the stream stays
  * consistent: live == CREATEs - EXITs at every event.  Events may then leave
  * out of time order (each carries the TSC of its own occurrence), and a
  * SWITCH into a waiting N may precede N's CREATE.
+ *
+ * Why a table of its own and not fields in the shadow core's per-root
+ * records (hv/mm/shadow.h, struct shadow_as): those are a cache, recycled
+ * LRU when more roots exist than shadows, while Antfarm must hold every
+ * live process and its exact count for as long as it lives.  Both are keyed
+ * by the same root (CR3 bits 51:12); shadow_as.ext may point at nothing of
+ * ours, since (asid, gen) here is the process's name.
  *
  * Multiple vCPUs share one table; the glue serializes calls (antfarm.h).
  */

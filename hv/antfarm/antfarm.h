@@ -14,16 +14,22 @@
  * the engine is not reentrant, and a watched page's count must not change
  * between af_cr3_load()'s read of it and the watch taking effect):
  *
- *   - on every guest MOV to CR3 (exit reason 28, or the shadow-paging
- *     CR3-target path), before the shadow switch:
+ *   - on every guest MOV to CR3 (exit reason 28) made with 4-level paging
+ *     on (CR0.PG = 1, EFER.LMA = 1; the boot code's loads before that are
+ *     not PML4 switches), next to shadow_cr3_load():
  *         af_cr3_load(af, vcpu, new_cr3, rdtsc(), task_hint);
- *     task_hint is GUEST_RSP & ~(THREAD_SIZE - 1) (Linux x86-64: 16 KiB),
- *     or 0 when the glue has none (then exec-aware mode is inert).
+ *     task_hint is GUEST_RSP & ~(THREAD_SIZE - 1) (Linux x86-64: 16 KiB,
+ *     32 KiB with KASAN), or 0 when the glue has none (then exec-aware mode
+ *     is inert).  Loads made from an IRQ stack (the lazy-TLB IPI switching
+ *     to init_mm) carry that stack's hint; that is harmless, since no task
+ *     runs there and those loads never create a process.
  *   - on every emulated write to a watched page (emu/emulate.h's
  *     write_qword reports old and new), for each 8-byte entry written:
  *         af_root_write(af, page_gpa, index, old, new, rdtsc());
  *     Writes to the kernel half (index 256..511) may be passed or not.
- *   - ops.watch/ops.unwatch start and stop that reporting for a root page;
+ *   - ops.watch/ops.unwatch start and stop that reporting for a root page
+ *     (shadow_watch/shadow_unwatch; a refused watch, e.g. SHADOW_ENOSPC,
+ *     leaves that root untracked and counted in st.watch_failed);
  *     ops.count_user counts present entries among PML4[0..255] of a page
  *     (af_count_user() does it given a pointer to the page).
  */
@@ -149,9 +155,13 @@ struct af {
 /* ---- interface ---- */
 
 /*
+ * af_init() sets up all of *af, zeroed or not (about 46 KiB: embed it
+ * in the guest's structure or take it from pmm pages).
+ * flags: 0 for the paper's rules, AF_EXEC_AWARE for the exec-aware mode.
  * exec_window_tsc: exec-aware mode only; how long a creation may wait for
- * the evidence that decides whether it was an exec (0: no limit).  A few
- * tens of milliseconds of TSC is plenty (see antfarm.c).
+ * the evidence that decides whether it was an exec (0: no limit).  Most
+ * waits end at the creating task's next switch; 50 ms of TSC is a sensible
+ * bound (us_to_tsc(50000)).
  */
 void af_init(struct af *af, const struct af_ops *ops, u32 flags, u64 exec_window_tsc);
 

@@ -45,7 +45,7 @@
 #include "antfarm/antfarm.h"
 
 #define AF_LOG_NAME_LEN 32
-#define AF_LOG_LINE_MAX 192 /* enough for the longest line, NUL included */
+#define AF_LOG_LINE_MAX 256 /* enough for the longest line, NUL included */
 
 enum af_log_mode {
 	AF_LOG_SUMMARY = 0,

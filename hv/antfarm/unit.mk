@@ -1,5 +1,8 @@
 # hv/antfarm/unit.mk - unit tests of Antfarm's inference rules and its event
 # lines (see hv/ARCHITECTURE.md, "Adding a unit test").
-UNIT_TESTS += test_antfarm test_af_evlog
+UNIT_TESTS += test_antfarm test_af_evlog test_af_glue
 test_antfarm_SRCS := hv/antfarm/tests/test_antfarm.c hv/antfarm/antfarm.c
 test_af_evlog_SRCS := hv/antfarm/tests/test_af_evlog.c hv/antfarm/evlog.c
+# The emulator and Antfarm wired together as the paging core's glue will.
+test_af_glue_SRCS := hv/antfarm/tests/test_af_glue.c hv/antfarm/antfarm.c hv/emu/emulate.c \
+	hv/emu/decode.c

@@ -241,7 +241,8 @@ static void write_command(struct pic8259_chip *c, u8 val)
 	case OCW2_ROTATE_NONSPECIFIC_EOI:
 		best = best_priority(c->isr, c->priority_add);
 		if (best < 8)
-			eoi(c, (best + c->priority_add) & 7, (val >> 5) == OCW2_ROTATE_NONSPECIFIC_EOI);
+			eoi(c, (best + c->priority_add) & 7,
+			    (val >> 5) == OCW2_ROTATE_NONSPECIFIC_EOI);
 		break;
 	case OCW2_SPECIFIC_EOI:
 		eoi(c, level, false);

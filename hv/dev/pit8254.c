@@ -50,12 +50,14 @@ static u32 modulus(const struct pit_channel *c)
 
 static u16 to_bcd(u32 v)
 {
-	return (u16)((v % 10) | ((v / 10 % 10) << 4) | ((v / 100 % 10) << 8) | ((v / 1000 % 10) << 12));
+	return (u16)((v % 10) | ((v / 10 % 10) << 4) | ((v / 100 % 10) << 8) |
+		     ((v / 1000 % 10) << 12));
 }
 
 static u32 from_bcd(u16 v)
 {
-	return (v & 0xf) + ((v >> 4) & 0xf) * 10 + ((v >> 8) & 0xf) * 100 + ((v >> 12) & 0xf) * 1000;
+	return (v & 0xf) + ((v >> 4) & 0xf) * 10 + ((v >> 8) & 0xf) * 100 +
+	       ((v >> 12) & 0xf) * 1000;
 }
 
 /* The counter element's value after d clocks, as a number. */

@@ -31,31 +31,29 @@ int vpc_init(struct vpc *pc, u64 rtc_unix_at_zero, void (*emit)(void *ctx, u8 by
 	pc->pci.legacy = &reset_ctl_ops;
 	pc->pci.legacy_dev = &pc->rcr;
 
-	static const struct {
+	const struct {
 		u16 first, last;
+		const struct vdev_ops *ops;
+		void *dev;
 		const char *name;
 		u32 flags;
 	} map[] = {
-		{ 0x20, 0x21, "pic-master", VIO_F_8BIT },
-		{ 0xa0, 0xa1, "pic-slave", VIO_F_8BIT },
-		{ PIC_ELCR1, PIC_ELCR2, "elcr", VIO_F_8BIT },
-		{ 0x40, 0x43, "pit", VIO_F_8BIT },
-		{ PIT_PORT_61, PIT_PORT_61, "port61", VIO_F_8BIT },
-		{ I8042_DATA, I8042_DATA, "i8042", VIO_F_8BIT },
-		{ I8042_STATUS, I8042_STATUS, "i8042", VIO_F_8BIT },
-		{ RTC_PORT_INDEX, RTC_PORT_DATA, "rtc", VIO_F_8BIT },
-		{ POST_PORT, POST_PORT, "post", VIO_F_8BIT },
-		{ COM1_BASE, COM1_BASE + 7, "com1", VIO_F_8BIT },
-		{ PCI_CONFIG_ADDRESS, PCI_CONFIG_DATA + 3, "pci-cfg", 0 },
-		{ VPC_POWER_PORT, VPC_POWER_PORT, "power", 0 },
+		{ 0x20, 0x21, &pic_ops, &pc->pic, "pic-master", VIO_F_8BIT },
+		{ 0xa0, 0xa1, &pic_ops, &pc->pic, "pic-slave", VIO_F_8BIT },
+		{ PIC_ELCR1, PIC_ELCR2, &pic_elcr_ops, &pc->pic, "elcr", VIO_F_8BIT },
+		{ 0x40, 0x43, &pit_ops, &pc->pit, "pit", VIO_F_8BIT },
+		{ PIT_PORT_61, PIT_PORT_61, &pit_port61_ops, &pc->pit, "port61", VIO_F_8BIT },
+		{ I8042_DATA, I8042_DATA, &i8042_ops, &pc->kbc, "i8042", VIO_F_8BIT },
+		{ I8042_STATUS, I8042_STATUS, &i8042_ops, &pc->kbc, "i8042", VIO_F_8BIT },
+		{ RTC_PORT_INDEX, RTC_PORT_DATA, &rtc_ops, &pc->rtc, "rtc", VIO_F_8BIT },
+		{ POST_PORT, POST_PORT, &post_ops, &pc->post, "post", VIO_F_8BIT },
+		{ COM1_BASE, COM1_BASE + 7, &uart_ops, &pc->com1, "com1", VIO_F_8BIT },
+		/* 0xcf9 (reset control) is reached through pci-cfg's legacy hook. */
+		{ PCI_CONFIG_ADDRESS, PCI_CONFIG_DATA + 3, &pci_cfg_ops, &pc->pci, "pci-cfg", 0 },
+		{ VPC_POWER_PORT, VPC_POWER_PORT, &power_port_ops, &pc->power, "power", 0 },
 	};
-	void *dev[] = { &pc->pic, &pc->pic, &pc->pic, &pc->pit, &pc->pit, &pc->kbc, &pc->kbc,
-			&pc->rtc, &pc->post, &pc->com1, &pc->pci, &pc->power };
-	const struct vdev_ops *ops[] = { &pic_ops, &pic_ops, &pic_elcr_ops, &pit_ops,
-					 &pit_port61_ops, &i8042_ops, &i8042_ops, &rtc_ops,
-					 &post_ops, &uart_ops, &pci_cfg_ops, &power_port_ops };
 	for (unsigned i = 0; i < ARRAY_SIZE(map); i++) {
-		int rc = vio_register(&pc->bus, map[i].first, map[i].last, ops[i], dev[i],
+		int rc = vio_register(&pc->bus, map[i].first, map[i].last, map[i].ops, map[i].dev,
 				      map[i].name, map[i].flags);
 		if (rc)
 			return rc;

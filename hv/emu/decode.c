@@ -70,7 +70,7 @@ static int fail(struct emu_insn *in, size_t at, int err)
  * Without REX, byte registers 4-7 are AH, CH, DH, BH; with any REX they are
  * SPL, BPL, SIL, DIL (SDM Vol. 2A, 3.7.2.1 / Table 3-1).
  */
-static void set_reg_source(struct emu_insn *in, const struct guest_regs *r, unsigned reg)
+static void set_reg_source(struct emu_insn *in, const struct emu_regs *r, unsigned reg)
 {
 	if (in->size == 1 && !in->rex && reg >= 4 && reg < 8) {
 		in->src_reg = (u8)(reg - 4);
@@ -88,7 +88,7 @@ static void set_reg_source(struct emu_insn *in, const struct guest_regs *r, unsi
  * depends on the full instruction length: *rip_rel says so and in->ea then
  * holds the displacement alone.
  */
-static int decode_modrm(struct cursor *c, struct emu_insn *in, const struct guest_regs *r,
+static int decode_modrm(struct cursor *c, struct emu_insn *in, const struct emu_regs *r,
 			u8 modrm, bool *rip_rel)
 {
 	unsigned mod = modrm >> 6, rm = modrm & 7;
@@ -147,7 +147,7 @@ static bool is_lockable(enum emu_op op)
 	       op == EMU_BTS || op == EMU_BTR;
 }
 
-int emu_decode(const u8 *bytes, size_t n, const struct guest_regs *r,
+int emu_decode(const u8 *bytes, size_t n, const struct emu_regs *r,
 	       const struct emu_segs *segs, struct emu_insn *in)
 {
 	struct cursor c;

@@ -113,7 +113,7 @@ struct emu_insn {
  * enum emu_err and still fills in->raw, in->nraw and in->err_at so that
  * emu_format_error() can name the bytes.
  */
-int emu_decode(const u8 *bytes, size_t n, const struct guest_regs *regs,
+int emu_decode(const u8 *bytes, size_t n, const struct emu_regs *regs,
 	       const struct emu_segs *segs, struct emu_insn *in);
 
 /*

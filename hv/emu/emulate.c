@@ -75,14 +75,14 @@ static int span_write(const struct emu_mem *m, const struct span *s)
 /* Register access at an operand size.  A 32-bit write zero-extends into the
  * full register; 8- and 16-bit writes keep the other bits (SDM Vol. 1,
  * 3.4.1.1).  high8 selects AH/CH/DH/BH. */
-static u64 read_reg(const struct guest_regs *r, unsigned reg, bool high8, unsigned size)
+static u64 read_reg(const struct emu_regs *r, unsigned reg, bool high8, unsigned size)
 {
 	if (high8)
 		return (r->gpr[reg] >> 8) & 0xff;
 	return r->gpr[reg] & size_mask(size);
 }
 
-static void write_reg(struct guest_regs *r, unsigned reg, bool high8, unsigned size, u64 v)
+static void write_reg(struct emu_regs *r, unsigned reg, bool high8, unsigned size, u64 v)
 {
 	if (high8)
 		r->gpr[reg] = (r->gpr[reg] & ~0xff00ull) | ((v & 0xff) << 8);
@@ -136,7 +136,7 @@ static u64 flags_sub(u64 rflags, u64 a, u64 b, unsigned size)
 }
 
 /* REP STOS / STOS: see emulate.h for why it stops at the page boundary. */
-static int exec_stos(const struct emu_insn *in, struct guest_regs *r, const struct emu_mem *m)
+static int exec_stos(const struct emu_insn *in, struct emu_regs *r, const struct emu_mem *m)
 {
 	bool rep = in->prefixes & EMU_PFX_REP, down = r->rflags & RFLAGS_DF;
 	u64 size = in->size, first = r->gpr[GPR_RDI], page = first & PAGE_MASK;
@@ -183,7 +183,7 @@ static int exec_stos(const struct emu_insn *in, struct guest_regs *r, const stru
 	return EMU_OK;
 }
 
-int emu_execute(const struct emu_insn *in, struct guest_regs *r, const struct emu_mem *m)
+int emu_execute(const struct emu_insn *in, struct emu_regs *r, const struct emu_mem *m)
 {
 	unsigned size = in->size;
 	struct span s;
@@ -247,7 +247,7 @@ int emu_execute(const struct emu_insn *in, struct guest_regs *r, const struct em
 	return EMU_OK;
 }
 
-int emu_step(const u8 *bytes, size_t n, struct guest_regs *regs, const struct emu_segs *segs,
+int emu_step(const u8 *bytes, size_t n, struct emu_regs *regs, const struct emu_segs *segs,
 	     const struct emu_mem *mem, u64 fault_lin, struct emu_insn *in)
 {
 	int err = emu_decode(bytes, n, regs, segs, in);

@@ -55,7 +55,7 @@ struct emu_mem {
  * every store inside the page the glue checked.  STOS is idempotent, so a
  * write that fails half-way needs no undo.
  */
-int emu_execute(const struct emu_insn *in, struct guest_regs *regs, const struct emu_mem *mem);
+int emu_execute(const struct emu_insn *in, struct emu_regs *regs, const struct emu_mem *mem);
 
 /*
  * The glue's one call on a write fault at guest-linear fault_lin:
@@ -64,7 +64,7 @@ int emu_execute(const struct emu_insn *in, struct guest_regs *regs, const struct
  * guest changed its code, and nothing is done), then emu_execute().
  * *in is filled either way, for the log line.
  */
-int emu_step(const u8 *bytes, size_t n, struct guest_regs *regs, const struct emu_segs *segs,
+int emu_step(const u8 *bytes, size_t n, struct emu_regs *regs, const struct emu_segs *segs,
 	     const struct emu_mem *mem, u64 fault_lin, struct emu_insn *in);
 
 #endif

@@ -7,14 +7,16 @@
  * instruction index gpr[] directly.  RIP and RFLAGS live in the VMCS
  * (GUEST_RIP, GUEST_RFLAGS); the glue copies them in before emulating and
  * back afterwards.  RSP too lives in the VMCS (GUEST_RSP): the glue stores it
- * in gpr[GPR_RSP] before calling the decoder.
+ * in gpr[GPR_RSP] before calling the decoder.  gpr[] has the layout of
+ * struct vcpu_regs (hv/guest/guest.h), so the glue copies it whole.  (The
+ * names are the emulator's own so that both headers fit in one file.)
  */
 #ifndef FORMICA_EMU_REGS_H
 #define FORMICA_EMU_REGS_H
 
 #include "types.h"
 
-enum gpr {
+enum emu_gpr {
 	GPR_RAX = 0,
 	GPR_RCX = 1,
 	GPR_RDX = 2,
@@ -34,8 +36,8 @@ enum gpr {
 	GPR_COUNT = 16,
 };
 
-struct guest_regs {
-	u64 gpr[GPR_COUNT];
+struct emu_regs {
+	u64 gpr[GPR_COUNT]; /* enum emu_gpr */
 	u64 rip;
 	u64 rflags;
 };

@@ -138,14 +138,14 @@ const char *bzimage_strerror(int err)
 	case BZ_ERR_BAD_ALIGNMENT: return "kernel_alignment/min_alignment invalid";
 	case BZ_ERR_BAD_PREF_ADDRESS: return "pref_address below 1 MiB or not aligned";
 	case BZ_ERR_NO_PAYLOAD: return "syssize is 0: no protected-mode kernel";
-	case BZ_ERR_PAYLOAD_TRUNCATED: return "file shorter than setup + syssize*16: truncated kernel";
+	case BZ_ERR_PAYLOAD_TRUNCATED: return "file shorter than setup + syssize*16: truncated";
 	case BZ_ERR_BAD_INIT_SIZE: return "init_size smaller than the kernel itself";
 	case BZ_ERR_BAD_CMDLINE_SIZE: return "cmdline_size is 0";
 	case BZ_ERR_RAM_TOO_SMALL: return "guest RAM too small";
 	case BZ_ERR_RAM_TOO_BIG: return "guest RAM above 3 GiB is not supported (PCI hole)";
 	case BZ_ERR_NO_ROOM: return "kernel (init_size) does not fit in guest RAM";
 	case BZ_ERR_CMDLINE_TOO_LONG: return "command line longer than the kernel's cmdline_size";
-	case BZ_ERR_INITRD_NO_ROOM: return "initrd does not fit between the kernel and initrd_addr_max";
+	case BZ_ERR_INITRD_NO_ROOM: return "initrd does not fit between kernel and initrd_addr_max";
 	case BZ_ERR_BAD_ARG: return "bad argument";
 	}
 	return "unknown error";
@@ -315,15 +315,17 @@ int bzimage_load(const u8 *img, u64 len, const struct bzimage_info *info, const 
 		iaddr = ALIGN_DOWN(ceiling - initrd_len, PAGE_SIZE);
 	}
 
-	u8 *low = gpa_ptr(m, 0, BZ_LOW_END);
+	u8 *low = gpa_ptr(m, 0, BZ_BIOS_END);
 	u8 *kdst = gpa_ptr(m, kaddr, info->kernel_size);
 	u8 *idst = initrd_len ? gpa_ptr(m, iaddr, initrd_len) : NULL;
 	if (!low || !kdst || (initrd_len && !idst))
 		return BZ_ERR_NO_ROOM; /* cannot happen after the checks above */
 
-	/* Nothing of the low 64 KiB is meaningful to a fresh guest; clear it
-	 * so the BIOS data area reads as "no BIOS" (EBDA pointer 0 and so on). */
-	memset(low, 0, BZ_LOW_END);
+	/* The first MiB is where a PC keeps firmware tables, and Linux looks
+	 * there: BIOS data area (EBDA pointer, base memory size), MP floating
+	 * pointer and ACPI RSDP scans of 0xE0000-0xFFFFF.  Guest RAM may hold
+	 * anything, so clear it: every scan then finds "no firmware". */
+	memset(low, 0, BZ_BIOS_END);
 	memcpy(kdst, img + info->setup_size, info->kernel_size);
 	if (initrd_len)
 		memcpy(idst, initrd, initrd_len);

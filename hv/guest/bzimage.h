@@ -27,6 +27,7 @@
  *   0x4000-0x8000  a stack, in case anything runs before the kernel sets its own
  *   0x9000  PML4, 0xa000 PDPT, 0xb000-0xefff four page directories:
  *           the first 4 GiB identity-mapped with 2 MiB pages
+ *   The rest of the first MiB is zeroed: no BIOS data, MP or ACPI tables.
  *   pref_address (16 MiB for Debian's kernels): the kernel, init_size bytes
  *   top of RAM (below initrd_addr_max): the initrd, page-aligned
  *
@@ -102,6 +103,7 @@ int bzimage_parse(const u8 *img, u64 len, struct bzimage_info *out);
 #define BZ_PDPT_GPA 0xa000ull
 #define BZ_PD_GPA 0xb000ull     /* four of them */
 #define BZ_LOW_END 0x10000ull   /* end of the area above */
+#define BZ_BIOS_END 0x100000ull /* the loader zeroes [0, 1 MiB) */
 #define BZ_DEFAULT_KERNEL_ADDR 0x1000000ull /* 16 MiB, if pref_address is unusable */
 #define BZ_MAX_RAM 0xc0000000ull
 

@@ -51,6 +51,7 @@ void cpuid_filter(u32 leaf, u32 subleaf, struct cpuid_regs *r)
 		r->edx &= ~C1D_APIC;
 		break;
 	case 5: /* MONITOR/MWAIT leaf: gone with the feature */
+	case 6: /* thermal and power management: no APERF/MPERF, no HWP MSRs */
 	case 0xd: /* XSAVE state enumeration: gone with XSAVE */
 		r->eax = r->ebx = r->ecx = r->edx = 0;
 		break;

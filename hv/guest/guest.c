@@ -62,7 +62,7 @@ static int guest_create(struct guest *g, int id, const struct handoff *h)
 		return -1;
 	}
 	vmcs_setup(g, &e);
-	if (e.shadowed && guest_paging_init(g, &e)) {
+	if (guest_paging_init(g, &e)) {
 		guest_end(g, "load-failed");
 		return -1;
 	}
@@ -85,6 +85,7 @@ static void set_proc_ctl(u32 bit, bool on)
  * if the guest cannot take it yet), and arm the preemption timer for the
  * next device event or the end of the slice, whichever comes first.
  */
+#define MIN_TIMER_NS 20000ull
 static void prepare_entry(struct guest *g, u64 slice_end)
 {
 	u64 now = guest_now_ns();
@@ -102,7 +103,11 @@ static void prepare_entry(struct guest *g, u64 slice_end)
 		u64 deadline = vpc_next_event_ns(&g->pc, now);
 		if (deadline > slice_end)
 			deadline = slice_end;
-		u64 ticks = deadline > now ? ns_to_tsc(deadline - now) >> vmx.preemption_timer_shift : 0;
+		/* At least MIN_TIMER_NS in the guest: a guest that programs its
+		 * PIT absurdly fast must not turn the hv into an exit storm. */
+		if (deadline < now + MIN_TIMER_NS)
+			deadline = now + MIN_TIMER_NS;
+		u64 ticks = ns_to_tsc(deadline - now) >> vmx.preemption_timer_shift;
 		vmwrite(VMX_PREEMPTION_TIMER_VALUE, ticks > 0xffffffffull ? 0xffffffffull : ticks);
 	}
 }
@@ -148,6 +153,23 @@ static bool idle_wait(struct guest *g, u64 slice_end)
 	return now < slice_end;
 }
 
+/* Every PROGRESS_NS of guest time, one line that shows the guest is alive
+ * and where it is: useful when a guest is silent for a long time. */
+#define PROGRESS_NS 10000000000ull
+static void progress(struct guest *g)
+{
+	u64 now = guest_now_ns();
+	if (now < g->next_progress_ns)
+		return;
+	if (g->next_progress_ns)
+		kprintf("guest %s: progress exits=%lu rip=0x%lx cr3=0x%lx last-exit=\"%s\" "
+			"\n",
+			g->name, g->exits_total, vmread(GUEST_RIP),
+			guest_read_cr3(g),
+			exit_reason_name(vmread(VM_EXIT_REASON) & 0xffff));
+	g->next_progress_ns = now + PROGRESS_NS;
+}
+
 static void run_slice(struct guest *g)
 {
 	if (vmptrld((u64)g->vmcs))
@@ -186,8 +208,12 @@ static void run_slice(struct guest *g)
 		vmx_handle_exit(g, (u32)vmread(VM_EXIT_REASON));
 		if (g->pc.stop.reason != VPC_RUNNING && g->state == GUEST_RUNNING)
 			guest_end(g, "%s", vpc_stop_name(g->pc.stop.reason));
-		if (guest_now_ns() >= slice_end && nguests > 1)
-			return;
+		progress(g);
+		if (guest_now_ns() >= slice_end) {
+			if (others_runnable(g, guest_now_ns()))
+				return;
+			slice_end = guest_now_ns() + slice_ns; /* nobody else: carry on */
+		}
 	}
 }
 

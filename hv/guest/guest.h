@@ -31,7 +31,6 @@ struct guest_entry {
 	u64 gdt_base; /* guest-physical == guest-linear at entry */
 	u16 gdt_limit;
 	u16 cs, ds;   /* selectors of a flat 64-bit code and data segment */
-	bool shadowed; /* the guest's own page tables, through the shadow pager */
 };
 
 enum guest_state { GUEST_READY, GUEST_RUNNING, GUEST_ENDED };
@@ -51,9 +50,7 @@ struct guest {
 	u64 cr2;        /* the guest's CR2: loaded into the real CR2 before entry */
 	u64 cr0_shadow; /* what the guest believes CR0 and CR4 are */
 	u64 cr4_shadow;
-	u64 *host_pt;   /* flat guests: the page tables the CPU really uses */
-	bool shadowed;  /* paging through the shadow pager (Linux guests) */
-	struct shadow_ctx shadow;
+	struct shadow_ctx shadow; /* shadow paging: hv/mm/shadow.h */
 	u64 efer;       /* the guest's view of IA32_EFER */
 
 	/* the virtual PC: UART, PIC, PIT, RTC, PCI config space, ... */
@@ -71,6 +68,7 @@ struct guest {
 	u64 exits[EXIT_REASON_MAX + 1];
 	u64 exits_total;
 	u64 tsc_started, tsc_ended;
+	u64 next_progress_ns; /* when to print the next "progress" line */
 };
 
 extern struct guest guests[CFG_MAX_GUESTS];

@@ -10,6 +10,7 @@
 #include "guest/bzimage.h"
 #include "guest/guest.h"
 #include "kprintf.h"
+#include "tsc.h"
 
 int linux_load(struct guest *g, const struct handoff_guest *hg, struct guest_entry *e)
 {
@@ -21,9 +22,15 @@ int linux_load(struct guest *g, const struct handoff_guest *hg, struct guest_ent
 			bzimage_strerror(r));
 		return -1;
 	}
+	/* Tell the kernel the TSC rate we measured: calibrating it against the
+	 * virtual PIT through trapped port I/O is slow and, under an emulator,
+	 * imprecise enough that Linux rejects the result. */
+	static char cmdline[CFG_CMDLINE_LEN + 64];
+	ksnprintf(cmdline, sizeof(cmdline), "%s tsc_early_khz=%lu", g->cfg->cmdline,
+		  tsc_hz / 1000);
 	struct bzimage_boot b;
 	r = bzimage_load(img, hg->kernel.size, &info, (const u8 *)hg->initrd.base,
-			 hg->initrd.size, g->cfg->cmdline, &g->mem, &b);
+			 hg->initrd.size, cmdline, &g->mem, &b);
 	if (r) {
 		kprintf("guest %s: cannot load kernel %s: %s\n", g->name, g->cfg->kernel,
 			bzimage_strerror(r));
@@ -39,7 +46,6 @@ int linux_load(struct guest *g, const struct handoff_guest *hg, struct guest_ent
 		.rip = b.rip, .rsp = b.rsp, .rsi = b.rsi, .rflags = b.rflags,
 		.cr0 = b.cr0, .cr3 = b.cr3, .cr4 = b.cr4, .efer = b.efer,
 		.gdt_base = b.gdt_base, .gdt_limit = b.gdt_limit, .cs = b.cs, .ds = b.ds,
-		.shadowed = true,
 	};
 	return 0;
 }

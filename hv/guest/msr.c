@@ -56,7 +56,7 @@ void guest_msr_read(struct guest *g)
 	case MSR_IN_VMCS:
 		if (msr == MSR_IA32_TSC)
 			val = rdtsc() + vmread(TSC_OFFSET);
-		else if (msr == MSR_IA32_EFER && g->shadowed)
+		else if (msr == MSR_IA32_EFER)
 			val = g->efer; /* the real EFER is the shadow pager's */
 		else
 			val = vmread(vmcs_field_of(msr));
@@ -81,10 +81,8 @@ void guest_msr_write(struct guest *g)
 	case MSR_IN_VMCS:
 		if (msr == MSR_IA32_EFER) { /* LMA is the CPU's to set, not the guest's */
 			val = (val & ~EFER_LMA) | (vmread(GUEST_IA32_EFER) & EFER_LMA);
-			if (g->shadowed) {
-				guest_write_efer(g, val);
-				break;
-			}
+			guest_write_efer(g, val);
+			break;
 		}
 		vmwrite(vmcs_field_of(msr), val);
 		break;

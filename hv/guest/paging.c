@@ -54,7 +54,6 @@ int guest_paging_init(struct guest *g, const struct guest_entry *e)
 		kprintf("guest %s: shadow pager refused the guest memory\n", g->name);
 		return -1;
 	}
-	g->shadowed = true;
 	g->efer = e->efer;
 	load_paging(g, e->cr0, e->cr3, e->cr4, e->efer);
 	return g->state == GUEST_ENDED ? -1 : 0;

@@ -4,20 +4,20 @@
  */
 #include "string.h"
 
+/* REP STOSB / REP MOVSB: one instruction the CPU (and Bochs) runs with
+ * its fast-string microcode, much faster than a byte loop.  The hv runs
+ * with RFLAGS.DF = 0 (entry.S clears it). */
 void *memset(void *d, int c, size_t n)
 {
-	u8 *p = d;
-	while (n--)
-		*p++ = (u8)c;
+	void *p = d;
+	__asm__ volatile("rep stosb" : "+D"(p), "+c"(n) : "a"(c) : "memory");
 	return d;
 }
 
 void *memcpy(void *d, const void *s, size_t n)
 {
-	u8 *dp = d;
-	const u8 *sp = s;
-	while (n--)
-		*dp++ = *sp++;
+	void *dp = d;
+	__asm__ volatile("rep movsb" : "+D"(dp), "+S"(s), "+c"(n) : : "memory");
 	return d;
 }
 

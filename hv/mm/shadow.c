@@ -15,6 +15,10 @@
  *  4. The shadow is a TLB: an entry may outlive the guest entry it came from
  *     exactly as long as the guest has not flushed it (INVLPG, MOV to CR3 for
  *     non-global entries, paging-mode changes for all).
+ *
+ * Reading order: shadow_page_fault() at the end is the heart; it walks the
+ * guest (walk.c), makes a leaf (make_leaf) and installs it (spt_install).
+ * Everything else removes entries at the moments invariant 4 names.
  */
 #include "types.h"
 #include "string.h"
@@ -53,7 +57,7 @@ static u64 *spage_alloc(struct shadow_ctx *ctx, bool below_4g)
 		return NULL;
 	if (below_4g && (hpa_of(p) >> 32)) {
 		/* A PAE CR3 holds 32 bits: a higher page would be silently
-		 * truncated by the CPU.  Refuse it here, loudly. */
+		 * truncated by the CPU.  Treat it as no page at all. */
 		ctx->ops.free_page(ctx->ops.opaque, p);
 		return NULL;
 	}
@@ -63,10 +67,18 @@ static u64 *spage_alloc(struct shadow_ctx *ctx, bool below_4g)
 	return p;
 }
 
+/* Something the CPU may have cached was removed or restricted: with VPID the
+ * glue must invalidate before the next VM entry (shadow_take_tlb_flush). */
+static void tlb_stale(struct shadow_ctx *ctx)
+{
+	ctx->tlb_flush = true;
+}
+
 static void spage_free(struct shadow_ctx *ctx, u64 *p)
 {
 	ctx->ops.free_page(ctx->ops.opaque, p);
 	ctx->stats.pages--;
+	tlb_stale(ctx); /* its paging-structure cache entries must go with it */
 }
 
 /* ---------------------------------------------------------- shadow format */
@@ -150,16 +162,16 @@ static int as_ensure_top(struct shadow_ctx *ctx, struct shadow_as *as)
 
 /* Cached policy, on a CR3 load: drop the non-global leaves under the top-level
  * slots that have some (the tables stay; they are reused). */
-static void spt_sweep_nonglobal(u64 *t, int level)
+static void spt_sweep_nonglobal(struct shadow_ctx *ctx, u64 *t, int level)
 {
 	for (int i = 0; i < 512; i++) {
 		if (!(t[i] & PTE_P))
 			continue;
-		if (level == 1) {
-			if (!(t[i] & PTE_G))
-				t[i] = 0;
-		} else {
-			spt_sweep_nonglobal(table_of(t[i]), level - 1);
+		if (level > 1) {
+			spt_sweep_nonglobal(ctx, table_of(t[i]), level - 1);
+		} else if (!(t[i] & PTE_G)) {
+			t[i] = 0;
+			tlb_stale(ctx);
 		}
 	}
 }
@@ -170,7 +182,7 @@ static void as_drop_nonglobal(struct shadow_ctx *ctx, struct shadow_as *as)
 		if (!(as->nonglobal[i / 64] & BIT(i % 64)))
 			continue;
 		if (as->top[i] & PTE_P)
-			spt_sweep_nonglobal(table_of(as->top[i]), top_level(ctx) - 1);
+			spt_sweep_nonglobal(ctx, table_of(as->top[i]), top_level(ctx) - 1);
 	}
 	memset(as->nonglobal, 0, sizeof(as->nonglobal));
 }
@@ -248,19 +260,23 @@ static void spt_invlpg(struct shadow_ctx *ctx, struct shadow_as *as, u64 gva)
 		}
 		t = table_of(*e);
 	}
+	if (t[sidx(1, gva)] & PTE_P)
+		tlb_stale(ctx);
 	t[sidx(1, gva)] = 0;
 }
 
 /* Make every leaf that maps hpa read-only. */
-static void spt_write_protect(u64 *t, int level, u64 hpa)
+static void spt_write_protect(struct shadow_ctx *ctx, u64 *t, int level, u64 hpa)
 {
 	for (int i = 0; i < 512; i++) {
 		if (!(t[i] & PTE_P))
 			continue;
-		if (level > 1)
-			spt_write_protect(table_of(t[i]), level - 1, hpa);
-		else if ((t[i] & PTE_ADDR) == hpa)
+		if (level > 1) {
+			spt_write_protect(ctx, table_of(t[i]), level - 1, hpa);
+		} else if ((t[i] & PTE_ADDR) == hpa && (t[i] & PTE_RW)) {
 			t[i] &= ~PTE_RW;
+			tlb_stale(ctx);
+		}
 	}
 }
 
@@ -533,7 +549,7 @@ int shadow_watch(struct shadow_ctx *ctx, u64 gpa)
 	/* Leaves built before the watch may be writable: take that back. */
 	for_each_record(ctx, as)
 		if (as->top)
-			spt_write_protect(as->top, top_level(ctx), gpa_to_hpa(ctx->gm, page));
+			spt_write_protect(ctx, as->top, top_level(ctx), gpa_to_hpa(ctx->gm, page));
 	return SHADOW_OK;
 }
 
@@ -552,6 +568,14 @@ void shadow_unwatch(struct shadow_ctx *ctx, u64 gpa)
 }
 
 /* ------------------------------------------------------------- the #PF exit */
+
+bool shadow_take_tlb_flush(struct shadow_ctx *ctx)
+{
+	bool f = ctx->tlb_flush;
+
+	ctx->tlb_flush = false;
+	return f;
+}
 
 enum walk_status shadow_translate(struct shadow_ctx *ctx, u64 gva, u32 access,
 				  struct walk_result *res)

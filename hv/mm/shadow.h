@@ -15,10 +15,12 @@
  *     instruction.
  * The shadow is thus a software TLB: it caches translations and has to be
  * flushed exactly when the guest flushes its TLB (MOV to CR3, INVLPG, CR0/CR4
- * changes).  Two more jobs fall out: the guest's accessed/dirty flags (a page
- * stays read-only in the shadow until its D flag is set, so the first write
- * exits and sets it), and write-watching guest pages (shadow entries for a
- * watched page stay read-only, so writes to it exit).
+ * changes).  For the same reason the guest's page tables need no write
+ * protection: after changing them the guest must flush, as on hardware.
+ * Two more jobs fall out: the guest's accessed/dirty flags (a page stays
+ * read-only in the shadow until its D flag is set, so the first write exits
+ * and sets it), and write-watching guest pages (shadow entries for a watched
+ * page stay read-only, so writes to it exit).
  *
  * Address spaces.  Shadows are kept per guest address space, one record per
  * page-table root the guest loads into CR3 (struct shadow_as).  The records
@@ -40,9 +42,10 @@
  *  PAGEFAULT_ERROR_CODE_MATCH = 0: every guest #PF exits.  Primary controls:
  *  INVLPG exiting, CR3-load exiting and CR3-store exiting = 1, CR3_TARGET_COUNT
  *  = 0.  No EPT, no unrestricted guest.  VPID: either off (then every VM entry
- *  and exit flushes the TLB and nothing below needs an INVVPID), or on and the
- *  glue issues the INVVPIDs listed with each call.  Hide PCID, INVPCID, PKU,
- *  LA57 in CPUID.  The "IA-32e mode guest" entry control = guest EFER.LMA.
+ *  and exit flushes the TLB), or on and the glue does INVVPID single-context
+ *  before a VM entry whenever shadow_take_tlb_flush() says so.  Hide PCID,
+ *  INVPCID, PKU, LA57 in CPUID.  The "IA-32e mode guest" entry control = guest
+ *  EFER.LMA.
  *
  *  Registers.  The guest sees its own CR0/CR4/EFER through read shadows; the
  *  CPU runs with the values shadow_real_cr0/cr4/efer() compute (plus the VMX
@@ -59,17 +62,18 @@
  *     FIXED: resume (re-inject the event in IDT_VECTORING_INFO if valid).
  *     INJECT: VM_ENTRY_INTR_INFO = vector 14 | type 3 (hw exception) |
  *     deliver error code | valid, VM_ENTRY_EXCEPTION_ERROR_CODE = the error
- *     code, and load the real CR2 with gva just before VM entry.
- *     WATCHED_WRITE: emulate the instruction's write to out->gpa.
+ *     code, and load the real CR2 with gva just before VM entry (if the exit
+ *     came while delivering a #PF or contributory exception, it is a #DF
+ *     instead, SDM Vol. 3A 6.15).
+ *     WATCHED_WRITE: emulate the instruction's write to out->gpa (the
+ *     guest's D flag is already set), advance RIP.
+ *     BAD_GPA with !bad_table: the page may be an emulated device's MMIO.
  *     Anything else: stop this guest (log the result and gva).
  *   - MOV to CR3 (exit reason 28): GUEST_CR3 = shadow_cr3_load(ctx, value).
- *     (With VPID: INVVPID single-context-retaining-globals.)
  *   - MOV to CR0/CR4, WRMSR EFER, CLTS/LMSW: update the read shadow, then
  *     GUEST_CR3 = shadow_set_paging(ctx, &new) with guest_paging_from_regs(),
- *     and the real CR0/CR4/EFER from shadow_real_*().  (With VPID: INVVPID
- *     single-context if shadow_set_paging() flushed.)
- *   - INVLPG (exit reason 14): shadow_invlpg(ctx, exit qualification); (with
- *     VPID: INVVPID individual-address, or single-context for split pages).
+ *     and the real CR0/CR4/EFER from shadow_real_*().
+ *   - INVLPG (exit reason 14): shadow_invlpg(ctx, exit qualification).
  *
  * Not supported (the calls say so instead of looping):
  *   - Guest CR0.WP = 0 with a supervisor write to a read-only page: the CPU
@@ -101,9 +105,12 @@
 #define SHADOW_ROOT_MASK_32 0x00000000fffff000ull
 #define SHADOW_NO_ROOT (~0ull) /* free record slot; also the paging-off record */
 
-/* Available bits (ignored by the CPU) in shadow PDEs and PDPTEs. */
-#define SPTE_SPLIT BIT(9)     /* leaves below come from one guest page this entry's size or larger */
-#define SPTE_SPLIT_4M BIT(10) /* ... a 4 MiB guest page: this PDE and its buddy */
+/* Available bits (ignored by the CPU) in shadow PDEs and PDPTEs, set when
+ * the leaves below were cut from a guest page at least as large as the
+ * entry's reach (SPTE_SPLIT), or from a 4 MiB page, which also covers the
+ * buddy PDE (SPTE_SPLIT_4M).  INVLPG reads them; see shadow.c. */
+#define SPTE_SPLIT BIT(9)
+#define SPTE_SPLIT_4M BIT(10)
 
 /* Where shadow table pages come from.  alloc_page returns a zeroed 4 KiB
  * page whose address is its host-physical address, or NULL; below_4g asks
@@ -176,6 +183,7 @@ struct shadow_ctx {
 	u64 next_gen;
 	u64 watched[SHADOW_MAX_WATCH]; /* sorted page-aligned gpas */
 	u32 nwatched;
+	bool tlb_flush;             /* see shadow_take_tlb_flush() */
 	struct shadow_stats stats;
 };
 
@@ -207,7 +215,9 @@ struct shadow_fault {
 };
 
 /* Set up ctx for the guest memory gm (whose base must be page aligned), with
- * guest paging off.  ctx keeps pointers to ops' callbacks and to gm. */
+ * guest paging off.  ctx copies ops and keeps the pointer gm.  Nothing is
+ * allocated yet: shadow_set_paging() with the guest's first register values
+ * gives the first GUEST_CR3. */
 int shadow_init(struct shadow_ctx *ctx, const struct shadow_ops *ops, const struct gmem *gm,
 		enum shadow_policy policy);
 /* Free every shadow page (calls as_evict for live records). */
@@ -254,6 +264,14 @@ struct shadow_as *shadow_as_find(struct shadow_ctx *ctx, u64 root_key);
 /* Forget a root (its process is gone): the next load of it creates a new
  * record with a new generation.  SHADOW_EBUSY for the loaded root. */
 int shadow_as_drop(struct shadow_ctx *ctx, u64 root_key);
+
+/* True (once) if shadow entries the CPU may have cached were removed or
+ * restricted, or shadow tables freed, since the last call.  With VPID the
+ * glue calls it before every VM entry and on true issues INVVPID
+ * single-context for the guest's VPID; without VPID every VM entry flushes
+ * anyway and the flag can be ignored.  A FIXED fault alone never needs it:
+ * the #PF already dropped the CPU's entries for that address (SDM 4.10.4.1). */
+bool shadow_take_tlb_flush(struct shadow_ctx *ctx);
 
 /* Translate gva with the guest's current paging state (for emulation). */
 enum walk_status shadow_translate(struct shadow_ctx *ctx, u64 gva, u32 access,

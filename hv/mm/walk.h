@@ -19,7 +19,11 @@
  *
  * Paging modes: none (CR0.PG = 0), 32-bit, PAE and 4-level.  5-level paging
  * (CR4.LA57) and protection keys (CR4.PKE) are not modelled: hide them from
- * the guest in CPUID.
+ * the guest in CPUID.  Choices where the SDM leaves room or the CPU differs:
+ * 1 GiB pages and PSE-36 are always available; PAE PDPTEs are read at each
+ * walk (the CPU latches them at MOV to CR3, and faults a reserved bit there
+ * with #GP, here it is a RSVD #PF); a walk that faults sets no A flag (CPUs
+ * may have set some on the way down).
  *
  * The walker is a pure function of guest memory and its arguments; the shadow
  * pager (shadow.h) calls it on every #PF exit, and instruction emulation can
@@ -140,7 +144,7 @@ enum walk_status {
 	WALK_FAULT = 1,      /* the guest's own #PF: error_code, CR2 = the address */
 	WALK_RETRY = 2,      /* an entry kept changing under us (another vCPU): run the access again */
 	WALK_BAD_TABLE = -1, /* a paging structure is outside guest RAM: bad_gpa */
-	WALK_BAD_ADDR = -2,  /* not a valid linear address in this mode (non-canonical: a #GP, not a #PF) */
+	WALK_BAD_ADDR = -2,  /* no such linear address in this mode (non-canonical: #GP, not #PF) */
 };
 
 struct walk_result {

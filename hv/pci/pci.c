@@ -5,9 +5,8 @@
  *  - ECAM (PCIe 3.0, 7.2.2): each function's 4 KiB of configuration space
  *    is memory at base + (bus << 20 | dev << 15 | fn << 12).  Used when the
  *    ACPI MCFG table gives a segment-0 window below 4 GiB, because the hv's
- *    page tables map all of the low 4 GiB.  The window is uncached by the
- *    firmware's MTRRs (it sits in the MMIO hole), so plain volatile
- *    accesses are fine.
+ *    page tables map all of the low 4 GiB, the MMIO hole uncached
+ *    (hv/paging.c), so plain volatile accesses are fine.
  *  - Configuration mechanism #1 (PCI 3.0, 3.2.2.3.2): write the address to
  *    port 0xCF8, move the data through 0xCFC..0xCFF.  Reaches the first 256
  *    bytes only, which is all Formica's drivers need.  Bochs' i440FX has
@@ -96,8 +95,14 @@ u8 pci_read8(const struct pci_dev *d, u16 off)
 {
 	return (u8)(pci_read32(d, off & ~3) >> ((off & 3) * 8));
 }
-void pci_write32(const struct pci_dev *d, u16 off, u32 v) { cfg_write32(d->bus, d->dev, d->fn, off, v); }
-void pci_write16(const struct pci_dev *d, u16 off, u16 v) { cfg_write16(d->bus, d->dev, d->fn, off, v); }
+void pci_write32(const struct pci_dev *d, u16 off, u32 v)
+{
+	cfg_write32(d->bus, d->dev, d->fn, off, v);
+}
+void pci_write16(const struct pci_dev *d, u16 off, u16 v)
+{
+	cfg_write16(d->bus, d->dev, d->fn, off, v);
+}
 
 void pci_enable(const struct pci_dev *d, u16 bits)
 {

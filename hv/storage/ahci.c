@@ -30,8 +30,10 @@
  * CAP.S64A the HBA can only address 4 GiB, so those pages and every data
  * buffer must lie below it; we check rather than assume.  DMA on x86 is
  * cache-coherent, so write-back memory is fine for them.  The ABAR is
- * reached through the hv's identity map of the low 4 GiB; it must be
- * uncached, which the firmware's MTRRs already make the PCI MMIO hole.
+ * reached through the hv's identity map, which maps every 2 MiB page
+ * without RAM uncached (hv/paging.c; the firmware's MTRRs agree on real
+ * machines).  That map covers the low 4 GiB, so an ABAR above 4 GiB is
+ * refused rather than touched.
  */
 #include "types.h"
 #include "string.h"
@@ -158,7 +160,10 @@ static bool port_comreset(struct ahci_port *p)
 
 /* ---- commands ---- */
 
-static u8 *cmd_table(struct ahci_port *p, u32 slot) { return p->tables + slot * AHCI_CMD_TABLE_SIZE; }
+static u8 *cmd_table(struct ahci_port *p, u32 slot)
+{
+	return p->tables + slot * AHCI_CMD_TABLE_SIZE;
+}
 
 static int build_cmd(struct ahci_port *p, u32 slot, const struct ata_taskfile *tf, u64 buf,
 		     u32 bytes, bool write)
@@ -168,8 +173,8 @@ static int build_cmd(struct ahci_port *p, u32 slot, const struct ata_taskfile *t
 	ata_fis_h2d(tf, ct);
 	int n = 0;
 	if (bytes) {
-		n = ahci_build_prdt((struct ahci_prd *)(ct + AHCI_CMD_TABLE_PRDT_OFF), AHCI_PRDT_MAX,
-				    buf, bytes);
+		struct ahci_prd *prdt = (struct ahci_prd *)(ct + AHCI_CMD_TABLE_PRDT_OFF);
+		n = ahci_build_prdt(prdt, AHCI_PRDT_MAX, buf, bytes);
 		if (n < 0)
 			return -1;
 	}
@@ -395,10 +400,10 @@ static int ahci_poll(struct blk_dev *d)
 					r = p->slot[s];
 			kprintf("%s: %s error: PxIS=0x%x PxTFD=0x%x (status 0x%02x error 0x%02x) "
 				"PxSERR=0x%x, %s LBA %llu+%u\n",
-				d->name, (is & PxIS_TFES) ? "task file" : "host bus/interface", is, tfd,
-				PxTFD_STS(tfd), PxTFD_ERR(tfd), prd(p, PxSERR),
-				r ? op_name(p, r) : "command", r ? (unsigned long long)r->lba : 0ull,
-				r ? r->count : 0);
+				d->name, (is & PxIS_TFES) ? "task file" : "host bus/interface", is,
+				tfd, PxTFD_STS(tfd), PxTFD_ERR(tfd), prd(p, PxSERR),
+				r ? op_name(p, r) : "command",
+				r ? (unsigned long long)r->lba : 0ull, r ? r->count : 0);
 			/* Commands the HBA had already finished completed fine. */
 			barrier();
 			for (u32 s = 0; s < 32; s++)
@@ -421,8 +426,9 @@ static int ahci_poll(struct blk_dev *d)
 					continue;
 				kprintf("%s: %s LBA %llu+%u timed out after %llu ms (PxCI=0x%x "
 					"PxTFD=0x%x)\n",
-					d->name, op_name(p, r), (unsigned long long)r->lba, r->count,
-					AHCI_CMD_TIMEOUT_US / 1000, prd(p, PxCI), prd(p, PxTFD));
+					d->name, op_name(p, r), (unsigned long long)r->lba,
+					r->count, AHCI_CMD_TIMEOUT_US / 1000, prd(p, PxCI),
+					prd(p, PxTFD));
 				done += port_recover(p, BLK_ETIMEDOUT, true);
 				break;
 			}

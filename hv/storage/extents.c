@@ -12,7 +12,10 @@
 #include "storage/extents.h"
 
 static u16 rd16(const u8 *p) { return (u16)(p[0] | p[1] << 8); }
-static u32 rd32(const u8 *p) { return (u32)p[0] | (u32)p[1] << 8 | (u32)p[2] << 16 | (u32)p[3] << 24; }
+static u32 rd32(const u8 *p)
+{
+	return (u32)p[0] | (u32)p[1] << 8 | (u32)p[2] << 16 | (u32)p[3] << 24;
+}
 static u64 rd64(const u8 *p) { return (u64)rd32(p) | (u64)rd32(p + 4) << 32; }
 
 u32 crc32_ieee(u32 crc, const void *p, size_t len)
@@ -266,6 +269,12 @@ static bool overlap(u64 a, u64 an, u64 b, u64 bn)
 	return a < b + bn && b < a + an;
 }
 
+/* A config never holds more, but it crosses a boundary: do not trust it. */
+static u32 nextents(const struct cfg_guest *g)
+{
+	return g->nextents < CFG_MAX_EXTENTS ? g->nextents : CFG_MAX_EXTENTS;
+}
+
 static void add_err(struct extent_check *c, const struct extent_error *e)
 {
 	if (c->nerr < EXT_MAX_ERRORS)
@@ -284,7 +293,7 @@ u32 extents_validate(const struct formica_config *cfg, const struct disk_layout 
 
 	for (u32 g = 0; g < ng; g++) {
 		const struct cfg_guest *cg = &cfg->guest[g];
-		u32 ne = cg->nextents < CFG_MAX_EXTENTS ? cg->nextents : CFG_MAX_EXTENTS;
+		u32 ne = nextents(cg);
 		for (u32 i = 0; i < ne; i++) {
 			const struct cfg_extent *x = &cg->extent[i];
 			struct extent_error e = { .guest = g, .idx = i };
@@ -314,11 +323,9 @@ u32 extents_validate(const struct formica_config *cfg, const struct disk_layout 
 			}
 			/* Against every earlier extent, so each pair is reported once. */
 			for (u32 h = 0; h <= g; h++) {
-				const struct cfg_guest *ch = &cfg->guest[h];
-				u32 nh = h == g ? i : (ch->nextents < CFG_MAX_EXTENTS ? ch->nextents
-										   : CFG_MAX_EXTENTS);
+				u32 nh = h == g ? i : nextents(&cfg->guest[h]);
 				for (u32 j = 0; j < nh; j++) {
-					const struct cfg_extent *y = &ch->extent[j];
+					const struct cfg_extent *y = &cfg->guest[h].extent[j];
 					if (y->sectors == 0 || y->lba + y->sectors < y->lba)
 						continue;
 					if (overlap(x->lba, x->sectors, y->lba, y->sectors)) {
@@ -356,7 +363,8 @@ int extent_error_str(char *buf, size_t size, const struct formica_config *cfg,
 	case EXT_OVERLAP: {
 		const struct cfg_guest *o = &cfg->guest[e->other_guest];
 		const struct cfg_extent *y = &o->extent[e->other_idx];
-		return n + ksnprintf(p, left, "refused: overlaps guest \"%s\" extent %u (LBA %llu+%llu)",
+		return n + ksnprintf(p, left,
+				     "refused: overlaps guest \"%s\" extent %u (LBA %llu+%llu)",
 				     o->name, e->other_idx, (unsigned long long)y->lba,
 				     (unsigned long long)y->sectors);
 	}

@@ -97,7 +97,7 @@ struct extent_error {
 	u8 code;        /* enum extent_err */
 	u32 guest, idx; /* which extent */
 	u32 other_guest, other_idx; /* EXT_OVERLAP: the other extent */
-	struct disk_region region;  /* EXT_PROTECTED: what it hit; EXT_PAST_END: .sectors = disk size */
+	struct disk_region region;  /* EXT_PROTECTED: what it hit; EXT_PAST_END: disk size */
 };
 
 #define EXT_MAX_ERRORS 32

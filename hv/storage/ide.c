@@ -176,7 +176,8 @@ static void start(struct ide_chan *c, struct ide_disk *d, struct blk_req *r)
 		return;
 	}
 	if (d->dma) {
-		if (bmdma_build_prdt(c->prdt, IDE_PRDT_MAX, r->buf, r->count * BLK_SECTOR_SIZE) < 0) {
+		u32 bytes = r->count * BLK_SECTOR_SIZE;
+		if (bmdma_build_prdt(c->prdt, IDE_PRDT_MAX, r->buf, bytes) < 0) {
 			finish(c, BLK_EINVAL);
 			return;
 		}
@@ -473,7 +474,8 @@ static void probe_disk(struct ide_chan *c, bool slave, u8 *page)
 		if (rp == BLK_OK && rd == BLK_OK && memcmp(a, bb, 512) == 0)
 			why = NULL;
 		else
-			why = rd != BLK_OK ? "DMA test read failed" : "DMA test read differs from PIO";
+			why = rd != BLK_OK ? "DMA test read failed" :
+					     "DMA test read differs from PIO";
 	} else if (c->bm) {
 		why = "disk reports no DMA";
 	}

@@ -100,7 +100,8 @@ static void test_range(const struct blk_extent *e, u64 start, u64 len, u64 seed,
 			u32 cnt[SELFTEST_NBUF], n = 0;
 			for (; n < SELFTEST_NBUF && off < len; n++) {
 				rel[n] = start + off;
-				cnt[n] = (u32)(len - off < SELFTEST_CHUNK ? len - off : SELFTEST_CHUNK);
+				u64 left = len - off;
+				cnt[n] = (u32)(left < SELFTEST_CHUNK ? left : SELFTEST_CHUNK);
 				if (op == BLK_WRITE)
 					pattern_fill(buf[n], e->lba + rel[n], cnt[n], seed);
 				else
@@ -124,12 +125,13 @@ static void test_range(const struct blk_extent *e, u64 start, u64 len, u64 seed,
 				u64 first = 0;
 				if (!ok[i])
 					continue; /* counted as an I/O error already */
-				u32 b = pattern_check(buf[i], e->lba + rel[i], cnt[i], seed, &first);
+				u64 lba = e->lba + rel[i];
+				u32 b = pattern_check(buf[i], lba, cnt[i], seed, &first);
 				if (b && t->err_lines++ < SELFTEST_MAX_ERR_LINES)
-					kprintf("storage selftest: %u bad sector%s in LBA %llu+%u on %s, "
-						"first at LBA %llu\n", b, b == 1 ? "" : "s",
-						(unsigned long long)(e->lba + rel[i]), cnt[i],
-						e->dev->name, (unsigned long long)first);
+					kprintf("storage selftest: %u bad sector%s in LBA %llu+%u "
+						"on %s, first at LBA %llu\n", b, b == 1 ? "" : "s",
+						(unsigned long long)lba, cnt[i], e->dev->name,
+						(unsigned long long)first);
 				*bad += b;
 			}
 		}
@@ -167,9 +169,9 @@ static void test_extent(const struct cfg_guest *cg, u32 idx, const struct blk_ex
 	kprintf("storage selftest: guest \"%s\" extent %u (LBA %llu+%llu) on %s: write %llu KiB "
 		"%llu KiB/s, read %llu KiB %llu KiB/s, %u bad sectors, %u I/O errors\n",
 		cg->name, idx, (unsigned long long)e->lba, (unsigned long long)e->sectors,
-		e->dev->name, (unsigned long long)(bw / 1024), (unsigned long long)kib_per_s(bw, uw),
-		(unsigned long long)(br / 1024), (unsigned long long)kib_per_s(br, ur), bad,
-		t->io_errors - errs0);
+		e->dev->name, (unsigned long long)(bw / 1024),
+		(unsigned long long)kib_per_s(bw, uw), (unsigned long long)(br / 1024),
+		(unsigned long long)kib_per_s(br, ur), bad, t->io_errors - errs0);
 	t->bytes_w += bw;
 	t->bytes_r += br;
 	t->us_w += uw;
@@ -223,7 +225,8 @@ int storage_selftest(const struct handoff *h)
 		"verified, write %llu KiB/s, read %llu KiB/s, %u I/O errors, %u bad sectors, %u "
 		"extents refused%s\n",
 		ok ? "PASS" : "FAIL", t.extents, dn, tr, (unsigned long long)(t.bytes_w / 1024),
-		(unsigned long long)(t.bytes_r / 1024), (unsigned long long)kib_per_s(t.bytes_w, t.us_w),
+		(unsigned long long)(t.bytes_r / 1024),
+		(unsigned long long)kib_per_s(t.bytes_w, t.us_w),
 		(unsigned long long)kib_per_s(t.bytes_r, t.us_r), t.io_errors, t.bad_sectors,
 		storage_extents_refused(), t.extents == 0 ? ", nothing to test" : "");
 	return ok ? 0 : -1;

@@ -56,7 +56,8 @@ int blk_rw_sync(struct blk_dev *d, struct blk_req *r, u64 timeout_us)
 static int sector_read(void *ctx, u64 lba, u8 buf[512])
 {
 	struct blk_dev *d = ctx;
-	struct blk_req r = { .op = BLK_READ, .lba = lba, .count = 1, .buf = (u64)(uintptr_t)bounce };
+	struct blk_req r = { .op = BLK_READ, .lba = lba, .count = 1 };
+	r.buf = (u64)(uintptr_t)bounce;
 	int rc = blk_rw_sync(d, &r, 0);
 	if (rc != BLK_OK)
 		return -1;
@@ -71,7 +72,8 @@ static void log_layout(const struct blk_dev *d, const struct disk_layout *l)
 	for (u32 i = 0; i < l->nregions; i++)
 		kprintf("storage: %s:   protected LBA %llu+%llu: %s\n", d->name,
 			(unsigned long long)l->region[i].lba,
-			(unsigned long long)l->region[i].sectors, region_kind_name(l->region[i].kind));
+			(unsigned long long)l->region[i].sectors,
+			region_kind_name(l->region[i].kind));
 }
 
 static void probe_controllers(void)
@@ -85,7 +87,8 @@ static void probe_controllers(void)
 		else if (pd->subclass == PCI_SUBCLASS_IDE)
 			ide_probe(pd);
 		else
-			kprintf("storage: %02x:%02x.%x %04x:%04x %s controller: no driver, ignored\n",
+			kprintf("storage: %02x:%02x.%x %04x:%04x %s controller: no driver, "
+				"ignored\n",
 				pd->bus, pd->dev, pd->fn, pd->vendor, pd->device,
 				pci_class_name(pd->class_code, pd->subclass, pd->prog_if));
 	}
@@ -142,7 +145,8 @@ void storage_init(const struct handoff *h)
 			continue;
 		if (!chk.guest_ok[g]) {
 			storage_refused_extents += ne;
-			kprintf("storage: guest \"%s\": all %u extent%s refused, the guest gets no disk\n",
+			kprintf("storage: guest \"%s\": all %u extent%s refused, the guest gets no "
+				"disk\n",
 				cg->name, ne, ne == 1 ? "" : "s");
 			continue;
 		}

@@ -42,7 +42,7 @@ static void handle_exception_nmi(struct guest *g)
 {
 	u32 info = (u32)vmread(VM_EXIT_INTR_INFO);
 	u32 vector = info & 0xff, type = info & 0x700;
-	if (vector == VEC_PF && g->shadowed) {
+	if (vector == VEC_PF) {
 		guest_page_fault(g);
 		return;
 	}
@@ -131,9 +131,8 @@ static void set_gpr(struct guest *g, u32 reg, u64 val)
 		g->regs.gpr[reg] = val;
 }
 
-/* MOV to/from CR0/CR3/CR4 (exit qualification: SDM Table 28-3).  Flat
- * guests run on the hv's tables and may not touch paging; shadowed guests
- * go to the shadow pager (hv/guest/paging.c). */
+/* MOV to/from CR0/CR3/CR4, CLTS, LMSW (exit qualification: SDM Table
+ * 28-3): every one goes to the shadow pager (hv/guest/paging.c). */
 static void handle_cr(struct guest *g)
 {
 	u64 q = vmread(EXIT_QUALIFICATION);
@@ -141,58 +140,21 @@ static void handle_cr(struct guest *g)
 	u64 *gpr = g->regs.gpr;
 	u64 val = reg == R_RSP ? vmread(GUEST_RSP) : gpr[reg];
 
-	if (g->shadowed) {
-		if (type == 0 && (cr == 0 || cr == 3 || cr == 4))
-			guest_write_cr(g, cr, val);
-		else if (type == 1 && cr == 3)
-			set_gpr(g, reg, guest_read_cr3(g));
-		else if (type == 2) /* CLTS */
-			guest_write_cr(g, 0, g->cr0_shadow & ~CR0_TS);
-		else if (type == 3) /* LMSW: bits 3:0 of CR0; it cannot clear PE */
-			guest_write_cr(g, 0, (g->cr0_shadow & ~0xeull) | ((q >> 16) & 0xf));
-		else {
-			guest_end(g, "unsupported-cr-access");
-			kprintf("guest %s: CR access qualification 0x%lx not emulated\n", g->name, q);
-			return;
-		}
-		if (g->state == GUEST_RUNNING)
-			guest_skip_instruction();
-		return;
-	}
-	if (type == 1 && cr == 3) {
-		set_gpr(g, reg, (u64)g->host_pt);
-	} else if (type == 0 && cr == 0) {
-		/* The guest may change the bits that do not affect paging
-		 * or VMX; PG, PE and WP stay what VMX and the pager need. */
-		u64 fixed = CR0_PE | CR0_PG | CR0_NE;
-		if ((val ^ g->cr0_shadow) & (CR0_PE | CR0_PG)) {
-			guest_end(g, "unsupported-cr0");
-			kprintf("guest %s: CR0 write 0x%lx turns paging or protection off\n",
-				g->name, val);
-			return;
-		}
-		g->cr0_shadow = val;
-		vmwrite(CR0_READ_SHADOW, val);
-		vmwrite(GUEST_CR0, ((val | fixed | CR0_WP | vmx.cr0_fixed0) & vmx.cr0_fixed1));
-	} else if (type == 0 && cr == 4) {
-		g->cr4_shadow = val;
-		vmwrite(CR4_READ_SHADOW, val);
-		vmwrite(GUEST_CR4, ((val | vmx.cr4_fixed0) & vmx.cr4_fixed1));
-	} else if (type == 0 && cr == 3) {
-		guest_end(g, "unsupported-cr3-load");
-		kprintf("guest %s: loads CR3=0x%lx, but this guest kind has no shadow pager\n",
-			g->name, val);
-		return;
-	} else if (type == 2) { /* CLTS */
-		g->cr0_shadow &= ~CR0_TS;
-		vmwrite(CR0_READ_SHADOW, g->cr0_shadow);
-		vmwrite(GUEST_CR0, vmread(GUEST_CR0) & ~CR0_TS);
-	} else {
+	if (type == 0 && (cr == 0 || cr == 3 || cr == 4))
+		guest_write_cr(g, cr, val);
+	else if (type == 1 && cr == 3)
+		set_gpr(g, reg, guest_read_cr3(g));
+	else if (type == 2) /* CLTS */
+		guest_write_cr(g, 0, g->cr0_shadow & ~CR0_TS);
+	else if (type == 3) /* LMSW: bits 3:0 of CR0; it cannot clear PE */
+		guest_write_cr(g, 0, (g->cr0_shadow & ~0xeull) | ((q >> 16) & 0xf));
+	else {
 		guest_end(g, "unsupported-cr-access");
 		kprintf("guest %s: CR access qualification 0x%lx not emulated\n", g->name, q);
 		return;
 	}
-	guest_skip_instruction();
+	if (g->state == GUEST_RUNNING)
+		guest_skip_instruction();
 }
 
 /* IN/OUT (exit qualification: SDM Table 28-5).  String and REP forms are
@@ -230,9 +192,7 @@ static void handle_wrmsr(struct guest *g) { guest_msr_write(g); }
 
 static void handle_invlpg(struct guest *g)
 {
-	/* Flat guests run on the hv's fixed tables: nothing cached to drop. */
-	if (g->shadowed)
-		guest_invlpg(g, vmread(EXIT_QUALIFICATION));
+	guest_invlpg(g, vmread(EXIT_QUALIFICATION));
 	guest_skip_instruction();
 }
 

@@ -19,7 +19,7 @@
 #define AR_TSS_BUSY 0x008b /* present, 64-bit busy TSS */
 #define AR_UNUSABLE 0x10000
 
-static void setup_controls(bool shadowed)
+static void setup_controls(void)
 {
 	vmwrite(PIN_BASED_VM_EXEC_CONTROL, vmx.pin_ctl);
 	vmwrite(CPU_BASED_VM_EXEC_CONTROL, vmx.proc_ctl);
@@ -28,9 +28,9 @@ static void setup_controls(bool shadowed)
 	vmwrite(VM_EXIT_CONTROLS, vmx.exit_ctl);
 	vmwrite(VM_ENTRY_CONTROLS, vmx.entry_ctl);
 	/* Guest exceptions go through the guest's own IDT, except machine
-	 * checks, which are the hv's business, and, under shadow paging,
-	 * page faults (hv/guest/paging.c decides whose they are). */
-	vmwrite(EXCEPTION_BITMAP, BIT(VEC_MC) | (shadowed ? BIT(VEC_PF) : 0));
+	 * checks, which are the hv's business, and page faults: under shadow
+	 * paging hv/guest/paging.c decides whose they are. */
+	vmwrite(EXCEPTION_BITMAP, BIT(VEC_MC) | BIT(VEC_PF));
 	vmwrite(PAGE_FAULT_ERROR_CODE_MASK, 0);
 	vmwrite(PAGE_FAULT_ERROR_CODE_MATCH, 0);
 	vmwrite(CR3_TARGET_COUNT, 0);
@@ -150,7 +150,7 @@ void vmcs_setup(struct guest *g, const struct guest_entry *e)
 	 * VMPTRLD makes it current, so VMWRITEs go to it. */
 	if (vmclear((u64)vmcs) || vmptrld((u64)vmcs))
 		panic("vmx: VMCLEAR/VMPTRLD of a fresh VMCS failed\n");
-	setup_controls(e->shadowed);
+	setup_controls();
 	setup_host_state();
 	setup_guest_state(g, e);
 }

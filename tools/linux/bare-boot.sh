@@ -56,7 +56,18 @@ METHOD=shell
 OUT=$TOP/build/linux/bare
 INITRD=
 APPEND=
-CMDLINE="console=ttyS0,115200 earlyprintk=serial,ttyS0,115200 nokaslr mitigations=off"
+# Why each argument (README.md has the measurements):
+#   console=/earlyprintk=  everything on COM1, which Bochs writes to a file
+#   nokaslr                same addresses every boot (debuggable, comparable)
+#   mitigations=off        no PTI/retpoline work on an emulated CPU
+#   clearcpuid=aperfmperf  Bochs' Haswell model sets CPUID.6:ECX[0] but has no
+#                          MSRs 0xE7/0xE8: the kernel read both on every tick,
+#                          each a #GP and two lines in bochs.log
+#   cryptomgr.notests      skip crypto self-tests (~230 s guest time, ~60%
+#                          of boot-to-init, at Bochs' default ips)
+#   nowatchdog             no soft-lockup detector (it fires during the W+X
+#                          page-table check, which is slow under Bochs)
+CMDLINE="console=ttyS0,115200 earlyprintk=serial,ttyS0,115200 nokaslr mitigations=off clearcpuid=aperfmperf cryptomgr.notests nowatchdog"
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--timeout) TIMEOUT=$2; shift 2 ;;

@@ -37,12 +37,14 @@ static struct af_event ev(enum af_event_kind kind, uint64_t tsc, uint64_t asid, 
 static void test_verbose_lines(void **state)
 {
 	struct af_event e;
+	size_t n;
 
 	(void)state;
 	af_log_init(&lg, "linux1", AF_LOG_VERBOSE, HZ, 100000, 0);
 
 	e = ev(AF_EV_CREATE, 123456789, 0x1234000, 0, 5);
-	assert_int_equal(af_log_event(&lg, &e, buf, sizeof(buf)), strlen(buf));
+	n = af_log_event(&lg, &e, buf, sizeof(buf));
+	assert_int_equal(n, strlen(buf));
 	assert_string_equal(buf, "ev tsc=123456789 guest=linux1 event=create asid=0x1234000 gen=0 "
 				 "live=5 vcpu=0\n");
 
@@ -89,8 +91,9 @@ static void test_longest_line_fits(void **state)
 	e.prev_gen = ~0u;
 	e.vcpu = ~0u;
 	n = af_log_event(&lg, &e, buf, sizeof(buf));
-	assert_true(n < sizeof(buf) - 1);
+	assert_true(n < sizeof(buf) - 1); /* not cut by the buffer */
 	assert_int_equal(buf[n - 1], '\n');
+	assert_int_equal(n, strlen(buf));
 	e.kind = AF_EV_EXIT;
 	e.cleared_tsc = ~0ull;
 	n = af_log_event(&lg, &e, buf, sizeof(buf));

@@ -47,7 +47,8 @@ static void test_register_rules(void **state)
 	assert_int_equal(vio_register(&bus, 0x107, 0x108, &fake_ops, &a, "b", 0), VIO_ERR_OVERLAP);
 	assert_int_equal(vio_register(&bus, 0x0f0, 0x100, &fake_ops, &a, "b", 0), VIO_ERR_OVERLAP);
 	assert_int_equal(vio_register(&bus, 0x0f0, 0x1f0, &fake_ops, &a, "b", 0), VIO_ERR_OVERLAP);
-	assert_int_equal(vio_register(&bus, 0x200, 0x1ff, &fake_ops, &a, "b", 0), VIO_ERR_BAD_RANGE);
+	assert_int_equal(vio_register(&bus, 0x200, 0x1ff, &fake_ops, &a, "b", 0),
+			 VIO_ERR_BAD_RANGE);
 	for (unsigned i = 1; i < VIO_MAX_RANGES; i++)
 		assert_int_equal(vio_register(&bus, 0x1000 + i, 0x1000 + i, &fake_ops, &a, "x", 0),
 				 VIO_OK);

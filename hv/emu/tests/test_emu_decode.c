@@ -21,7 +21,7 @@
 #define FS0 0x0000010000000000ull
 #define GS0 0xffff888000000000ull
 
-static struct guest_regs regs;
+static struct emu_regs regs;
 static const struct emu_segs segs = { .fs_base = FS0, .gs_base = GS0 };
 
 static void init_regs(void)

@@ -28,7 +28,7 @@ static struct {
 } wlog[1024];
 static unsigned nw, nr, insn_first; /* insn_first: wlog index where the current instruction starts */
 static uint64_t fail_read_at = ~0ull, fail_write_at = ~0ull;
-static struct guest_regs regs;
+static struct emu_regs regs;
 static const struct emu_segs segs = { 0, 0 };
 
 static bool rd(void *ctx, uint64_t lin, uint64_t *val)
@@ -528,7 +528,7 @@ static void test_stos_single_and_zero_count(void **state)
 
 static void test_memory_failure_leaves_state(void **state)
 {
-	struct guest_regs before;
+	struct emu_regs before;
 	uint64_t m0;
 
 	(void)state;

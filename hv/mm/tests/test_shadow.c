@@ -655,9 +655,11 @@ static void test_cr3_switch_reference(void **state)
 	assert_int_equal(a->cr3_loads, 2);
 	assert_int_equal(f.ctx->paging.cr3, root_a | 0x8000000000000000ull | 0x7);
 	assert_int_equal(run(&f, UVA, WALK_USER).exits, 1);
-	/* Reloading the same root flushes it too. */
+	/* Reloading the same root empties its shadow, global entries too. */
+	assert_int_equal(run(&f, KVA, WALK_READ).exits, 1);
 	shadow_cr3_load(f.ctx, root_a);
 	assert_int_equal(run(&f, UVA, WALK_USER).exits, 1);
+	assert_int_equal(run(&f, KVA, WALK_READ).exits, 1);
 	assert_int_equal(f.ctx->stats.cr3_loads, 4);
 	fix_done(&f);
 }
@@ -738,6 +740,16 @@ static void test_memtype_copied(void **state)
 	run(&f, KVA, WALK_READ);
 	assert_int_equal(shadow_leaf(f.ctx, KVA) & (PTE_PCD | PTE_PWT | PTE_PAT),
 			 PTE_PCD | PTE_PWT | PTE_PAT);
+	/* A 2 MiB page: PAT comes from bit 12; its PS bit must not become PAT. */
+	u64 big = 0xffff888000000000ull;
+	u64 pde = gpt_map(&f.g, big, 0x200000, 2 * MB, PTE_P | PTE_PCD, 0);
+	run(&f, big, WALK_READ);
+	assert_int_equal(shadow_leaf(f.ctx, big) & (PTE_PCD | PTE_PWT | PTE_PAT), PTE_PCD);
+	gpt_set(&f.g, pde, gpt_get(&f.g, pde) | PTE_PAT_LARGE);
+	shadow_invlpg(f.ctx, big);
+	run(&f, big, WALK_READ);
+	assert_int_equal(shadow_leaf(f.ctx, big) & (PTE_PCD | PTE_PWT | PTE_PAT),
+			 PTE_PCD | PTE_PAT);
 	fix_done(&f);
 }
 
@@ -1018,25 +1030,34 @@ static void test_records_evict_and_drop(void **state)
 		shadow_cr3_load(f.ctx, 0x100000 + i * PAGE_SIZE);
 	assert_int_equal(f.pool.evicted, 0);
 	assert_non_null(shadow_as_find(f.ctx, first));
-	shadow_cr3_load(f.ctx, 0x200000); /* the table is full: the LRU goes */
-	assert_int_equal(f.pool.evicted, 1);
-	assert_int_equal(f.pool.last_evicted_root, first);
-	assert_int_equal(f.ctx->stats.as_evictions, 1);
-	assert_null(shadow_as_find(f.ctx, first));
-	/* Seen again: a new record, a new generation. */
+	/* Use `first` again, so the least recently loaded is now 0x101000. */
+	u64 gen1 = shadow_as_find(f.ctx, 0x101000)->gen;
 	shadow_cr3_load(f.ctx, first);
-	assert_true(shadow_as_current(f.ctx)->gen > first_gen);
+	shadow_cr3_load(f.ctx, 0x100000 + 127 * PAGE_SIZE);
+	shadow_cr3_load(f.ctx, 0x300000); /* the table is full: the LRU goes */
+	assert_int_equal(f.pool.evicted, 1);
+	assert_int_equal(f.pool.last_evicted_root, 0x101000);
+	assert_int_equal(f.ctx->stats.as_evictions, 1);
+	assert_null(shadow_as_find(f.ctx, 0x101000));
+	assert_non_null(shadow_as_find(f.ctx, first));
+	/* 0x101000 seen again: a new record with a new generation (and the
+	 * next oldest, 0x102000, makes room). */
+	shadow_cr3_load(f.ctx, 0x101000);
+	assert_true(shadow_as_current(f.ctx)->gen > gen1);
 	assert_int_equal(shadow_as_current(f.ctx)->cr3_loads, 1);
+	assert_int_equal(f.pool.last_evicted_root, 0x102000);
+	assert_int_equal(f.ctx->stats.as_evictions, 2);
 
 	/* Dropping: not the loaded root; others yes, once. */
-	assert_int_equal(shadow_as_drop(f.ctx, first), SHADOW_EBUSY);
-	assert_int_equal(shadow_as_drop(f.ctx, 0x200000), SHADOW_OK);
-	assert_int_equal(f.pool.last_evicted_root, 0x200000);
-	assert_int_equal(shadow_as_drop(f.ctx, 0x200000), SHADOW_EINVAL);
+	assert_int_equal(shadow_as_drop(f.ctx, 0x101000), SHADOW_EBUSY);
+	assert_int_equal(shadow_as_drop(f.ctx, first), SHADOW_OK);
+	assert_int_equal(f.pool.last_evicted_root, first);
+	assert_int_equal(shadow_as_drop(f.ctx, first), SHADOW_EINVAL);
 	u64 gen_before = f.ctx->next_gen;
-	shadow_cr3_load(f.ctx, 0x200000);
+	shadow_cr3_load(f.ctx, first); /* a free slot now: nobody evicted */
 	assert_int_equal(shadow_as_current(f.ctx)->gen, gen_before + 1);
-	assert_int_equal(f.ctx->stats.as_evictions, 2); /* first, then 0x101000; drops do not count */
+	assert_true(shadow_as_current(f.ctx)->gen > first_gen);
+	assert_int_equal(f.ctx->stats.as_evictions, 2); /* drops do not count */
 	fix_done(&f);
 }
 
@@ -1061,6 +1082,53 @@ static void test_set_paging_flushes_on_change_only(void **state)
 	assert_int_equal(run(&f, KVA, WALK_READ).exits, 1);
 	assert_int_equal(f.ctx->stats.flushes, flushes + 1);
 	assert_int_equal(shadow_as_current(f.ctx)->cr3_loads, 1); /* not a CR3 load */
+	/* A new CR3 along with the rest: that root becomes the current one. */
+	struct shadow_as *old = shadow_as_current(f.ctx);
+	pg.cr3 = second_root(&f);
+	assert_true(shadow_set_paging(f.ctx, &pg) != 0);
+	assert_ptr_not_equal(shadow_as_current(f.ctx), old);
+	assert_int_equal(shadow_as_current(f.ctx)->root, pg.cr3);
+	assert_int_equal(shadow_as_current(f.ctx)->cr3_loads, 1);
+	assert_int_equal(run(&f, KVA, WALK_READ).kind, RAN); /* kernel half shared */
+	fix_done(&f);
+}
+
+/* With VPID the glue must know when the CPU may hold stale entries. */
+static void test_tlb_flush_flag(void **state)
+{
+	struct fix f;
+	u64 base = KVA & ~(2 * MB - 1);
+
+	fix_init(&f, PAGING_LONG4, SHADOW_CACHED);
+	gpt_map(&f.g, UVA, 0x5000, 4 * KB, PTE_P | PTE_RW | PTE_US | PTE_D, PTE_RW | PTE_US);
+	gpt_map(&f.g, base, 0x200000, 2 * MB, PTE_P | PTE_RW | PTE_G, PTE_RW);
+	shadow_take_tlb_flush(f.ctx);
+	/* Building entries, dirty upgrades: no flush needed. */
+	assert_int_equal(run(&f, UVA, WALK_USER | WALK_WRITE).kind, RAN);
+	assert_int_equal(run(&f, base, WALK_READ).kind, RAN);
+	assert_int_equal(run(&f, base, WALK_WRITE).kind, RAN);
+	assert_false(shadow_take_tlb_flush(f.ctx));
+	/* INVLPG of a page with no shadow entry: nothing to flush. */
+	shadow_invlpg(f.ctx, UVA + 64 * KB);
+	assert_false(shadow_take_tlb_flush(f.ctx));
+	shadow_invlpg(f.ctx, UVA);
+	assert_true(shadow_take_tlb_flush(f.ctx));
+	assert_false(shadow_take_tlb_flush(f.ctx)); /* taken */
+	/* Watching a writable page restricts a leaf. */
+	assert_int_equal(run(&f, UVA, WALK_USER | WALK_WRITE).kind, RAN);
+	shadow_take_tlb_flush(f.ctx);
+	shadow_watch(f.ctx, 0x5000);
+	assert_true(shadow_take_tlb_flush(f.ctx));
+	shadow_watch(f.ctx, 0x6000); /* no leaf maps it */
+	assert_false(shadow_take_tlb_flush(f.ctx));
+	/* A CR3 load drops non-global leaves; one with only globals... */
+	u64 root_a = f.g.cr3, root_b = second_root(&f);
+	shadow_cr3_load(f.ctx, root_b);
+	shadow_take_tlb_flush(f.ctx);
+	assert_int_equal(run(&f, base, WALK_READ).kind, RAN);
+	assert_int_equal(run(&f, base, WALK_WRITE).kind, RAN);
+	shadow_cr3_load(f.ctx, root_a);
+	assert_true(shadow_take_tlb_flush(f.ctx)); /* A had UVA, not global */
 	fix_done(&f);
 }
 
@@ -1114,6 +1182,7 @@ int main(void)
 		cmocka_unit_test(test_budget_reclaims_other_roots),
 		cmocka_unit_test(test_records_evict_and_drop),
 		cmocka_unit_test(test_set_paging_flushes_on_change_only),
+		cmocka_unit_test(test_tlb_flush_flag),
 		cmocka_unit_test(test_real_registers),
 	};
 	return cmocka_run_group_tests_name("shadow", tests, NULL, NULL);

@@ -431,6 +431,10 @@ static void test_long4_2m_page(void **state)
 	/* Supervisor-only: a user read faults with P=1. */
 	assert_int_equal(walk(&g, &pg, gva, WALK_USER, &r), WALK_FAULT);
 	assert_int_equal(r.error_code, 0x5);
+	/* Without bit 12 there is no PAT: bit 7 of a large page is PS, not PAT. */
+	gpt_set(&g, pde, gpt_get(&g, pde) & ~PTE_PAT_LARGE);
+	assert_int_equal(walk(&g, &pg, gva, WALK_READ, &r), WALK_OK);
+	assert_int_equal(r.memtype, PTE_PWT);
 	gpt_free(&g);
 }
 
