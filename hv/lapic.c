@@ -11,12 +11,17 @@
 #include "io.h"
 #include "kprintf.h"
 #include "lapic.h"
+#include "tsc.h"
 #include "x86.h"
 
 #define APIC_BASE_X2APIC BIT(10)
 #define APIC_BASE_EN BIT(11)
 #define XAPIC_EOI 0xb0
 #define XAPIC_LVT_TIMER 0x320
+#define XAPIC_TIMER_INITIAL 0x380
+#define XAPIC_TIMER_CURRENT 0x390
+#define XAPIC_TIMER_DIVIDE 0x3e0
+#define TIMER_DIVIDE_BY_1 0xb
 #define XAPIC_LVT_LINT0 0x350
 #define XAPIC_LVT_LINT1 0x360
 #define LVT_MASKED BIT(16)
@@ -52,6 +57,40 @@ void lapic_quiesce(void)
 	lapic_write(XAPIC_LVT_TIMER, lapic_read(XAPIC_LVT_TIMER) | LVT_MASKED);
 	kprintf("lapic: %s at 0x%lx, timer masked, 8259 masked\n", x2apic ? "x2APIC" : "xAPIC",
 		xapic_base);
+}
+
+/*
+ * The local APIC timer as the hv's alarm clock for guests (hv/guest/guest.c
+ * arms it before each VM entry).  One-shot, vector LAPIC_TIMER_VECTOR.  It
+ * fires either in the guest (an external-interrupt exit) or while the hv
+ * runs with interrupts off (then it stays pending and causes an exit right
+ * after the next VM entry).  Either way the hv regains control on time.
+ * Its rate is the bus clock, which we measure against the TSC.
+ */
+static u64 lapic_timer_hz;
+
+void lapic_timer_init(void)
+{
+	lapic_write(XAPIC_TIMER_DIVIDE, TIMER_DIVIDE_BY_1);
+	lapic_write(XAPIC_LVT_TIMER, LVT_MASKED | LAPIC_TIMER_VECTOR);
+	lapic_write(XAPIC_TIMER_INITIAL, 0xffffffff);
+	udelay(10000);
+	u32 left = lapic_read(XAPIC_TIMER_CURRENT);
+	lapic_write(XAPIC_TIMER_INITIAL, 0);
+	lapic_timer_hz = (u64)(0xffffffffu - left) * 100;
+	kprintf("lapic: timer runs at %lu kHz (measured against the TSC)\n",
+		lapic_timer_hz / 1000);
+}
+
+void lapic_timer_arm(u64 ns)
+{
+	u64 count = ns / 1000 * lapic_timer_hz / 1000000;
+	if (count == 0)
+		count = 1;
+	if (count > 0xffffffffull)
+		count = 0xffffffffull;
+	lapic_write(XAPIC_LVT_TIMER, LAPIC_TIMER_VECTOR); /* unmasked, one-shot */
+	lapic_write(XAPIC_TIMER_INITIAL, (u32)count);
 }
 
 void lapic_eoi(void)

@@ -71,7 +71,8 @@ void hv_main(struct handoff *h)
 			storage_selftest(h);
 	}
 
-	if (vmx_init() == 0) {
+	if (vmx_init(h->cfg.timer == TIMER_PREEMPTION) == 0) {
+		lapic_timer_init();
 		guests_run(h);
 		kprintf("formica: all guests ended\n");
 	} else {

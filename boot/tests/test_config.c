@@ -45,6 +45,7 @@ static void assert_defaults(void)
 	assert_int_equal(cfg.sample_ms, 100);
 	assert_int_equal(cfg.slice_ms, 10);
 	assert_int_equal(cfg.selftest, SELFTEST_NONE);
+	assert_int_equal(cfg.timer, TIMER_LAPIC);
 }
 
 /* A file that names one bad value of a global key: default stays. */
@@ -289,6 +290,14 @@ static void test_path_with_spaces(void **state)
 
 /* ------------------------------------------------------------ each error */
 
+static void test_timer(void **state)
+{
+	assert_int_equal(parse("timer = preemption\n"), 0);
+	assert_int_equal(cfg.timer, TIMER_PREEMPTION);
+	assert_int_equal(parse("timer = lapic\n"), 0);
+	assert_int_equal(cfg.timer, TIMER_LAPIC);
+}
+
 static void test_unknown_key(void **state)
 {
 	assert_one_error("serial = 0x3f8\nverbose = 1\n", "formica.cfg:2: unknown key 'verbose'\n");
@@ -519,6 +528,9 @@ static void test_other_value_errors(void **state)
 	assert_one_error("selftest = all\n",
 			 "formica.cfg:1: unknown value 'all' for selftest (none or storage)\n");
 	assert_defaults();
+	assert_one_error("timer = pit\n",
+			 "formica.cfg:1: unknown value 'pit' for timer (lapic or preemption)\n");
+	assert_defaults();
 
 	assert_one_error("[guest g]\nkernel = \\k\ndisk = 2048\n",
 			 "formica.cfg:3: bad disk extent '2048' (want LBA+SECTORS)\n");
@@ -690,6 +702,7 @@ int main(void)
 		cmocka_unit_test(test_empty_file_gives_defaults),
 		cmocka_unit_test(test_guest_defaults),
 		cmocka_unit_test(test_serial_none_and_numbers),
+		cmocka_unit_test(test_timer),
 		cmocka_unit_test(test_extents),
 		cmocka_unit_test(test_crlf),
 		cmocka_unit_test(test_no_final_newline),

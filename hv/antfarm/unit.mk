@@ -6,3 +6,9 @@ test_af_evlog_SRCS := hv/antfarm/tests/test_af_evlog.c hv/antfarm/evlog.c
 # The emulator and Antfarm wired together as the paging core's glue will.
 test_af_glue_SRCS := hv/antfarm/tests/test_af_glue.c hv/antfarm/antfarm.c hv/emu/emulate.c \
 	hv/emu/decode.c
+# The watched-write path of the paging glue (rootwrite.c) over the real
+# shadow pager, walker, emulator and Antfarm.
+UNIT_TESTS += test_glue_rootwrite
+test_glue_rootwrite_SRCS := hv/antfarm/tests/test_glue_rootwrite.c hv/antfarm/rootwrite.c \
+	hv/antfarm/antfarm.c hv/emu/emulate.c hv/emu/decode.c hv/mm/shadow.c hv/mm/walk.c \
+	hv/mm/tests/guest_pt.c

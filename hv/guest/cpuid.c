@@ -7,6 +7,7 @@
  *   VMX and SMX        - no nested virtualisation
  *   MONITOR/MWAIT      - we exit on them; idle in HLT instead
  *   PCID, INVPCID      - the shadow pager treats every CR3 load as a flush
+ *   MCE, MCA           - machine checks are the hv's business
  *   APIC, x2APIC, TSC-deadline - there is no virtual local APIC (a Linux
  *                      guest then runs its timer on the 8254 and 8259)
  *   XSAVE, AVX, ...    - the hv does not switch XCR0 between guests
@@ -29,6 +30,8 @@
 #define C1_OSXSAVE BIT(27)
 #define C1_AVX BIT(28)
 #define C1_HYPERVISOR BIT(31)
+#define C1D_MCE BIT(7)  /* no machine-check architecture: its MSRs are not */
+#define C1D_MCA BIT(14) /* virtualised, and Linux panics on a half-present MCA */
 #define C1D_APIC BIT(9) /* no local APIC: the guest's timer is the 8254 via the 8259 */
 /* CPUID.(7,0) */
 #define C7B_AVX2 BIT(5)
@@ -48,7 +51,7 @@ void cpuid_filter(u32 leaf, u32 subleaf, struct cpuid_regs *r)
 		r->ecx &= ~(C1_VMX | C1_SMX | C1_MONITOR | C1_PCID | C1_X2APIC | C1_TSC_DEADLINE |
 			    C1_XSAVE | C1_OSXSAVE | C1_AVX);
 		r->ecx |= C1_HYPERVISOR;
-		r->edx &= ~C1D_APIC;
+		r->edx &= ~(C1D_APIC | C1D_MCE | C1D_MCA);
 		break;
 	case 5: /* MONITOR/MWAIT leaf: gone with the feature */
 	case 6: /* thermal and power management: no APERF/MPERF, no HWP MSRs */

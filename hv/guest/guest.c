@@ -13,6 +13,7 @@
 #include "guest/guest.h"
 #include "io.h"
 #include "kprintf.h"
+#include "lapic.h"
 #include "string.h"
 #include "tsc.h"
 #include "vmx/vmx.h"
@@ -46,6 +47,7 @@ static int guest_create(struct guest *g, int id, const struct handoff *h)
 	memset(g, 0, sizeof(*g));
 	g->id = id;
 	g->cfg = &h->cfg.guest[id];
+	g->hv_cfg = &h->cfg;
 	g->name = g->cfg->name;
 	g->mem = (struct gmem){ (u8 *)hg->mem_base, hg->mem_size };
 	msr_state_init(&g->msrs);
@@ -99,16 +101,18 @@ static void prepare_entry(struct guest *g, u64 slice_end)
 		vmwrite(VM_ENTRY_INTR_INFO_FIELD, INTR_INFO_VALID | INTR_TYPE_EXT_INTR | d.vector);
 	set_proc_ctl(CPU_INTERRUPT_WINDOW_EXITING, d.action == VPC_INTR_WINDOW);
 
+	u64 deadline = vpc_next_event_ns(&g->pc, now);
+	if (deadline > slice_end)
+		deadline = slice_end;
+	/* At least MIN_TIMER_NS in the guest: a guest that programs its PIT
+	 * absurdly fast must not turn the hv into an exit storm. */
+	if (deadline < now + MIN_TIMER_NS)
+		deadline = now + MIN_TIMER_NS;
 	if (vmx.pin_ctl & PIN_VMX_PREEMPTION_TIMER) {
-		u64 deadline = vpc_next_event_ns(&g->pc, now);
-		if (deadline > slice_end)
-			deadline = slice_end;
-		/* At least MIN_TIMER_NS in the guest: a guest that programs its
-		 * PIT absurdly fast must not turn the hv into an exit storm. */
-		if (deadline < now + MIN_TIMER_NS)
-			deadline = now + MIN_TIMER_NS;
 		u64 ticks = ns_to_tsc(deadline - now) >> vmx.preemption_timer_shift;
 		vmwrite(VMX_PREEMPTION_TIMER_VALUE, ticks > 0xffffffffull ? 0xffffffffull : ticks);
+	} else {
+		lapic_timer_arm(deadline - now);
 	}
 }
 
@@ -209,6 +213,7 @@ static void run_slice(struct guest *g)
 		if (g->pc.stop.reason != VPC_RUNNING && g->state == GUEST_RUNNING)
 			guest_end(g, "%s", vpc_stop_name(g->pc.stop.reason));
 		progress(g);
+		guest_af_tick(g, rdtsc());
 		if (guest_now_ns() >= slice_end) {
 			if (others_runnable(g, guest_now_ns()))
 				return;
@@ -250,7 +255,10 @@ void guests_run(const struct handoff *h)
 		const struct guest *g = &guests[i];
 		print_exit_counts(g);
 		u64 us = g->tsc_started ? tsc_to_us(g->tsc_ended - g->tsc_started) : 0;
-		kprintf("guest %s: ended=%s run_us=%lu exits=%lu\n", g->name, g->ended, us,
-			g->exits_total);
+		kprintf("guest %s: ended=%s run_us=%lu exits=%lu processes=%u created=%lu exited=%lu "
+			"switches=%lu\n",
+			g->name, g->ended, us, g->exits_total, guest_af_live(g), g->af.st.creates,
+			g->af.st.exits, g->af.st.switches);
+		guest_af_report(g);
 	}
 }

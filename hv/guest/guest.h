@@ -6,6 +6,8 @@
 #ifndef FORMICA_GUEST_H
 #define FORMICA_GUEST_H
 
+#include "antfarm/antfarm.h"
+#include "antfarm/evlog.h"
 #include "config.h"
 #include "handoff.h"
 #include "dev/vpc.h"
@@ -38,6 +40,7 @@ enum guest_state { GUEST_READY, GUEST_RUNNING, GUEST_ENDED };
 struct guest {
 	int id;
 	const struct cfg_guest *cfg;
+	const struct formica_config *hv_cfg; /* the global settings (log, sample_ms) */
 	const char *name;
 	struct gmem mem;
 	enum guest_state state;
@@ -52,6 +55,10 @@ struct guest {
 	u64 cr4_shadow;
 	struct shadow_ctx shadow; /* shadow paging: hv/mm/shadow.h */
 	u64 efer;       /* the guest's view of IA32_EFER */
+
+	/* process inference (hv/antfarm/; glue: antfarm_glue.c) */
+	struct af af;
+	struct af_log aflog;
 
 	/* the virtual PC: UART, PIC, PIT, RTC, PCI config space, ... */
 	struct vpc pc;
@@ -95,6 +102,14 @@ void guest_write_cr(struct guest *g, int cr, u64 val);
 u64 guest_read_cr3(struct guest *g);
 void guest_invlpg(struct guest *g, u64 gva);
 void guest_write_efer(struct guest *g, u64 val);
+
+/* antfarm_glue.c: Antfarm process inference on the shadow pager's events. */
+void guest_af_init(struct guest *g);
+void guest_af_cr3_load(struct guest *g, u64 cr3);
+int guest_af_watched_write(struct guest *g, u64 gva, const struct shadow_fault *f);
+void guest_af_tick(struct guest *g, u64 now_tsc);
+u32 guest_af_live(const struct guest *g);
+void guest_af_report(const struct guest *g);
 
 /* vmcs.c: a fresh VMCS for g, current on this CPU, in the state *e says. */
 void vmcs_setup(struct guest *g, const struct guest_entry *e);

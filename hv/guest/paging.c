@@ -54,6 +54,7 @@ int guest_paging_init(struct guest *g, const struct guest_entry *e)
 		kprintf("guest %s: shadow pager refused the guest memory\n", g->name);
 		return -1;
 	}
+	guest_af_init(g); /* process inference rides on the shadow pager: antfarm_glue.c */
 	g->efer = e->efer;
 	load_paging(g, e->cr0, e->cr3, e->cr4, e->efer);
 	return g->state == GUEST_ENDED ? -1 : 0;
@@ -80,7 +81,10 @@ void guest_page_fault(struct guest *g)
 			vmread(GUEST_RIP), g->mem.size >> 20);
 		return;
 	case SHADOW_WATCHED_WRITE:
-		/* Nothing is watched until process inference arrives. */
+		/* A page-table root Antfarm counts: perform the write for the
+		 * guest (it stops the guest itself if it cannot). */
+		guest_af_watched_write(g, gva, &f);
+		return;
 	default:
 		guest_end(g, "shadow-fault-%d", f.kind);
 		kprintf("guest %s: page fault at gva 0x%lx (code 0x%x, rip 0x%lx) that the shadow "
@@ -100,6 +104,7 @@ void guest_write_cr(struct guest *g, int cr, u64 val)
 			return;
 		}
 		vmwrite(GUEST_CR3, host_cr3);
+		guest_af_cr3_load(g, val);
 		return;
 	}
 	if (cr == 0)

@@ -52,12 +52,18 @@ struct cfg_guest {
 	struct cfg_extent extent[CFG_MAX_EXTENTS];
 };
 
+enum vmx_timer {
+	TIMER_LAPIC = 0,      /* local APIC one-shot timer + external-interrupt exiting */
+	TIMER_PREEMPTION = 1, /* the VMX-preemption timer */
+};
+
 struct formica_config {
 	u16 serial_port;    /* 0x3f8 by default; 0 = no serial console */
 	enum log_level log;
 	u32 sample_ms;      /* statistics sampling interval, default 100 */
 	u32 slice_ms;       /* time slice per guest when several run, default 10 */
 	enum selftest selftest;
+	enum vmx_timer timer;
 	u32 nguests;
 	struct cfg_guest guest[CFG_MAX_GUESTS];
 };

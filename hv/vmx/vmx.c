@@ -107,15 +107,17 @@ static int choose(const char *what, u64 cap, u32 wanted, u32 required, u32 *out)
 	return 0;
 }
 
-static int choose_controls(void)
+static int choose_controls(bool preemption_timer)
 {
 	/* Exits we need: the hv owns external interrupts, NMIs, HLT, I/O
 	 * (every port), MSRs (no bitmap: every RDMSR/WRMSR), INVLPG and CR3
 	 * loads and stores (the shadow pager must see them, and the guest must
 	 * read back its own CR3, not the shadow's), MWAIT/MONITOR (hidden from
-	 * guests).  The VMX-preemption timer bounds every stay in the guest:
-	 * time slices, and timer interrupts on time. */
-	u32 pin = PIN_EXTERNAL_INTERRUPT_EXITING | PIN_NMI_EXITING | PIN_VMX_PREEMPTION_TIMER;
+	 * guests).  A timer bounds every stay in the guest (time slices,
+	 * timer interrupts on time): the VMX-preemption timer, or the local
+	 * APIC timer through external-interrupt exiting (formica.cfg timer=). */
+	u32 pin = PIN_EXTERNAL_INTERRUPT_EXITING | PIN_NMI_EXITING |
+		  (preemption_timer ? PIN_VMX_PREEMPTION_TIMER : 0);
 	u32 proc = CPU_HLT_EXITING | CPU_INVLPG_EXITING | CPU_MWAIT_EXITING | CPU_RDPMC_EXITING |
 		   CPU_CR3_LOAD_EXITING | CPU_CR3_STORE_EXITING | CPU_UNCONDITIONAL_IO_EXITING |
 		   CPU_MONITOR_EXITING |
@@ -143,17 +145,20 @@ static int choose_controls(void)
 		if (!vmx.proc2_ctl)
 			vmx.proc_ctl &= ~CPU_ACTIVATE_SECONDARY_CONTROLS;
 	}
-	if (!(vmx.pin_ctl & PIN_VMX_PREEMPTION_TIMER))
-		kprintf("vmx: no VMX-preemption timer: guests run until they exit on their own\n");
+	if (preemption_timer && !(vmx.pin_ctl & PIN_VMX_PREEMPTION_TIMER))
+		kprintf("vmx: no VMX-preemption timer on this CPU: using the local APIC timer\n");
+	kprintf("vmx: guest deadlines by the %s\n", vmx.pin_ctl & PIN_VMX_PREEMPTION_TIMER
+							? "VMX-preemption timer"
+							: "local APIC timer");
 	return 0;
 }
 
-int vmx_init(void)
+int vmx_init(bool preemption_timer)
 {
 	if (check_cpu())
 		return -1;
 	read_caps();
-	if (choose_controls())
+	if (choose_controls(preemption_timer))
 		return -1;
 
 	u64 cr0 = (read_cr0() | vmx.cr0_fixed0) & vmx.cr0_fixed1;

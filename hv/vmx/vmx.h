@@ -57,6 +57,6 @@ extern struct vmx_caps vmx;
 
 /* Enter VMX root operation on this CPU.  Returns 0, or -1 after printing
  * exactly why VT-x cannot be used here. */
-int vmx_init(void);
+int vmx_init(bool preemption_timer);
 
 #endif

@@ -1,0 +1,219 @@
+/*
+ * antfarm_glue.c - Antfarm process inference wired into the shadow pager.
+ *
+ * The rules live in hv/antfarm/antfarm.c; this file only feeds them the two
+ * events the paging glue (paging.c) sees anyway and prints what they say:
+ *
+ *   MOV to CR3        paging.c calls guest_af_cr3_load() after
+ *                     shadow_cr3_load(): a creation, a context switch, a
+ *                     reload, and first the exits that this flush confirms.
+ *   write to a root   Antfarm asks (ops.watch) for every live root page to
+ *                     be write-protected in the shadow tables.  Each guest
+ *                     write to one then comes to paging.c as
+ *                     SHADOW_WATCHED_WRITE, and guest_af_watched_write()
+ *                     performs it (hv/antfarm/rootwrite.c: fetch, decode,
+ *                     emulate, report every entry's old and new value), so
+ *                     the count of present user entries of every live root
+ *                     is exact at every moment.  A writer the emulator does
+ *                     not know stops the guest with its bytes in the log:
+ *                     a count we could no longer trust would be worse.
+ *
+ * Events become one console line each (format: hv/antfarm/evlog.h), every
+ * one in verbose mode, or with context switches counted per sample_ms
+ * interval in summary mode (formica.cfg "log").  Plain Antfarm rules: the
+ * exec-aware mode has no config key yet.
+ *
+ * One vCPU per guest, so the calls need no lock (antfarm.h asks for one per
+ * guest around every call once there are more).
+ */
+#include "antfarm/rootwrite.h"
+#include "guest/guest.h"
+#include "io.h"
+#include "kprintf.h"
+#include "string.h"
+#include "tsc.h"
+#include "vmx/vmx.h"
+#include "x86.h"
+
+/* Linux x86-64's THREAD_SIZE: the kernel stack RSP is on names the task
+ * doing a CR3 load (antfarm.h, task_hint; exec-aware mode only). */
+#define AF_THREAD_SIZE (16 * 1024ull)
+/* How long an exec-aware creation may wait for its verdict (antfarm.h). */
+#define AF_EXEC_WINDOW_US 50000ull
+
+#define AR_L BIT(13)        /* segment access rights: 64-bit code (SDM 25.4.1) */
+#define AR_DPL(ar) (((ar) >> 5) & 3)
+#define RFLAGS_AC BIT(18)   /* alignment check / SMAP override (SDM Vol. 1, 3.4.3) */
+
+/* vmx_asm.S's register block is the emulator's register file, in the same
+ * SDM order: copied whole, not register by register. */
+_Static_assert(sizeof(((struct vcpu_regs *)0)->gpr) == sizeof(((struct emu_regs *)0)->gpr),
+	       "vcpu_regs and emu_regs disagree");
+_Static_assert((int)R_RAX == (int)GPR_RAX && (int)R_RSP == (int)GPR_RSP &&
+		       (int)R_RDI == (int)GPR_RDI && (int)R_R15 == (int)GPR_R15,
+	       "vcpu_regs and emu_regs number registers differently");
+
+/* ------------------------------------------------------------ Antfarm's ops */
+
+static bool op_watch(void *ctx, u64 root)
+{
+	struct guest *g = ctx;
+	return shadow_watch(&g->shadow, root) == SHADOW_OK;
+}
+
+static void op_unwatch(void *ctx, u64 root)
+{
+	struct guest *g = ctx;
+	shadow_unwatch(&g->shadow, root);
+}
+
+static int op_count_user(void *ctx, u64 root)
+{
+	struct guest *g = ctx;
+	const u64 *pml4 = gpa_ptr(&g->mem, root, PAGE_SIZE);
+	return pml4 ? (int)af_count_user(pml4) : -1;
+}
+
+static void op_event(void *ctx, const struct af_event *ev)
+{
+	struct guest *g = ctx;
+	char line[AF_LOG_LINE_MAX];
+	/* Close the summary interval first: a switch is counted in the
+	 * interval it happened in (evlog.h). */
+	if (af_log_tick(&g->aflog, ev->tsc, line, sizeof(line)))
+		kprintf("%s", line);
+	if (af_log_event(&g->aflog, ev, line, sizeof(line)))
+		kprintf("%s", line);
+}
+
+/* ------------------------------------------------------------ the hooks */
+
+void guest_af_init(struct guest *g)
+{
+	const struct af_ops ops = { op_event, op_watch, op_unwatch, op_count_user, g };
+	const struct formica_config *cfg = g->hv_cfg;
+	enum af_log_mode mode = cfg && cfg->log == LOG_VERBOSE ? AF_LOG_VERBOSE : AF_LOG_SUMMARY;
+	u64 interval_us = (cfg ? cfg->sample_ms : 100) * 1000ull;
+
+	af_init(&g->af, &ops, 0, us_to_tsc(AF_EXEC_WINDOW_US));
+	af_log_init(&g->aflog, g->name, mode, tsc_hz, interval_us, rdtsc());
+}
+
+/*
+ * Every guest MOV to CR3, after the shadow pager took it.  Only 4-level
+ * paging roots are address spaces here: a load made with paging off or in
+ * PAE mode (a boot loader on its way to long mode) names no PML4.  Kept
+ * cheap: a context switch is one hash lookup and a counter in summary mode.
+ */
+void guest_af_cr3_load(struct guest *g, u64 cr3)
+{
+	u64 hint = 0;
+	if (g->shadow.paging.mode != PAGING_LONG4)
+		return;
+	if (g->af.flags & AF_EXEC_AWARE)
+		hint = vmread(GUEST_RSP) & ~(AF_THREAD_SIZE - 1);
+	af_cr3_load(&g->af, 0, cr3, rdtsc(), hint);
+}
+
+static void refuse_write(struct guest *g, u64 gva, const struct shadow_fault *f, u64 rip,
+			 const char *why)
+{
+	kprintf("guest %s: write to watched page gpa 0x%lx (gva 0x%lx) at rip 0x%lx: %s\n",
+		g->name, f->gpa, gva, rip, why);
+	guest_end(g, "unsupported-instruction");
+}
+
+/*
+ * SHADOW_WATCHED_WRITE at gva: the guest wrote a page-table root Antfarm
+ * counts.  Do the write for it (rootwrite.h), then move the guest on as if
+ * its CPU had done it.  Returns 0, or a negative emu_err after stopping g.
+ */
+int guest_af_watched_write(struct guest *g, u64 gva, const struct shadow_fault *f)
+{
+	u64 rip = vmread(GUEST_RIP), rflags = vmread(GUEST_RFLAGS);
+	u64 ar = vmread(GUEST_CS_AR_BYTES);
+	struct emu_regs r;
+	struct emu_segs segs;
+	struct emu_insn in;
+	char why[128];
+	u32 access = 0;
+
+	/* The decoder knows 64-bit mode only; and a write made while the CPU
+	 * delivered an event (a frame pushed onto a watched page) has no
+	 * instruction behind it. */
+	if (!(ar & AR_L)) {
+		refuse_write(g, gva, f, rip, "not in 64-bit mode (CS.L = 0)");
+		return EMU_ERR_UNSUPPORTED;
+	}
+	if (vmread(IDT_VECTORING_INFO_FIELD) & INTR_INFO_VALID) {
+		refuse_write(g, gva, f, rip, "made while delivering an event");
+		return EMU_ERR_UNSUPPORTED;
+	}
+	/* CPL is SS.DPL (SDM 5.5); SMAP lets CPL < 3 through with RFLAGS.AC. */
+	if (AR_DPL(vmread(GUEST_SS_AR_BYTES)) == 3)
+		access = WALK_USER;
+	else if (rflags & RFLAGS_AC)
+		access = WALK_AC;
+
+	memcpy(r.gpr, g->regs.gpr, sizeof(r.gpr));
+	r.gpr[GPR_RSP] = vmread(GUEST_RSP);
+	r.rip = rip;
+	r.rflags = rflags;
+	segs.fs_base = vmread(GUEST_FS_BASE);
+	segs.gs_base = vmread(GUEST_GS_BASE);
+
+	int err = af_emulate_write(&g->af, &g->shadow, &r, &segs, access, gva, rdtsc(), &in);
+	if (err) {
+		emu_format_error(why, sizeof(why), err, &in);
+		refuse_write(g, gva, f, rip, why);
+		return err;
+	}
+
+	memcpy(g->regs.gpr, r.gpr, sizeof(r.gpr));
+	vmwrite(GUEST_RSP, r.gpr[GPR_RSP]);
+	vmwrite(GUEST_RFLAGS, r.rflags);
+	if (r.rip != rip) {
+		/* The instruction completed (a REP STOS that did not has RIP
+		 * unchanged); blocking by STI or MOV SS ends with it, as in
+		 * guest_skip_instruction() (SDM 25.4.2). */
+		u64 intr = vmread(GUEST_INTERRUPTIBILITY_INFO);
+		vmwrite(GUEST_RIP, r.rip);
+		if (intr & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS))
+			vmwrite(GUEST_INTERRUPTIBILITY_INFO,
+				intr & ~(INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS));
+	}
+	return 0;
+}
+
+/* From the run loop after every exit: in summary mode, one "switches" line
+ * per interval that had any.  The common case is one compare. */
+void guest_af_tick(struct guest *g, u64 now_tsc)
+{
+	struct af_log *lg = &g->aflog;
+	char line[AF_LOG_LINE_MAX];
+	if (lg->mode != AF_LOG_SUMMARY || now_tsc - lg->interval_start < lg->interval_tsc)
+		return;
+	if (af_log_tick(lg, now_tsc, line, sizeof(line)))
+		kprintf("%s", line);
+}
+
+/* Processes the guest has now, as inferred. */
+u32 guest_af_live(const struct guest *g)
+{
+	return af_live(&g->af);
+}
+
+/* The engine's counters, one line, for guests that ever loaded a 4-level
+ * root: how the counts in the summary line came about. */
+void guest_af_report(const struct guest *g)
+{
+	const struct af_stats *s = &g->af.st;
+	if (!s->cr3_loads)
+		return;
+	kprintf("antfarm guest=%s live=%u cr3_loads=%lu spaces_created=%lu spaces_exited=%lu "
+		"reloads=%lu kernel_loads=%lu root_writes=%lu stale_writes=%lu anomalies=%lu "
+		"unreadable=%lu watch_failed=%lu table_full=%lu\n",
+		g->name, af_live(&g->af), s->cr3_loads, s->spaces_created, s->spaces_exited,
+		s->reloads, s->kernel_loads, s->root_writes, s->stale_writes, s->anomalies,
+		s->unreadable, s->watch_failed, s->table_full);
+}
