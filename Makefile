@@ -135,7 +135,7 @@ unit: $(UNIT_BINS)
 # ---------------------------------------------------------------- integration
 # `make test` = unit tests + integration tests (tools/itest.sh).  Both write
 # "passed failed" counts; tools/summary.sh prints the one closing line.
-itest: all
+itest: all $(LINUX_GUEST)
 	@tools/itest.sh $(B)/itest-results.txt $(ITESTS)
 
 test:
@@ -144,13 +144,18 @@ test:
 	@$(MAKE) --no-print-directory itest || true
 	@tools/summary.sh $(B)/unit-results.txt $(B)/itest-results.txt
 
-run: all
-	tools/bochs-run.sh --esp $(ESP_IMG) --log $(B)/run-serial.log --stream --timeout $${TIMEOUT:-3600}
+# make run: RUN_CONFIG (default: two Linux guests) in Bochs.
+# make run RUN_CONFIG=tools/configs/default.cfg: the flat test guests (fast).
+RUN_CONFIG ?= tools/configs/linux2.cfg
+run: all $(LINUX_GUEST)
+	tools/mkesp.sh $(B)/run-esp.img $(RUN_CONFIG) $(B)/formica.efi $(B)/hv.bin $(GUEST_BINS) $(LINUX_GUEST)
+	tools/bochs-run.sh --esp $(B)/run-esp.img --log $(B)/run-serial.log --megs 1536 --stream \
+		--timeout $${TIMEOUT:-3600}
 
 qemu: all
 	tools/qemu-run.sh --esp $(ESP_IMG) --log $(B)/qemu-serial.log
 
-bench: all $(BENCH_TARGETS)
+bench: $(BENCH_TARGETS)
 
 clean:
 	rm -rf $(B)

@@ -50,7 +50,7 @@ static void load_paging(struct guest *g, u64 cr0, u64 cr3, u64 cr4, u64 efer)
 int guest_paging_init(struct guest *g, const struct guest_entry *e)
 {
 	static const struct shadow_ops ops = { shadow_alloc, shadow_free, NULL, NULL };
-	if (shadow_init(&g->shadow, &ops, &g->mem, SHADOW_REFERENCE)) {
+	if (shadow_init(&g->shadow, &ops, &g->mem, SHADOW_CACHED)) {
 		kprintf("guest %s: shadow pager refused the guest memory\n", g->name);
 		return -1;
 	}

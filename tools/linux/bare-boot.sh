@@ -238,8 +238,12 @@ status=$(g 'FORMICA-INIT: done' | sed -n 's/.*status=\([a-z]*\).*/\1/p')
 	for k in shell nsh stub linux init_start done; do echo "wall_${k}_s=${SEEN[$k]:-}"; done
 	echo "guest_start_uptime_s=${up_start:-}"
 	echo "guest_done_uptime_s=${up_done:-}"
+	# FORMICA-RESULT: forkexec n=1000 ok  -> result_forkexec=n=1000 ok
+	# FORMICA-TIME: forkexec seconds=2.5  -> time_forkexec_s=2.5
+	# FORMICA-MODULE: virtio.ko ok        -> module_virtio.ko=ok
 	grep -a -E '^FORMICA-(RESULT|TIME|MODULE):' "$SERIAL" | tr -d '\r' |
-		sed -E 's/^FORMICA-([A-Z]+): ([a-z0-9_.-]+) (.*)$/\L\1\E_\2=\3/'
+		sed -E -e 's/^FORMICA-TIME: ([^ ]+) seconds=(.*)$/time_\1_s=\2/' \
+			-e 's/^FORMICA-([A-Z]+): ([^ ]+) (.*)$/\L\1\E_\2=\3/'
 	echo "cmdline=$FULLCMD"
 } >"$RESULT"
 

@@ -1,0 +1,8 @@
+# The Linux guest kit: Debian's kernel (fetched with apt) and a busybox
+# initramfs with the workload.  Both land in build/linux/.
+build/linux/vmlinuz:
+	tools/linux/fetch-kernel.sh build/linux
+build/linux/initramfs.cpio.gz: tools/linux/mkinitramfs.sh
+	tools/linux/mkinitramfs.sh $@
+LINUX_GUEST := build/linux/vmlinuz build/linux/initramfs.cpio.gz
+ITESTS += tools/linux-test.sh
