@@ -45,9 +45,14 @@
 ;   E again      a reload, a flush: exit B (live 3), exit D (live 2)
 ;   A rebuilt    the page of an exited root used again: create A gen 1 (3)
 ;   C, K         switch to C from A gen 1; nothing
-; Totals: processes=3 created=6 exited=3 switches=4.  Last, PASS, then a
-; LOCK XADD into C's root, which the emulator does not know: the hv must log
-; its bytes and stop this guest (ended=unsupported-instruction).
+;   E[9] by MOV while E is not loaded; then REP MOVSQ copies K over E: the
+;                emulator does not know MOVS, but E is empty, so the hv takes
+;                the page as reused, stops watching it and lets the copy run
+;   K            the flush: exit E (live 2)
+; Totals: processes=2 created=6 exited=4 switches=4.  Last, PASS, then a
+; LOCK XADD into C's root (C has an entry): the emulator does not know it,
+; so the hv must log its bytes and stop this guest
+; (ended=unsupported-instruction).
 [BITS 64]
 org 0x100000
 %include "lib.inc"
@@ -217,7 +222,26 @@ high:
 	LOAD ROOT_A, "A: create 0x21000 gen=1 live=3"
 	LOAD ROOT_C, "C: switch to 0x23000 from 0x21000 gen 1"
 	LOAD ROOT_K, "K: no event"
-	PRINTLN "expect: processes=3 created=6 exited=3 switches=4"
+
+	; --- E emptied while not loaded, then its page reused -----------------
+	PRINTLN "clear E[9] by mov, then copy K over E by rep movsq (unknown to the emulator)"
+	mov rdi, HIGH + ROOT_E
+	mov qword [rdi + 9 * 8], 0
+	mov rsi, HIGH + ROOT_K
+	mov ecx, 512
+	cld
+	rep movsq			; E is empty: the hv lets it run
+	test rcx, rcx
+	CHECK z, "rep movsq over E did not complete"
+	mov rdi, HIGH + ROOT_E		; E is now a copy of K (whose entry 256 the
+	mov rsi, HIGH + ROOT_K		; hv's walks marked accessed: compare, not 0x3003)
+	mov rax, [rdi + KERNEL_SLOT * 8]
+	cmp rax, [rsi + KERNEL_SLOT * 8]
+	CHECK e, "rep movsq did not copy K into E"
+	cmp qword [rdi + 9 * 8], 0
+	CHECK e, "rep movsq left E[9]"
+	LOAD ROOT_K, "K: the flush: exit 0x25000 live=2"
+	PRINTLN "expect: processes=2 created=6 exited=4 switches=4"
 
 	test r15, r15
 	jnz .failed

@@ -595,6 +595,29 @@ void af_root_write(struct af *af, u64 root_gpa, u32 index, u64 old_pte, u64 new_
 	}
 }
 
+/*
+ * The paper's premise is that an OS clears a root before it reuses the
+ * page.  Linux keeps it for the roots it tears down, but not for a root it
+ * simply stops using: the decompressor's page tables, for one, become
+ * ordinary kernel memory with their user entries still in place.  When the
+ * glue sees such a page written by an instruction page-table code never
+ * uses, the page is evidently no root any more: we count the space as
+ * emptied now, and it exits at the next flush like any other.
+ */
+void af_root_abandon(struct af *af, u64 root_gpa, u64 now_tsc)
+{
+	struct af_space *sp = lookup(af, root_gpa & AF_CR3_ADDR_MASK);
+
+	if (!sp || sp->state != AF_SP_LIVE)
+		return;
+	af->st.abandoned++;
+	if (sp->count) {
+		sp->count = 0;
+		af->nzero++;
+		sp->cleared_tsc = now_tsc;
+	}
+}
+
 /* ------------------------------------------------------------ the rest */
 
 void af_init(struct af *af, const struct af_ops *ops, u32 flags, u64 exec_window_tsc)

@@ -102,6 +102,7 @@ struct af_stats {
 	u64 unreadable;     /* loads of a root outside guest RAM */
 	u64 root_writes;    /* user-half entry writes reported */
 	u64 stale_writes;   /* writes reported for a page that is not a live root */
+	u64 abandoned;      /* roots the guest reused as plain memory (af_root_abandon) */
 	u64 anomalies;      /* a count would have left 0..256, or a bad index/vCPU */
 	u64 table_full;     /* creations refused for lack of a record */
 	u64 watch_failed;
@@ -176,6 +177,10 @@ void af_root_write(struct af *af, u64 root_gpa, u32 index, u64 old_pte, u64 new_
 
 /* Present entries among the 256 user entries of a PML4 page. */
 u32 af_count_user(const u64 *pml4);
+/* The guest wrote root_gpa's page with an instruction no page-table code
+ * uses: it is plain memory now.  The space counts as emptied at now_tsc and
+ * exits at the next flush; the caller stops watching the page at once. */
+void af_root_abandon(struct af *af, u64 root_gpa, u64 now_tsc);
 
 /* Is root_gpa a live, watched root? */
 bool af_is_watched(const struct af *af, u64 root_gpa);

@@ -16,7 +16,8 @@
  *                     the count of present user entries of every live root
  *                     is exact at every moment.  A writer the emulator does
  *                     not know stops the guest with its bytes in the log:
- *                     a count we could no longer trust would be worse.
+ *                     a count we could no longer trust would be worse.  (One
+ *                     exception, for a root already empty: cannot_emulate().)
  *
  * Events become one console line each (format: hv/antfarm/evlog.h), every
  * one in verbose mode, or with context switches counted per sample_ms
@@ -115,18 +116,66 @@ void guest_af_cr3_load(struct guest *g, u64 cr3)
 	af_cr3_load(&g->af, 0, cr3, rdtsc(), hint);
 }
 
-static void refuse_write(struct guest *g, u64 gva, const struct shadow_fault *f, u64 rip,
-			 const char *why)
+/*
+ * The write cannot be performed for the guest (an instruction the emulator
+ * does not know, or no instruction at all).  Two cases:
+ *
+ *  - The root has no present user entry left: an address space that has
+ *    exited and only awaits the CR3 load that confirms it (antfarm.c,
+ *    "Exit").  Its page is being reused before that load came, by code that
+ *    is no page-table writer: Linux's exec tears the old mm down while the
+ *    new one is loaded, and the freed page may become the next fork's pgd
+ *    (pgd_ctor() copies the kernel half with REP MOVSQ) before any CR3 load.
+ *    Stop watching the page and let the guest's own instruction run.  The
+ *    exit is reported at the next CR3 load as always, and if the page is
+ *    made a root again, its next load counts it afresh: a new generation.
+ *  - The root still has user entries: the guest abandoned it without
+ *    clearing it and reuses the page (see below); it exits at the next
+ *    CR3 load.  Only a write to a watched page that is no root at all
+ *    (which cannot happen) stops the guest.
+ *
+ * Returns 0 if the guest goes on, err if it was stopped.
+ */
+static int cannot_emulate(struct guest *g, u64 gva, const struct shadow_fault *f, u64 rip,
+			  const char *why, int err)
 {
+	u64 page = f->gpa & ~(PAGE_SIZE - 1);
+	const u64 *pml4 = gpa_ptr(&g->mem, page, PAGE_SIZE);
+
+	if (af_is_watched(&g->af, page) && pml4 && af_count_user(pml4) == 0) {
+		shadow_unwatch(&g->shadow, page);
+		g->af_reused++;
+		kprintf("guest %s: empty root 0x%lx written at rip 0x%lx (%s): taken as reused, "
+			"no longer watched\n",
+			g->name, page, rip, why);
+		return 0;
+	}
+	if (af_is_watched(&g->af, page)) {
+		/* A root that still has user entries, written by code that is no
+		 * page-table writer: the guest abandoned it without clearing it
+		 * (Linux does so with its decompressor's page tables) and reuses
+		 * the page as plain memory.  af_root_abandon() counts the space
+		 * as emptied now; it exits at the next CR3 load. */
+		af_root_abandon(&g->af, page, rdtsc());
+		shadow_unwatch(&g->shadow, page);
+		g->af_reused++;
+		kprintf("guest %s: root 0x%lx with user entries written at rip 0x%lx (%s): taken as "
+			"abandoned and reused, no longer watched\n",
+			g->name, page, rip, why);
+		return 0;
+	}
 	kprintf("guest %s: write to watched page gpa 0x%lx (gva 0x%lx) at rip 0x%lx: %s\n",
 		g->name, f->gpa, gva, rip, why);
 	guest_end(g, "unsupported-instruction");
+	return err;
 }
 
 /*
  * SHADOW_WATCHED_WRITE at gva: the guest wrote a page-table root Antfarm
  * counts.  Do the write for it (rootwrite.h), then move the guest on as if
  * its CPU had done it.  Returns 0, or a negative emu_err after stopping g.
+ * (An emulation that failed part-way may have stored part of a REP STOS;
+ * STOS is idempotent, so letting the guest redo it natively is right.)
  */
 int guest_af_watched_write(struct guest *g, u64 gva, const struct shadow_fault *f)
 {
@@ -141,14 +190,12 @@ int guest_af_watched_write(struct guest *g, u64 gva, const struct shadow_fault *
 	/* The decoder knows 64-bit mode only; and a write made while the CPU
 	 * delivered an event (a frame pushed onto a watched page) has no
 	 * instruction behind it. */
-	if (!(ar & AR_L)) {
-		refuse_write(g, gva, f, rip, "not in 64-bit mode (CS.L = 0)");
-		return EMU_ERR_UNSUPPORTED;
-	}
-	if (vmread(IDT_VECTORING_INFO_FIELD) & INTR_INFO_VALID) {
-		refuse_write(g, gva, f, rip, "made while delivering an event");
-		return EMU_ERR_UNSUPPORTED;
-	}
+	if (!(ar & AR_L))
+		return cannot_emulate(g, gva, f, rip, "not in 64-bit mode (CS.L = 0)",
+				      EMU_ERR_UNSUPPORTED);
+	if (vmread(IDT_VECTORING_INFO_FIELD) & INTR_INFO_VALID)
+		return cannot_emulate(g, gva, f, rip, "made while delivering an event",
+				      EMU_ERR_UNSUPPORTED);
 	/* CPL is SS.DPL (SDM 5.5); SMAP lets CPL < 3 through with RFLAGS.AC. */
 	if (AR_DPL(vmread(GUEST_SS_AR_BYTES)) == 3)
 		access = WALK_USER;
@@ -165,8 +212,7 @@ int guest_af_watched_write(struct guest *g, u64 gva, const struct shadow_fault *
 	int err = af_emulate_write(&g->af, &g->shadow, &r, &segs, access, gva, rdtsc(), &in);
 	if (err) {
 		emu_format_error(why, sizeof(why), err, &in);
-		refuse_write(g, gva, f, rip, why);
-		return err;
+		return cannot_emulate(g, gva, f, rip, why, err);
 	}
 
 	memcpy(g->regs.gpr, r.gpr, sizeof(r.gpr));
@@ -212,8 +258,8 @@ void guest_af_report(const struct guest *g)
 		return;
 	kprintf("antfarm guest=%s live=%u cr3_loads=%lu spaces_created=%lu spaces_exited=%lu "
 		"reloads=%lu kernel_loads=%lu root_writes=%lu stale_writes=%lu anomalies=%lu "
-		"unreadable=%lu watch_failed=%lu table_full=%lu\n",
+		"unreadable=%lu watch_failed=%lu table_full=%lu reused=%lu\n",
 		g->name, af_live(&g->af), s->cr3_loads, s->spaces_created, s->spaces_exited,
 		s->reloads, s->kernel_loads, s->root_writes, s->stale_writes, s->anomalies,
-		s->unreadable, s->watch_failed, s->table_full);
+		s->unreadable, s->watch_failed, s->table_full, g->af_reused);
 }

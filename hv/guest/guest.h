@@ -59,6 +59,7 @@ struct guest {
 	/* process inference (hv/antfarm/; glue: antfarm_glue.c) */
 	struct af af;
 	struct af_log aflog;
+	u64 af_reused; /* empty roots let go when an unknown writer reused them */
 
 	/* the virtual PC: UART, PIC, PIT, RTC, PCI config space, ... */
 	struct vpc pc;

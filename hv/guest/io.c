@@ -6,6 +6,7 @@
  * several guests stays readable.
  */
 #include "guest/guest.h"
+#include "io.h"
 #include "kprintf.h"
 
 #define MAX_UNHANDLED_LOG 16
@@ -35,8 +36,24 @@ void guest_console_byte(void *ctx, u8 c)
 		guest_console_flush(g);
 }
 
+/*
+ * The Formica mark port: a guest writes a byte to port 0x510 to mark a
+ * moment (user space can, through /dev/port); the hv logs it with the
+ * guest's exit count and the TSC, so a benchmark can count the exits
+ * between two marks (tools/bench-linux.sh).
+ */
+#define FORMICA_MARK_PORT 0x510
+
 static bool port_io(struct guest *g, u16 port, unsigned size, enum vio_dir dir, u32 *val)
 {
+	if (port == FORMICA_MARK_PORT) {
+		if (dir == VIO_OUT)
+			kprintf("mark guest=%s value=%u exits=%lu tsc=%lu\n", g->name, *val & 0xff,
+				g->exits_total, rdtsc());
+		else
+			*val = 0;
+		return true;
+	}
 	int r = vpc_io(&g->pc, port, size, dir, val, guest_now_ns());
 	if (r == 0)
 		return true;

@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034  # BOCHS_* are for the callers
 # bochs-lib.sh: helpers to run Bochs headless (sourced by tools/linux/*.sh).
 #
 # Bochs 2.7 as Debian builds it: VT-x capable CPU model, OVMF as the ROM,
@@ -25,7 +26,7 @@
 BOCHS_OVMF=${BOCHS_OVMF:-/usr/share/ovmf/OVMF.fd}
 BOCHS_CPU=${BOCHS_CPU:-corei7_haswell_4770}
 BOCHS_PID=
-BOCHS_T0=
+BOCHS_T0=   # set by bochs_start: its start time in ns
 
 bochs_now_ns() { date +%s%N; }
 

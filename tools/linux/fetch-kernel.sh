@@ -98,7 +98,7 @@ if [ -s "$OUT/vmlinuz" ] && [ -d "$OUT/modules/$REL" ] && [ "$(cat "$OUT/version
 	exit 0
 fi
 
-DEBVER=$(apt-cache show "$PKG" 2>/dev/null | sed -n 's/^Version: //p' | head -n1)
+DEBVER=$(apt-cache show "$PKG" 2>/dev/null | sed -n 's/^Version: //p' | head -n1 || true)
 [ -n "$DEBVER" ] || die "apt-cache show $PKG gives no Version"
 log "linux-image-amd64 -> $PKG ($DEBVER)"
 

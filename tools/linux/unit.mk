@@ -6,3 +6,7 @@ build/linux/initramfs.cpio.gz: tools/linux/mkinitramfs.sh
 	tools/linux/mkinitramfs.sh $@
 LINUX_GUEST := build/linux/vmlinuz build/linux/initramfs.cpio.gz
 ITESTS += tools/linux-test.sh
+BENCH_TARGETS += bench-linux
+.PHONY: bench-linux
+bench-linux: all $(LINUX_GUEST)
+	tools/bench-linux.sh

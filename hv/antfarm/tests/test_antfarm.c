@@ -417,6 +417,29 @@ static void test_root_reuse(void **state)
 	expect(AF_EV_CREATE, ROOT(2), 2, 2);
 }
 
+/* A root the guest stops using without clearing it, whose page then holds
+ * plain data (the glue calls af_root_abandon): it exits at the next flush,
+ * and a later use of the page as a root is a new creation. */
+static void test_root_abandoned(void **state)
+{
+	(void)state;
+	start_init();
+	guest_fork(ROOT(2), ROOT(1));
+	load(0, ROOT(2), 0x1000);
+	expect(AF_EV_CREATE, ROOT(2), 0, 2);
+	load(0, ROOT(1), 0x1000);
+	expect(AF_EV_SWITCH, ROOT(1), 0, 2);
+	af_root_abandon(&af, ROOT(2), 77);
+	assert_int_equal(af.st.abandoned, 1);
+	af_root_abandon(&af, ROOT(3), 78); /* not a root: ignored */
+	assert_int_equal(af.st.abandoned, 1);
+	load(0, ROOT(1), 0x1000); /* the flush */
+	expect(AF_EV_EXIT, ROOT(2), 0, 1);
+	guest_fork(ROOT(2), ROOT(1));
+	load(0, ROOT(2), 0x1000);
+	expect(AF_EV_CREATE, ROOT(2), 1, 2);
+}
+
 /* A kernel thread borrows whatever mm was loaded (lazy TLB): no CR3 load,
  * nothing to see.  If the borrowed mm's owner exits meanwhile, the exit is
  * confirmed by the first CR3 load anywhere, even while another vCPU still
@@ -932,6 +955,7 @@ int main(void)
 		cmocka_unit_test_setup(test_vfork_exec, setup_plain),
 		cmocka_unit_test_setup(test_exit_via_kernel_root, setup_plain),
 		cmocka_unit_test_setup(test_root_reuse, setup_plain),
+		cmocka_unit_test_setup(test_root_abandoned, setup_plain),
 		cmocka_unit_test_setup(test_kernel_thread_borrows, setup_plain),
 		cmocka_unit_test_setup(test_clear_before_free, setup_plain),
 		cmocka_unit_test_setup(test_counts_bounded, setup_plain),

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# bench-linux.sh - the Linux-guest numbers of `make bench`, measured in one
+# run on the same emulator (Bochs):
+#   boot-to-init  the guest kernel's uptime when /init starts, under formica
+#                 divided by the same kernel booted bare (OVMF's EFI stub,
+#                 tools/linux/bare-boot.sh).  Uptime is the guest's own
+#                 clock (TSC), so both are in the same (emulated) time.
+#   exits per fork+exec+exit: the hv logs its exit count at two marks the
+#                 guest writes (port 0x510) around 1000 fork+exec of /bin/true.
+# Also prints the wall-clock times, for the curious.  Takes ~10-20 minutes.
+set -u
+cd "$(dirname "$0")/.."
+B=build/bench
+mkdir -p $B
+N=${BENCH_FORKS:-1000}
+EXTRA_APPLETS=printf tools/linux/mkinitramfs.sh $B/initramfs.cpio.gz \
+	tools/linux/workloads/mark-start.sh forkexec:$N tools/linux/workloads/mark-end.sh >/dev/null
+val() { sed -n "s/.*$2=\([0-9.]*\).*/\1/p" "$1" | head -1; }
+
+echo "bench-linux: bare boot in Bochs (OVMF EFI stub)..."
+t0=$SECONDS
+tools/linux/bare-boot.sh --initrd $B/initramfs.cpio.gz --out $B/bare --timeout 1800 >/dev/null 2>&1
+bare_wall=$((SECONDS - t0))
+bare_init=$(grep -a "FORMICA-INIT: start" $B/bare/serial.log | sed -n 's/.*uptime=\([0-9.]*\).*/\1/p' | head -1)
+bare_fork=$(grep -a "FORMICA-TIME: forkexec" $B/bare/serial.log | sed -n 's/.*seconds=\([0-9.]*\).*/\1/p' | head -1)
+
+echo "bench-linux: the same kernel under formica..."
+sed 's|initramfs.cpio.gz|bench.cpio.gz|' tools/configs/linux.cfg > $B/formica.cfg
+cp $B/initramfs.cpio.gz $B/bench.cpio.gz
+tools/mkesp.sh $B/esp.img $B/formica.cfg build/formica.efi build/hv.bin build/linux/vmlinuz $B/bench.cpio.gz
+t0=$SECONDS
+tools/bochs-run.sh --esp $B/esp.img --log $B/formica.log --megs 1024 --timeout 3000 >/dev/null
+hv_wall=$((SECONDS - t0))
+hv_init=$(grep -a "\[linux1\] FORMICA-INIT: start" $B/formica.log | sed -n 's/.*uptime=\([0-9.]*\).*/\1/p' | head -1)
+hv_fork=$(grep -a "\[linux1\] FORMICA-TIME: forkexec" $B/formica.log | sed -n 's/.*seconds=\([0-9.]*\).*/\1/p' | head -1)
+m1=$(grep -a "mark guest=linux1 value=1 " $B/formica.log | sed -n 's/.*exits=\([0-9]*\).*/\1/p')
+m2=$(grep -a "mark guest=linux1 value=2 " $B/formica.log | sed -n 's/.*exits=\([0-9]*\).*/\1/p')
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b == 0) print "n/a"; else printf "%.2f", a / b }'; }
+echo
+echo "Linux guest under formica vs bare, Bochs 2.7, Debian $(cat build/linux/version 2>/dev/null)"
+printf '%-34s %12s %12s %8s\n' "" bare formica ratio
+printf '%-34s %12s %12s %8s\n' "boot to /init (guest uptime, s)" "${bare_init:-n/a}" "${hv_init:-n/a}" "$(ratio "$hv_init" "$bare_init")"
+printf '%-34s %12s %12s %8s\n' "$N fork+exec (guest time, s)" "${bare_fork:-n/a}" "${hv_fork:-n/a}" "$(ratio "$hv_fork" "$bare_fork")"
+printf '%-34s %12s %12s %8s\n' "whole run (wall clock, s)" "$bare_wall" "$hv_wall" "$(ratio $hv_wall $bare_wall)"
+if [ -n "$m1" ] && [ -n "$m2" ]; then
+	printf '%-34s %12s %12s\n' "VM exits per fork+exec+exit" "-" "$(awk -v a=$m1 -v b=$m2 -v n=$N 'BEGIN { printf "%.1f", (b - a) / n }')"
+else
+	echo "VM exits per fork+exec+exit: n/a (marks not seen; see $B/formica.log)"
+fi
