@@ -14,10 +14,10 @@
  *                     performs it (hv/antfarm/rootwrite.c: fetch, decode,
  *                     emulate, report every entry's old and new value), so
  *                     the count of present user entries of every live root
- *                     is exact at every moment.  A writer the emulator does
- *                     not know stops the guest with its bytes in the log:
- *                     a count we could no longer trust would be worse.  (One
- *                     exception, for a root already empty: cannot_emulate().)
+ *                     is exact at every moment.  A write the emulator does
+ *                     not know is no page-table write: the page is taken as
+ *                     no root any more (cannot_emulate()), logged with the
+ *                     instruction's bytes, and let go.
  *
  * Events become one console line each (format: hv/antfarm/evlog.h), every
  * one in verbose mode, or with context switches counted per sample_ms
@@ -258,8 +258,8 @@ void guest_af_report(const struct guest *g)
 		return;
 	kprintf("antfarm guest=%s live=%u cr3_loads=%lu spaces_created=%lu spaces_exited=%lu "
 		"reloads=%lu kernel_loads=%lu root_writes=%lu stale_writes=%lu anomalies=%lu "
-		"unreadable=%lu watch_failed=%lu table_full=%lu reused=%lu\n",
+		"unreadable=%lu watch_failed=%lu table_full=%lu abandoned=%lu reused=%lu\n",
 		g->name, af_live(&g->af), s->cr3_loads, s->spaces_created, s->spaces_exited,
 		s->reloads, s->kernel_loads, s->root_writes, s->stale_writes, s->anomalies,
-		s->unreadable, s->watch_failed, s->table_full, g->af_reused);
+		s->unreadable, s->watch_failed, s->table_full, s->abandoned, g->af_reused);
 }
