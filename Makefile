@@ -26,7 +26,7 @@ NASM := nasm
 # each is there.  `make deps` installs what is missing (as root), or prints
 # the one command to run.
 DEPS_PKGS := gcc make binutils gnu-efi nasm libcmocka-dev bochs bochsbios vgabios \
-	ovmf qemu-system-x86 mtools dosfstools python3 busybox-static cpio
+	ovmf qemu-system-x86 mtools dosfstools python3 busybox-static cpio kmod xz-utils
 deps:
 	@tools/deps.sh $(DEPS_PKGS)
 $(B)/.deps-ok: tools/deps.sh | $(B)
