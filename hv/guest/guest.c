@@ -41,6 +41,28 @@ void guest_end(struct guest *g, const char *fmt, ...)
 	guest_console_flush(g);
 }
 
+/* Whose x87/SSE state is in the CPU's registers now. */
+static struct guest *fpu_owner;
+
+static void fpu_switch_to(struct guest *g)
+{
+	if (fpu_owner == g)
+		return;
+	if (fpu_owner)
+		__asm__ volatile("fxsave64 %0" : "=m"(fpu_owner->fpu));
+	__asm__ volatile("fxrstor64 %0" ::"m"(g->fpu));
+	fpu_owner = g;
+}
+
+/* The x87/SSE state of a CPU after reset (SDM Vol. 1, 8.1.10 and 10.2.3):
+ * FCW 0x037f, MXCSR 0x1f80, everything else zero. */
+static void fpu_init(struct guest *g)
+{
+	memset(g->fpu, 0, sizeof(g->fpu));
+	*(u16 *)&g->fpu[0] = 0x037f;
+	*(u32 *)&g->fpu[24] = 0x1f80;
+}
+
 static int guest_create(struct guest *g, int id, const struct handoff *h)
 {
 	const struct handoff_guest *hg = &h->guest[id];
@@ -51,6 +73,7 @@ static int guest_create(struct guest *g, int id, const struct handoff *h)
 	g->name = g->cfg->name;
 	g->mem = (struct gmem){ (u8 *)hg->mem_base, hg->mem_size };
 	msr_state_init(&g->msrs);
+	fpu_init(g);
 	/* The RTC starts at a fixed date, 2026-01-01 00:00:00 UTC: runs are
 	 * then repeatable, and the date is plainly not a real clock's. */
 	vpc_init(&g->pc, 1767225600ull, guest_console_byte, g);
@@ -179,6 +202,7 @@ static void run_slice(struct guest *g)
 	if (vmptrld((u64)g->vmcs))
 		panic("vmx: VMPTRLD of guest %s's VMCS failed\n", g->name);
 	msr_load_guest(g);
+	fpu_switch_to(g);
 	if (g->state == GUEST_READY) {
 		g->state = GUEST_RUNNING;
 		g->tsc_started = rdtsc();

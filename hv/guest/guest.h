@@ -51,6 +51,10 @@ struct guest {
 	bool launched;
 	struct vcpu_regs regs;
 	u64 cr2;        /* the guest's CR2: loaded into the real CR2 before entry */
+	/* The guest's x87/SSE state (FXSAVE format).  The hv never touches
+	 * these registers, so one guest's stay on the CPU only needs them
+	 * swapped when another guest takes over (run_slice()). */
+	u8 fpu[512] __attribute__((aligned(16)));
 	u64 cr0_shadow; /* what the guest believes CR0 and CR4 are */
 	u64 cr4_shadow;
 	struct shadow_ctx shadow; /* shadow paging: hv/mm/shadow.h */
