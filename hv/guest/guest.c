@@ -25,6 +25,7 @@ static u64 slice_ns;
 
 int vmx_run(struct vcpu_regs *regs, int launched); /* vmx_asm.S */
 void msr_load_guest(const struct guest *g);          /* msr.c */
+void msr_save_guest(struct guest *g);
 
 /* Guest time: nanoseconds since the hv took over, from the TSC.  All
  * guests share it; a guest that is not running simply sees time pass. */
@@ -197,7 +198,7 @@ static void progress(struct guest *g)
 	g->next_progress_ns = now + PROGRESS_NS;
 }
 
-static void run_slice(struct guest *g)
+static void run_slice_on_cpu(struct guest *g)
 {
 	if (vmptrld((u64)g->vmcs))
 		panic("vmx: VMPTRLD of guest %s's VMCS failed\n", g->name);
@@ -244,6 +245,13 @@ static void run_slice(struct guest *g)
 			slice_end = guest_now_ns() + slice_ns; /* nobody else: carry on */
 		}
 	}
+}
+
+/* One time slice of g; what the CPU holds of g goes back into g after. */
+static void run_slice(struct guest *g)
+{
+	run_slice_on_cpu(g);
+	msr_save_guest(g);
 }
 
 static void print_exit_counts(const struct guest *g)

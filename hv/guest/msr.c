@@ -35,6 +35,15 @@ void msr_load_guest(const struct guest *g)
 	wrmsr(MSR_IA32_CSTAR, g->msrs.cstar);
 	wrmsr(MSR_IA32_FMASK, g->msrs.fmask);
 	wrmsr(MSR_IA32_KERNEL_GS_BASE, g->msrs.kernel_gs_base);
+	wrmsr(MSR_IA32_TSC_AUX, g->msrs.tsc_aux);
+}
+
+/* When g leaves the CPU.  SWAPGS exchanges GS.base with KERNEL_GS_BASE
+ * without a VM exit, so the real MSR, not our copy, holds the guest's
+ * value: save it, or the next guest's load destroys it. */
+void msr_save_guest(struct guest *g)
+{
+	g->msrs.kernel_gs_base = rdmsr(MSR_IA32_KERNEL_GS_BASE);
 }
 
 static void gp(struct guest *g, const char *op, u32 msr, u64 val)
@@ -49,6 +58,8 @@ void guest_msr_read(struct guest *g)
 	u64 *r = g->regs.gpr;
 	u32 msr = (u32)r[R_RCX];
 	u64 val = 0;
+	if (msr == MSR_IA32_KERNEL_GS_BASE) /* SWAPGS changes it with no exit */
+		g->msrs.kernel_gs_base = rdmsr(MSR_IA32_KERNEL_GS_BASE);
 	switch (msr_filter_read(&g->msrs, msr, &val)) {
 	case MSR_GP:
 		gp(g, "RDMSR", msr, 0);
