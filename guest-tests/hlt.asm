@@ -1,0 +1,110 @@
+; hlt.asm - a timer interrupt wakes a halted guest.
+;
+; The guest programs the virtual 8259 (IRQ 0 -> vector 0x20, every other
+; line masked) and the virtual 8254 (channel 0, mode 2, 100 Hz), installs a
+; handler that counts ticks and sends EOI, and then halts with interrupts on
+; until 10 ticks have arrived.  This checks, end to end: port I/O to the PIC
+; and PIT models, the hv injecting IRQ 0 (interrupt-window exiting when the
+; guest cannot take it yet), and HLT sleeping until the next device event.
+; Any exception is fatal here (the IDT only has the timer gate): the hv then
+; reports a triple fault.
+[BITS 64]
+org 0x100000
+%include "lib.inc"
+
+%define TIMER_VECTOR	0x20
+%define WANT_TICKS	10
+%define PIT_DIVISOR	11932		; 1193182 Hz / 11932 = 100 Hz
+
+start:
+	; IDT: one 64-bit interrupt gate, at vector 0x20 (SDM Vol. 3A, 6.14.1)
+	lea rax, [rel timer_handler]
+	lea rdi, [rel timer_idt + TIMER_VECTOR * 16]
+	mov [rdi], ax
+	mov word [rdi + 2], 0x08	; the flat ABI's 64-bit code segment
+	mov word [rdi + 4], 0x8e00	; present, DPL 0, interrupt gate
+	shr rax, 16
+	mov [rdi + 6], ax
+	shr rax, 16
+	mov [rdi + 8], eax
+	lidt [rel timer_idtr]
+
+	; 8259 pair: ICW1 (edge, cascade, ICW4), ICW2 (vector bases 0x20/0x28),
+	; ICW3 (slave on IR2), ICW4 (8086 mode); then mask all but IRQ 0.
+	mov al, 0x11
+	out 0x20, al
+	out 0xa0, al
+	mov al, 0x20
+	out 0x21, al
+	mov al, 0x28
+	out 0xa1, al
+	mov al, 0x04
+	out 0x21, al
+	mov al, 0x02
+	out 0xa1, al
+	mov al, 0x01
+	out 0x21, al
+	out 0xa1, al
+	mov al, 0xfe
+	out 0x21, al
+	mov al, 0xff
+	out 0xa1, al
+
+	; 8254 channel 0: lo/hi byte, mode 2 (rate generator), binary
+	mov al, 0x34
+	out 0x43, al
+	mov al, PIT_DIVISOR & 0xff
+	out 0x40, al
+	mov al, PIT_DIVISOR >> 8
+	out 0x40, al
+
+	PRINTLN "PIC and PIT programmed: IRQ 0 at 100 Hz, halting until 10 ticks"
+	rdtsc
+	shl rdx, 32
+	or rax, rdx
+	mov r14, rax			; R14: TSC at the start
+	xor r13d, r13d			; R13: HLTs executed
+.wait:
+	sti
+	hlt				; woken by the next tick (or any interrupt)
+	cli
+	inc r13
+	cmp qword [rel ticks], WANT_TICKS
+	jb .wait
+	rdtsc
+	shl rdx, 32
+	or rax, rdx
+	sub rax, r14
+
+	PRINT "ticks="
+	PRINT_HEX [rel ticks], 4
+	PRINT " hlts="
+	PRINT_HEX r13, 4
+	PRINT " tsc-delta="
+	PRINT_HEX rax, 16
+	NEWLINE
+	cmp r13, WANT_TICKS		; each HLT must have slept until a tick
+	jb .too_few_hlts
+	test rax, rax
+	jz .no_time
+	PASS
+.too_few_hlts:
+	FAIL "fewer HLTs than ticks: HLT did not wait for the interrupt"
+.no_time:
+	FAIL "no time passed"
+
+timer_handler:
+	inc qword [rel ticks]
+	push rax
+	mov al, 0x20			; non-specific EOI to the master 8259
+	out 0x20, al
+	pop rax
+	iretq
+
+ticks:	dq 0
+timer_idtr:
+	dw (TIMER_VECTOR + 1) * 16 - 1
+	dq timer_idt
+align 16
+timer_idt:
+	times (TIMER_VECTOR + 1) * 16 db 0
