@@ -78,6 +78,9 @@ void lapic_timer_init(void)
 	u32 left = lapic_read(XAPIC_TIMER_CURRENT);
 	lapic_write(XAPIC_TIMER_INITIAL, 0);
 	lapic_timer_hz = (u64)(0xffffffffu - left) * 100;
+	/* Unmasked and one-shot from now on: arming is a single register write,
+	 * and an initial count of 0 leaves the timer stopped. */
+	lapic_write(XAPIC_LVT_TIMER, LAPIC_TIMER_VECTOR);
 	kprintf("lapic: timer runs at %lu kHz (measured against the TSC)\n",
 		lapic_timer_hz / 1000);
 }
@@ -89,7 +92,6 @@ void lapic_timer_arm(u64 ns)
 		count = 1;
 	if (count > 0xffffffffull)
 		count = 0xffffffffull;
-	lapic_write(XAPIC_LVT_TIMER, LAPIC_TIMER_VECTOR); /* unmasked, one-shot */
 	lapic_write(XAPIC_TIMER_INITIAL, (u32)count);
 }
 

@@ -184,14 +184,12 @@ static bool idle_wait(struct guest *g, u64 slice_end)
 /* Every PROGRESS_NS of guest time, one line that shows the guest is alive
  * and where it is: useful when a guest is silent for a long time. */
 #define PROGRESS_NS 10000000000ull
-static void progress(struct guest *g)
+static void progress(struct guest *g, u64 now)
 {
-	u64 now = guest_now_ns();
 	if (now < g->next_progress_ns)
 		return;
 	if (g->next_progress_ns)
-		kprintf("guest %s: progress exits=%lu rip=0x%lx cr3=0x%lx last-exit=\"%s\" "
-			"\n",
+		kprintf("guest %s: progress exits=%lu rip=0x%lx cr3=0x%lx last-exit=\"%s\"\n",
 			g->name, g->exits_total, vmread(GUEST_RIP),
 			guest_read_cr3(g),
 			exit_reason_name(vmread(VM_EXIT_REASON) & 0xffff));
@@ -237,12 +235,14 @@ static void run_slice_on_cpu(struct guest *g)
 		vmx_handle_exit(g, (u32)vmread(VM_EXIT_REASON));
 		if (g->pc.stop.reason != VPC_RUNNING && g->state == GUEST_RUNNING)
 			guest_end(g, "%s", vpc_stop_name(g->pc.stop.reason));
-		progress(g);
+		/* One clock read for everything after the exit. */
+		u64 now = guest_now_ns();
+		progress(g, now);
 		guest_af_tick(g, rdtsc());
-		if (guest_now_ns() >= slice_end) {
-			if (others_runnable(g, guest_now_ns()))
+		if (now >= slice_end) {
+			if (others_runnable(g, now))
 				return;
-			slice_end = guest_now_ns() + slice_ns; /* nobody else: carry on */
+			slice_end = now + slice_ns; /* nobody else: carry on */
 		}
 	}
 }

@@ -126,6 +126,10 @@ void vmx_handle_exit(struct guest *g, u32 exit_reason);
 void guest_skip_instruction(void);
 void guest_inject_exception(u32 vector, bool has_error, u32 error_code);
 
+/* msr.c: the RDMSR and WRMSR exit handlers. */
+void guest_msr_read(struct guest *g);
+void guest_msr_write(struct guest *g);
+
 /* io.c: port I/O from the guest.  Returns false if no device answers. */
 bool guest_port_in(struct guest *g, u16 port, unsigned size, u32 *val);
 bool guest_port_out(struct guest *g, u16 port, unsigned size, u32 val);

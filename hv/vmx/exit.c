@@ -185,10 +185,6 @@ static void handle_io(struct guest *g)
 	guest_skip_instruction();
 }
 
-void guest_msr_read(struct guest *g);
-void guest_msr_write(struct guest *g);
-static void handle_rdmsr(struct guest *g) { guest_msr_read(g); }
-static void handle_wrmsr(struct guest *g) { guest_msr_write(g); }
 
 static void handle_invlpg(struct guest *g)
 {
@@ -236,8 +232,8 @@ static const exit_handler exit_handlers[EXIT_REASON_MAX + 1] = {
 	[EXIT_REASON_INVVPID] = handle_vmx_instruction,
 	[EXIT_REASON_CR_ACCESS] = handle_cr,
 	[EXIT_REASON_IO_INSTRUCTION] = handle_io,
-	[EXIT_REASON_RDMSR] = handle_rdmsr,
-	[EXIT_REASON_WRMSR] = handle_wrmsr,
+	[EXIT_REASON_RDMSR] = guest_msr_read,  /* hv/guest/msr.c */
+	[EXIT_REASON_WRMSR] = guest_msr_write,
 	[EXIT_REASON_MWAIT] = handle_skip,
 	[EXIT_REASON_MONITOR] = handle_skip,
 	[EXIT_REASON_PAUSE] = handle_skip,
