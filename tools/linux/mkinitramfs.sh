@@ -36,6 +36,9 @@
 #                    $(cat build/linux/version))
 #   EXTRA_APPLETS="a b"  more busybox applet symlinks for custom workloads
 #   BUSYBOX_BIN=PATH a static busybox to use instead of /bin/busybox
+#   EXTRA_TREES="D1 D2"  directories whose contents are copied into the
+#                    initramfs root, in order (later ones win): static
+#                    workload programs, a compiler kit.  Symlinks are kept.
 set -euo pipefail
 
 die() { echo "mkinitramfs: error: $*" >&2; exit 1; }
@@ -77,6 +80,13 @@ HAVE=" $("$BUSYBOX" --list | tr '\n' ' ') "
 for a in $APPLETS; do
 	case "$HAVE" in *" $a "*) ;; *) die "busybox has no applet '$a'" ;; esac
 	ln -sf busybox "$STAGE/bin/$a"
+done
+
+# ---------------------------------------------------------------- extra trees
+for d in ${EXTRA_TREES:-}; do
+	[ -d "$d" ] || die "EXTRA_TREES: '$d' is no directory"
+	cp -a "$d"/. "$STAGE"/
+	log "extra tree $d: $(find "$d" -type f | wc -l) files"
 done
 
 # ---------------------------------------------------------------- modules
