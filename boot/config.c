@@ -34,6 +34,10 @@
  *                       VMX-preemption timer).  Default lapic: Bochs runs
  *                       guests about 3x slower while the preemption timer is
  *                       armed.
+ *   antfarm = plain     process inference (hv/antfarm): off | plain (the
+ *                       paper's rules: an exec's new address space is a
+ *                       new process) | exec-aware (an exec by the same guest
+ *                       task continues its process).  Default plain.
  *
  * Then one section per guest, at most CFG_MAX_GUESTS (8) of them (a
  * section beyond that is an error):
@@ -262,6 +266,7 @@ enum key {
 	K_SLICE_MS,
 	K_SELFTEST,
 	K_TIMER,
+	K_ANTFARM,
 	/* guest settings */
 	K_KIND,
 	K_KERNEL,
@@ -275,7 +280,7 @@ enum key {
 
 /* Indexed by enum key.  Arrays, not pointers: no relocations to apply. */
 static const char key_name[NKEYS][12] = {
-	"serial", "log",    "sample_ms", "slice_ms", "selftest", "timer",
+	"serial", "log",    "sample_ms", "slice_ms", "selftest", "timer", "antfarm",
 	"kind",   "kernel", "initrd",    "cmdline",  "mem_mb",   "disk",
 };
 
@@ -438,6 +443,9 @@ static void set_global_default(struct formica_config *cfg, enum key k)
 	case K_TIMER:
 		cfg->timer = TIMER_LAPIC;
 		break;
+	case K_ANTFARM:
+		cfg->antfarm = ANTFARM_PLAIN;
+		break;
 	default:
 		break;
 	}
@@ -491,6 +499,16 @@ static void set_global(struct parser *p, enum key k, struct view v)
 			cfg->timer = TIMER_PREEMPTION;
 		else
 			errorf(p, "unknown value %v for timer (lapic or preemption)", .v = v);
+		break;
+	case K_ANTFARM:
+		if (is_word(v, "off"))
+			cfg->antfarm = ANTFARM_OFF;
+		else if (is_word(v, "plain"))
+			cfg->antfarm = ANTFARM_PLAIN;
+		else if (is_word(v, "exec-aware"))
+			cfg->antfarm = ANTFARM_EXEC_AWARE;
+		else
+			errorf(p, "unknown value %v for antfarm (off, plain or exec-aware)", .v = v);
 		break;
 	default:
 		break;

@@ -46,6 +46,7 @@ static void assert_defaults(void)
 	assert_int_equal(cfg.slice_ms, 10);
 	assert_int_equal(cfg.selftest, SELFTEST_NONE);
 	assert_int_equal(cfg.timer, TIMER_LAPIC);
+	assert_int_equal(cfg.antfarm, ANTFARM_PLAIN);
 }
 
 /* A file that names one bad value of a global key: default stays. */
@@ -289,6 +290,20 @@ static void test_path_with_spaces(void **state)
 }
 
 /* ------------------------------------------------------------ each error */
+
+static void test_antfarm(void **state)
+{
+	(void)state;
+	assert_int_equal(parse("antfarm = exec-aware\n"), 0);
+	assert_int_equal(cfg.antfarm, ANTFARM_EXEC_AWARE);
+	assert_int_equal(parse("antfarm = off\n"), 0);
+	assert_int_equal(cfg.antfarm, ANTFARM_OFF);
+	assert_int_equal(parse("antfarm = plain\n"), 0);
+	assert_int_equal(cfg.antfarm, ANTFARM_PLAIN);
+	assert_one_error("antfarm = on\n",
+			 "formica.cfg:1: unknown value 'on' for antfarm (off, plain or exec-aware)\n");
+	assert_int_equal(cfg.antfarm, ANTFARM_PLAIN); /* a bad value keeps the default */
+}
 
 static void test_timer(void **state)
 {
@@ -703,6 +718,7 @@ int main(void)
 		cmocka_unit_test(test_guest_defaults),
 		cmocka_unit_test(test_serial_none_and_numbers),
 		cmocka_unit_test(test_timer),
+		cmocka_unit_test(test_antfarm),
 		cmocka_unit_test(test_extents),
 		cmocka_unit_test(test_crlf),
 		cmocka_unit_test(test_no_final_newline),

@@ -640,6 +640,33 @@ void af_init(struct af *af, const struct af_ops *ops, u32 flags, u64 exec_window
 	af->dead_head = af->dead_tail = NONE;
 }
 
+/*
+ * Inference switched off at run time (the hv's mark port, for measuring
+ * what inference costs): stop watching every live root and forget the
+ * table.  The counters stay, and so do the generations: the floor rises
+ * above every generation known, so (asid, gen) still never repeats.  When
+ * inference is on again, each root counts afresh from its next load, as a
+ * creation.
+ */
+void af_forget_all(struct af *af)
+{
+	struct af_ops ops = af->ops;
+	struct af_stats st = af->st;
+	u32 flags = af->flags, floor = af->gen_floor, i;
+	u64 window = af->exec_window;
+
+	for (i = 0; i < AF_MAX_SPACES; i++) {
+		if (af->sp[i].state == AF_SP_LIVE)
+			ops.unwatch(ops.ctx, af->sp[i].asid);
+		if (af->sp[i].state != AF_SP_FREE && af->sp[i].gen + 1 > floor)
+			floor = af->sp[i].gen + 1;
+	}
+	st.forgotten += af->live;
+	af_init(af, &ops, flags, window);
+	af->st = st;
+	af->gen_floor = floor;
+}
+
 u32 af_count_user(const u64 *pml4)
 {
 	u32 i, n = 0;

@@ -107,6 +107,8 @@ struct af_stats {
 	u64 table_full;     /* creations refused for lack of a record */
 	u64 watch_failed;
 	u64 evictions;      /* remembered (exited) records recycled */
+	u64 forgotten;      /* live processes dropped by af_forget_all():
+			     * live == creates - exits - forgotten */
 };
 
 /* ---- private state, in the header only so callers can embed it ---- */
@@ -181,6 +183,10 @@ u32 af_count_user(const u64 *pml4);
  * uses: it is plain memory now.  The space counts as emptied at now_tsc and
  * exits at the next flush; the caller stops watching the page at once. */
 void af_root_abandon(struct af *af, u64 root_gpa, u64 now_tsc);
+
+/* Stop watching every live root and forget them all (counters and
+ * generations are kept): inference switched off at run time. */
+void af_forget_all(struct af *af);
 
 /* Is root_gpa a live, watched root? */
 bool af_is_watched(const struct af *af, u64 root_gpa);

@@ -21,8 +21,10 @@
  *
  * Events become one console line each (format: hv/antfarm/evlog.h), every
  * one in verbose mode, or with context switches counted per sample_ms
- * interval in summary mode (formica.cfg "log").  Plain Antfarm rules: the
- * exec-aware mode has no config key yet.
+ * interval in summary mode (formica.cfg "log").  formica.cfg "antfarm"
+ * picks the rules: plain (the paper's), exec-aware, or off.  The guest may
+ * switch inference off and on at run time through the mark port (io.c), so
+ * one boot can time a workload both ways (make bench).
  *
  * One vCPU per guest, so the calls need no lock (antfarm.h asks for one per
  * guest around every call once there are more).
@@ -96,8 +98,28 @@ void guest_af_init(struct guest *g)
 	enum af_log_mode mode = cfg && cfg->log == LOG_VERBOSE ? AF_LOG_VERBOSE : AF_LOG_SUMMARY;
 	u64 interval_us = (cfg ? cfg->sample_ms : 100) * 1000ull;
 
-	af_init(&g->af, &ops, 0, us_to_tsc(AF_EXEC_WINDOW_US));
+	enum antfarm_mode rules = cfg ? cfg->antfarm : ANTFARM_PLAIN;
+
+	af_init(&g->af, &ops, rules == ANTFARM_EXEC_AWARE ? AF_EXEC_AWARE : 0,
+		us_to_tsc(AF_EXEC_WINDOW_US));
 	af_log_init(&g->aflog, g->name, mode, tsc_hz, interval_us, rdtsc());
+	g->af_on = rules != ANTFARM_OFF;
+}
+
+/*
+ * Inference on or off at run time (mark port values FORMICA_MARK_AF_ON/OFF).
+ * Off: every root is unwatched and forgotten, so the guest runs exactly as
+ * with "antfarm = off"; on: each process is created afresh at its next CR3
+ * load.  The counters run on across both.
+ */
+void guest_af_set(struct guest *g, bool on)
+{
+	if (on == g->af_on)
+		return;
+	if (!on)
+		af_forget_all(&g->af);
+	g->af_on = on;
+	kprintf("antfarm guest=%s inference=%s\n", g->name, on ? "on" : "off");
 }
 
 /*
@@ -109,7 +131,7 @@ void guest_af_init(struct guest *g)
 void guest_af_cr3_load(struct guest *g, u64 cr3)
 {
 	u64 hint = 0;
-	if (g->shadow.paging.mode != PAGING_LONG4)
+	if (!g->af_on || g->shadow.paging.mode != PAGING_LONG4)
 		return;
 	if (g->af.flags & AF_EXEC_AWARE)
 		hint = vmread(GUEST_RSP) & ~(AF_THREAD_SIZE - 1);

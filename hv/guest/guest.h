@@ -64,6 +64,7 @@ struct guest {
 	struct af af;
 	struct af_log aflog;
 	u64 af_reused; /* empty roots let go when an unknown writer reused them */
+	bool af_on;    /* inference running (formica.cfg antfarm, mark port) */
 
 	/* the virtual PC: UART, PIC, PIT, RTC, PCI config space, ... */
 	struct vpc pc;
@@ -111,6 +112,7 @@ void guest_write_efer(struct guest *g, u64 val);
 /* antfarm_glue.c: Antfarm process inference on the shadow pager's events. */
 void guest_af_init(struct guest *g);
 void guest_af_cr3_load(struct guest *g, u64 cr3);
+void guest_af_set(struct guest *g, bool on);
 int guest_af_watched_write(struct guest *g, u64 gva, const struct shadow_fault *f);
 void guest_af_tick(struct guest *g, u64 now_tsc);
 u32 guest_af_live(const struct guest *g);

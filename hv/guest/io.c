@@ -39,17 +39,38 @@ void guest_console_byte(void *ctx, u8 c)
 /*
  * The Formica mark port: a guest writes a byte to port 0x510 to mark a
  * moment (user space can, through /dev/port); the hv logs it with the
- * guest's exit count and the TSC, so a benchmark can count the exits
- * between two marks (tools/bench-linux.sh).
+ * guest's exit count, the TSC and Antfarm's counters, so a benchmark can
+ * count exits and inferred events between two marks (tools/bench-linux.sh,
+ * tools/table1.sh):
+ *   mark guest=NAME value=V exits=N tsc=T af_created=.. af_exited=..
+ *        af_creates=.. af_exits=.. af_execs=.. af_switches=.. af_live=..
+ * (af_created/af_exited: address spaces, the paper's "inferred" columns;
+ * af_creates/af_exits: processes, which differ in exec-aware mode only.)
+ * Two values are commands: 0x10 switches inference off, 0x11 on again.
+ * A read returns 0.  Not a device any real PC has: only a guest that
+ * knows about Formica uses it.
  */
 #define FORMICA_MARK_PORT 0x510
+#define FORMICA_MARK_AF_OFF 0x10
+#define FORMICA_MARK_AF_ON 0x11
+
+static void mark(struct guest *g, u8 v)
+{
+	const struct af_stats *s = &g->af.st;
+
+	if (v == FORMICA_MARK_AF_OFF || v == FORMICA_MARK_AF_ON)
+		guest_af_set(g, v == FORMICA_MARK_AF_ON);
+	kprintf("mark guest=%s value=%u exits=%lu tsc=%lu af_created=%lu af_exited=%lu "
+		"af_creates=%lu af_exits=%lu af_execs=%lu af_switches=%lu af_live=%u\n",
+		g->name, v, g->exits_total, rdtsc(), s->spaces_created, s->spaces_exited,
+		s->creates, s->exits, s->execs, s->switches, guest_af_live(g));
+}
 
 static bool port_io(struct guest *g, u16 port, unsigned size, enum vio_dir dir, u32 *val)
 {
 	if (port == FORMICA_MARK_PORT) {
 		if (dir == VIO_OUT)
-			kprintf("mark guest=%s value=%u exits=%lu tsc=%lu\n", g->name, *val & 0xff,
-				g->exits_total, rdtsc());
+			mark(g, (u8)*val);
 		else
 			*val = 0;
 		return true;

@@ -57,6 +57,12 @@ enum vmx_timer {
 	TIMER_PREEMPTION = 1, /* the VMX-preemption timer */
 };
 
+enum antfarm_mode {
+	ANTFARM_PLAIN = 0,      /* the paper's rules */
+	ANTFARM_OFF = 1,        /* no process inference (roots not watched) */
+	ANTFARM_EXEC_AWARE = 2, /* an exec continues its task's process */
+};
+
 struct formica_config {
 	u16 serial_port;    /* 0x3f8 by default; 0 = no serial console */
 	enum log_level log;
@@ -64,6 +70,7 @@ struct formica_config {
 	u32 slice_ms;       /* time slice per guest when several run, default 10 */
 	enum selftest selftest;
 	enum vmx_timer timer;
+	enum antfarm_mode antfarm;
 	u32 nguests;
 	struct cfg_guest guest[CFG_MAX_GUESTS];
 };

@@ -93,7 +93,7 @@ static void check_invariants(void)
 {
 	unsigned i;
 
-	assert_int_equal(af.live, af.st.creates - af.st.exits);
+	assert_int_equal(af.live, af.st.creates - af.st.exits - af.st.forgotten);
 	for (i = 0; i <= max_page; i++) {
 		bool w = af_is_watched(&af, ROOT(i));
 
@@ -280,6 +280,42 @@ static void test_creation_and_switch(void **state)
 	assert_int_equal(last_ev()->prev_asid, 0); /* vCPU 1 ran nothing before */
 	assert_int_equal(last_ev()->vcpu, 1);
 	assert_int_equal(af.st.spaces_created, 2);
+	assert_int_equal(af.st.anomalies, 0);
+}
+
+/* Inference switched off and on again at run time (the mark port): every
+ * live root is unwatched, and after that each root counts afresh from its
+ * next load, as a creation with a generation above every one known. */
+static void test_forget_all(void **state)
+{
+	(void)state;
+	start_init();
+	guest_fork(ROOT(2), ROOT(1));
+	load(0, ROOT(2), 0x1000);
+	expect(AF_EV_CREATE, ROOT(2), 0, 2);
+	assert_true(watched[1] && watched[2]);
+
+	af_forget_all(&af);
+	assert_false(watched[1]);
+	assert_false(watched[2]);
+	assert_int_equal(af_live(&af), 0);
+	assert_int_equal(af.st.creates, 2); /* counters survive */
+	assert_int_equal(af.st.forgotten, 2);
+	/* unwatched writes are no longer reported: the count is read afresh */
+	guest_teardown(ROOT(2));
+	guest_set(ROOT(2), 7, PTE(7));
+	expect_none();
+
+	load(0, ROOT(1), 0x1000);
+	expect(AF_EV_CREATE, ROOT(1), 1, 1);
+	load(0, ROOT(2), 0x1000);
+	expect(AF_EV_CREATE, ROOT(2), 1, 2);
+	assert_true(watched[1] && watched[2]);
+	guest_teardown(ROOT(2));
+	load(0, ROOT(1), 0x1000);
+	expect(AF_EV_EXIT, ROOT(2), 1, 1);
+	expect(AF_EV_SWITCH, ROOT(1), 1, 1);
+	expect_none();
 	assert_int_equal(af.st.anomalies, 0);
 }
 
@@ -950,6 +986,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_creation_and_switch, setup_plain),
+		cmocka_unit_test_setup(test_forget_all, setup_plain),
 		cmocka_unit_test_setup(test_cr3_bits_masked, setup_plain),
 		cmocka_unit_test_setup(test_exec, setup_plain),
 		cmocka_unit_test_setup(test_vfork_exec, setup_plain),
