@@ -10,3 +10,6 @@ BENCH_TARGETS += bench-linux
 .PHONY: bench-linux
 bench-linux: all $(LINUX_GUEST)
 	tools/bench-linux.sh
+# The top Makefile includes only */unit.mk and */*/unit.mk: one level deeper
+# needs this.
+include tools/linux/compile-kit/unit.mk
