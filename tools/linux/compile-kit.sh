@@ -119,16 +119,20 @@ dpkg-deb -c "$(ls "$DEBS"/libc6-dev_*.deb | sort -V | tail -1)" |
 	awk '{print $6}' | sed -n 's|^\./\(usr/include/.*[^/]\)$|\1|p' >"$X/libc-headers"
 tar -C "$X" -cf - -T "$X/libc-headers" | tar -C "$OUT" -xf -   # one cp per file is slow
 keep usr/include/$MA/asm usr/include/asm-generic
+declare -A tried=()
 while :; do
-	# linux/ headers included from the kept tree and not yet copied
+	# linux/ headers included from the kept tree and not yet tried
 	new=$(grep -rhoE '^[[:space:]]*#[[:space:]]*include[[:space:]]*<linux/[^>]+>' \
 		"$OUT/usr/include" | sed 's/.*<\(.*\)>/\1/' | sort -u |
 		while read -r h; do [ -e "$OUT/usr/include/$h" ] || echo "$h"; done)
-	[ -n "$new" ] || break
+	added=0
 	for h in $new; do
+		[ -n "${tried[$h]:-}" ] && continue
+		tried[$h]=1; added=1
 		if [ -e "$X/usr/include/$h" ]; then keep "usr/include/$h"
 		else log "note: <$h> is included but no package here has it"; fi
 	done
+	[ $added = 1 ] || break
 done
 
 # ---------------------------------------------------------------- program
