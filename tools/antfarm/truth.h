@@ -1,0 +1,107 @@
+// truth.h - ground truth for Antfarm's Table 1, from the guest's own ftrace.
+//
+// The hypervisor infers processes from CR3 loads; this module counts what
+// really happened, from the text of /sys/kernel/tracing/trace (Linux 6.1
+// format, checked on Debian's 6.1.0-56-amd64).  It is pure: the caller
+// feeds it the tasks that existed before the window (truth_task) and then
+// the trace one line at a time (truth_line); it does no I/O, so the host
+// unit tests (tests/test_truth.c) drive it with synthetic lines.
+//
+// Events it reads: task/task_newtask, sched/sched_process_fork,
+// sched/sched_process_exec, sched/sched_process_exit, sched/sched_switch,
+// mmap/exit_mmap.  Other events are counted in `events` and ignored.
+//
+// Definitions (what the README cites; "user task" = a task with a user mm,
+// i.e. not a kernel thread and not the idle task pid 0):
+//
+//   proc_create    task_newtask without CLONE_THREAD (0x10000) whose creator
+//                  (the task the event ran in) is a user task.  A vfork or
+//                  clone(CLONE_VM) child is a new process too.  Also: a task
+//                  created by a kernel thread that later execs (a usermode
+//                  helper such as modprobe) is counted at its exec, since
+//                  that is when it becomes a user process.
+//   kthread_create task_newtask whose creator is a kernel thread (kthreadd
+//                  or another kernel thread); the child is a kernel thread.
+//   thread_create  task_newtask with CLONE_THREAD from a user task.
+//   as_create      task_newtask without CLONE_VM (0x100) from a user task,
+//                  plus every sched_process_exec (exec builds a new mm).
+//   proc_exit      a process ends when the last task of its thread group
+//                  exits (sched_process_exit of a user task brings the
+//                  group's live count to 0).  For our single-threaded
+//                  workloads this is one per process.  Exec by a non-leader
+//                  thread (old_pid != pid) keeps the group alive.
+//   kthread_exit   sched_process_exit of a kernel thread.
+//   as_exit        the number of mmap/exit_mmap events (the mm's page tables
+//                  are torn down) when the tracepoint exists (it does in
+//                  6.1), else as_exit_derived.
+//   as_exit_derived  counted from the task model: an mm ends when the last
+//                  task using it exits or execs away from it.  It misses
+//                  mms kept alive past the window by a kernel reference.
+//   cs             switches between address spaces, as the paper's
+//                  "Context Switch" column counts them.  Per CPU we track
+//                  the mm loaded in CR3.  A sched_switch to a user task whose
+//                  mm differs from the loaded one counts 1 and loads it.  A
+//                  switch to a kernel thread or to idle (pid 0) keeps the
+//                  loaded mm (lazy TLB: no CR3 write).  An exec loads the new
+//                  mm on its CPU without counting a cs (it is an as_create).
+//                  Before the first event on a CPU its loaded mm is unknown;
+//                  the first event's current task, if it is a user task,
+//                  tells it (that is how the task doing the tracing_on write
+//                  gets its mm loaded at window start).  A switch to a user
+//                  task while the loaded mm is still unknown counts.
+//   sched_switch   raw number of sched_switch events.
+//   fork, exec, exit_mmap  raw event counts (exit_mmap -1: no such event).
+//   unknown        tasks seen in the trace but neither in the snapshot nor
+//                  created in it; they are assumed to be user processes with
+//                  a private mm.  Should be 0.
+//   bad            event lines that did not parse.  Should be 0.
+//   lost           entries-written minus entries-in-buffer from the trace
+//                  header (or the sum of "[LOST N EVENTS]" lines if larger).
+//                  Must be 0, or the other counts are incomplete.
+//
+// mm identities: a pre-existing task's mm is its thread group's (tgid's);
+// kernel threads (PF_KTHREAD 0x00200000 in /proc/PID/stat) have none.  A
+// CLONE_VM child shares its creator's mm (a vfork child until its exec);
+// any other new user task and every exec gets a fresh mm id.  Ids are never
+// reused, unlike page-directory addresses.
+#ifndef FORMICA_TRUTH_H
+#define FORMICA_TRUTH_H
+
+#include <stddef.h>
+
+#define TRUTH_CLONE_VM     0x100UL
+#define TRUTH_CLONE_THREAD 0x10000UL
+#define TRUTH_PF_KTHREAD   0x00200000UL
+#define TRUTH_MAX_CPUS     512
+
+struct truth_counts {
+	long proc_create, as_create, proc_exit, as_exit, cs, sched_switch;
+	long kthread_create, thread_create, kthread_exit;
+	long fork, exec, exit_mmap, as_exit_derived;
+	long unknown, events, bad, lost;
+	int header;   // 1 if the entries-in-buffer/entries-written line was seen
+};
+
+struct truth;
+
+// have_exit_mmap: the mmap/exit_mmap tracepoint was enabled.  NULL if out
+// of memory.
+struct truth *truth_new(int have_exit_mmap);
+void truth_free(struct truth *t);
+
+// One task that exists before the window (from /proc/PID/task/TID).
+// kthread: PF_KTHREAD was set.  0 ok, -1 bad arguments or out of memory.
+int truth_task(struct truth *t, int pid, int tgid, int kthread);
+
+// One line of /sys/kernel/tracing/trace (with or without its newline).
+// 0: used or ignored (comments, blank lines, other events); -1: an event
+// line that did not parse (also counted in `bad`) or out of memory.
+int truth_line(struct truth *t, const char *line);
+
+void truth_result(const struct truth *t, struct truth_counts *out);
+
+// "proc_create=N as_create=N ... lost=N" (the keys above, one line, no
+// newline) into buf; returns what snprintf returns.
+int truth_format(const struct truth_counts *c, char *buf, size_t n);
+
+#endif

@@ -1,0 +1,14 @@
+# tools/antfarm/unit.mk - the Table 1 ground-truth analyzer's unit tests and
+# the guest tree with the static workload program (see tools/antfarm/README.md).
+UNIT_TESTS += test_truth
+test_truth_SRCS := tools/antfarm/tests/test_truth.c tools/antfarm/truth.c
+
+# build/antfarm/tree is an EXTRA_TREES directory for tools/linux/mkinitramfs.sh:
+#   EXTRA_TREES=build/antfarm/tree tools/linux/mkinitramfs.sh OUT tools/antfarm/table1-steps.sh
+# afwork runs in a libc-less initramfs, hence -static; no sanitizers there.
+AFWORK_TREE := build/antfarm/tree
+$(AFWORK_TREE)/bin/afwork: tools/antfarm/afwork.c tools/antfarm/truth.c tools/antfarm/truth.h
+	@mkdir -p $(dir $@)
+	$(HOSTCC) -static -O2 -Wall -Wextra -std=gnu11 -o $@ tools/antfarm/afwork.c tools/antfarm/truth.c
+.PHONY: afwork-tree
+afwork-tree: $(AFWORK_TREE)/bin/afwork
