@@ -6,7 +6,14 @@
 # A failing workload makes the whole step (and FORMICA-INIT status) fail,
 # but the others still run.
 rc=0
-step() { echo "FORMICA-T1-STEP: $*"; "$@" || rc=1; }
+up_cs() { local u i; read u i </proc/uptime; echo $(( ${u%.*} * 100 + 1${u#*.} - 100 )); }
+step() {   # step CMD...: run one afwork call, then its guest time
+	local t0=$(up_cs) t1 st=ok
+	echo "FORMICA-T1-STEP: $*"
+	"$@" || { rc=1; st=fail; }
+	t1=$(up_cs)
+	echo "FORMICA-T1-STEP-END: status=$st seconds=$(( (t1 - t0) / 100 )).$(( (t1 - t0) % 100 / 10 ))$(( (t1 - t0) % 10 ))"
+}
 
 step /bin/afwork fork 1000
 step /bin/afwork forkexec 1000
