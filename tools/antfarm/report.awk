@@ -66,12 +66,13 @@ BEGIN {
 /FORMICA-T1-TRUTH:/ {
 	w = kv($0, "workload")
 	if (!closed) { print "report: truth for " w " without a closed window" > "/dev/stderr"; next }
+	# A workload run in several windows (the compile) adds up to one row.
 	if (!(w in seen)) order[nwl++] = w
-	seen[w] = 1
-	t_pc[w] = kv($0, "proc_create"); t_ac[w] = kv($0, "as_create")
-	t_pe[w] = kv($0, "proc_exit"); t_ae[w] = kv($0, "as_exit")
-	t_cs[w] = kv($0, "cs"); t_lost[w] = kv($0, "lost")
-	i_cr[w] = w_cr; i_ex[w] = w_ex; i_pc[w] = w_pc; i_pe[w] = w_pe; i_sw[w] = w_sw
+	seen[w]++
+	t_pc[w] += kv($0, "proc_create"); t_ac[w] += kv($0, "as_create")
+	t_pe[w] += kv($0, "proc_exit"); t_ae[w] += kv($0, "as_exit")
+	t_cs[w] += kv($0, "cs"); t_lost[w] += kv($0, "lost")
+	i_cr[w] += w_cr; i_ex[w] += w_ex; i_pc[w] += w_pc; i_pe[w] += w_pe; i_sw[w] += w_sw
 	closed = 0
 	next
 }
@@ -113,7 +114,7 @@ END {
 			print "workload,proc_create,as_create,inferred_create,inferred_create_exec_aware,proc_exit,as_exit,inferred_exit,inferred_exit_exec_aware,context_switch,cs_inferred,lost,paper_proc_create,paper_as_create,paper_inferred_create,paper_proc_exit,paper_as_exit,paper_inferred_exit,paper_cs,paper_cs_inferred" > csv
 		for (k = 0; k < nwl; k++) {
 			w = order[k]
-			printf "%-10s | %7s %7s %8s %6s | %7s %7s %8s %6s | %7s %7s%s\n", w, num(t_pc[w]), num(t_ac[w]), i_cr[w], i_pc[w],
+			printf "%-10s | %7s %7s %8s %6s | %7s %7s %8s %6s | %7s %7s%s\n", w (seen[w] > 1 ? "x" seen[w] : ""), num(t_pc[w]), num(t_ac[w]), i_cr[w], i_pc[w],
 				num(t_pe[w]), num(t_ae[w]), i_ex[w], i_pe[w], num(t_cs[w]), i_sw[w],
 				(t_lost[w] != "" && t_lost[w] != 0) ? "  (trace lost " t_lost[w] ")" : ""
 			p = (w in paper) ? paper[w] : "- - - - - - - -"

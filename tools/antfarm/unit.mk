@@ -12,3 +12,15 @@ $(AFWORK_TREE)/bin/afwork: tools/antfarm/afwork.c tools/antfarm/truth.c tools/an
 	$(HOSTCC) -static -O2 -Wall -Wextra -std=gnu11 -o $@ tools/antfarm/afwork.c tools/antfarm/truth.c
 .PHONY: afwork-tree
 afwork-tree: $(AFWORK_TREE)/bin/afwork
+
+# make table1: the workloads under formica in Bochs, Table 1 on stdout and
+# build/table1/{table1.csv,lag.csv,report.txt} (tools/table1.sh; about an hour).
+.PHONY: table1 bench-antfarm
+table1: all $(LINUX_GUEST) $(AFWORK_TREE)/bin/afwork $(COMPILE_KIT).stamp
+	tools/table1.sh
+
+# make bench: Antfarm's lag at several background loads and the cost of
+# inference (the same workloads with inference on and off, one boot).
+BENCH_TARGETS += bench-antfarm
+bench-antfarm: all $(LINUX_GUEST) $(AFWORK_TREE)/bin/afwork $(COMPILE_KIT).stamp
+	tools/table1.sh --steps tools/antfarm/bench-steps.sh --out build/bench-antfarm
