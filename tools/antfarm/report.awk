@@ -39,6 +39,9 @@ BEGIN {
 	mhz = 0
 }
 
+# Every hv line starts with its uptime stamp, "[    0.767868] ".
+{ sub(/^\[ *[0-9.]+\] /, "") }
+
 /^tsc: [0-9.]+ MHz/ { mhz = $2 + 0 }
 
 /^mark guest=/ {

@@ -16,11 +16,15 @@ afwork-tree: $(AFWORK_TREE)/bin/afwork
 # make table1: the workloads under formica in Bochs, Table 1 on stdout and
 # build/table1/{table1.csv,lag.csv,report.txt} (tools/table1.sh; about an hour).
 .PHONY: table1 bench-antfarm
-table1: all $(LINUX_GUEST) $(AFWORK_TREE)/bin/afwork $(COMPILE_KIT).stamp
+# (Literal paths: tools/linux/*.mk, which define LINUX_GUEST and COMPILE_KIT,
+# are read after this file, and prerequisites are expanded as read.)
+T1_INPUTS := build/linux/vmlinuz $(AFWORK_TREE)/bin/afwork build/linux/compile-kit/tree.stamp
+table1: all $(T1_INPUTS)
 	tools/table1.sh
 
 # make bench: Antfarm's lag at several background loads and the cost of
 # inference (the same workloads with inference on and off, one boot).
 BENCH_TARGETS += bench-antfarm
-bench-antfarm: all $(LINUX_GUEST) $(AFWORK_TREE)/bin/afwork $(COMPILE_KIT).stamp
+bench-antfarm: all $(T1_INPUTS)
 	tools/table1.sh --steps tools/antfarm/bench-steps.sh --out build/bench-antfarm
+ITESTS += tools/antfarm-test.sh
