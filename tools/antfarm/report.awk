@@ -53,7 +53,11 @@ BEGIN {
 		we = kv($0, "tsc")
 		w_cr = kv($0, "af_created") - s_cr; w_ex = kv($0, "af_exited") - s_ex
 		w_pc = kv($0, "af_creates") - s_pc; w_pe = kv($0, "af_exits") - s_pe
-		w_sw = kv($0, "af_switches") - s_sw
+		# CS Inferred: every CR3 load that moved the CPU into another
+		# address space, i.e. the switches plus the creations (a new
+		# root's first load is a switch into it), as the truth's cs
+		# counts switches plus execs.
+		w_sw = kv($0, "af_switches") - s_sw + w_cr
 		closed = 1
 	}
 	next

@@ -43,7 +43,9 @@
 //                  mm differs from the loaded one counts 1 and loads it.  A
 //                  switch to a kernel thread or to idle (pid 0) keeps the
 //                  loaded mm (lazy TLB: no CR3 write).  An exec loads the new
-//                  mm on its CPU without counting a cs (it is an as_create).
+//                  mm on its CPU and counts 1 too: the CPU changes address
+//                  space (the paper's Linux 2.6 fork+exec row has ~1000 more
+//                  context switches than fork-only, one per exec).
 //                  Before the first event on a CPU its loaded mm is unknown;
 //                  the first event's current task, if it is a user task,
 //                  tells it (that is how the task doing the tracing_on write
