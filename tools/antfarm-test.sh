@@ -28,7 +28,7 @@ echo "antfarm-test: took $((SECONDS - t0)) s wall; report in $out.report, log in
 
 log=$out/serial.log
 grep -aq "FORMICA-T1-ERROR" $log && fail workloads "$(grep -a -m1 FORMICA-T1-ERROR $log)"
-n=$(grep -ac "FORMICA-T1-SELF: .* ok$" $log)
+n=$(tr -d '\r' <$log | grep -ac "FORMICA-T1-SELF: .* ok$")
 [ "$n" -eq 5 ] && pass workloads || fail workloads "$n of 5 workloads reported ok"
 
 # table1.csv: workload,proc_create,as_create,inferred_create,..,proc_exit,

@@ -39,18 +39,19 @@ BEGIN {
 	mhz = 0
 }
 
-# Every hv line starts with its uptime stamp, "[    0.767868] ".
-{ sub(/^\[ *[0-9.]+\] /, "") }
+# The console ends lines with CR LF, and every hv line starts with its
+# uptime stamp, "[    0.767868] ".
+{ sub(/\r$/, ""); sub(/^\[ *[0-9.]+\] /, "") }
 
 /^tsc: [0-9.]+ MHz/ { mhz = $2 + 0 }
 
 /^mark guest=/ {
 	v = kv($0, "value")
 	if (v == 1) {
-		ws = kv($0, "tsc"); s_cr = kv($0, "af_created"); s_ex = kv($0, "af_exited")
+		ws = kv($0, "tsc") + 0; s_cr = kv($0, "af_created"); s_ex = kv($0, "af_exited")
 		s_pc = kv($0, "af_creates"); s_pe = kv($0, "af_exits"); s_sw = kv($0, "af_switches")
 	} else if (v == 2) {
-		we = kv($0, "tsc")
+		we = kv($0, "tsc") + 0
 		w_cr = kv($0, "af_created") - s_cr; w_ex = kv($0, "af_exited") - s_ex
 		w_pc = kv($0, "af_creates") - s_pc; w_pe = kv($0, "af_exits") - s_pe
 		# CS Inferred: every CR3 load that moved the CPU into another
