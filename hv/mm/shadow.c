@@ -385,6 +385,8 @@ int shadow_as_drop(struct shadow_ctx *ctx, u64 root_key)
 
 /* ------------------------------------------------------------ public calls */
 
+static void wl_free(struct shadow_ctx *ctx); /* "where a page is writable", below */
+
 int shadow_init(struct shadow_ctx *ctx, const struct shadow_ops *ops, const struct gmem *gm,
 		enum shadow_policy policy)
 {
@@ -410,6 +412,7 @@ void shadow_destroy(struct shadow_ctx *ctx)
 		if (ctx->as[i].root != SHADOW_NO_ROOT)
 			as_release(ctx, &ctx->as[i]);
 	as_free_shadow(ctx, &ctx->identity);
+	wl_free(ctx);
 	ctx->cur = NULL;
 }
 
@@ -531,6 +534,100 @@ bool shadow_is_watched(const struct shadow_ctx *ctx, u64 gpa)
 	return i < ctx->nwatched && ctx->watched[i] == page;
 }
 
+/*
+ * Where a page is writable.  Watching a page must take away every writable
+ * shadow leaf that maps it, in every record.  Searching all shadow tables
+ * for them reads every entry of up to SHADOW_MAX_AS trees (Linux guests: a
+ * few hundred leaf tables each), and Antfarm watches the root of every new
+ * process: in Bochs that search cost ~0.4 s of emulated time per creation.
+ * So for each guest page we remember the linear page through which we last
+ * built a writable leaf for it (shadow_page_fault(), the only place leaves
+ * are built):
+ *   0               no writable leaf built since the page was last watched
+ *   gva | WL_ONE    all through this one linear page (in any records): a
+ *                   watch looks up that gva in each record, 4 reads each
+ *   WL_MANY         through several: a watch searches everything, as before
+ * Linux writes a new page-table root through its direct map only, so the
+ * common case is WL_ONE.  Notes live in pages allocated on first use (one
+ * page covers 2 MiB of guest RAM); RAM above WL_MAX_GPA, or a note we had
+ * no page for (wl_lost), means the full search.  Stale notes (the leaf was
+ * dropped or rebuilt since) are harmless: the lookup checks the leaf.
+ */
+#define WL_ONE BIT(0)
+#define WL_MANY BIT(1)
+
+static u64 *wl_note_of(struct shadow_ctx *ctx, u64 gpa, bool make)
+{
+	u64 pfn = gpa >> PAGE_SHIFT;
+	u64 **dir;
+
+	if (gpa >= WL_MAX_GPA)
+		return NULL;
+	dir = &ctx->wl_dir[pfn / WL_PER_PAGE];
+	if (!*dir && make) {
+		*dir = ctx->ops.alloc_page(ctx->ops.opaque, false);
+		if (*dir)
+			memset(*dir, 0, PAGE_SIZE);
+	}
+	return *dir ? &(*dir)[pfn % WL_PER_PAGE] : NULL;
+}
+
+/* A writable leaf for the page at gpa was built at linear address gva. */
+static void wl_note(struct shadow_ctx *ctx, u64 gpa, u64 gva)
+{
+	u64 *n = wl_note_of(ctx, gpa, true);
+	u64 v = (gva & ~(PAGE_SIZE - 1)) | WL_ONE;
+
+	if (!n) {
+		ctx->wl_lost = true;
+		return;
+	}
+	if (*n == 0)
+		*n = v;
+	else if (*n != v)
+		*n = WL_MANY;
+}
+
+static void wl_free(struct shadow_ctx *ctx)
+{
+	for (u64 i = 0; i < WL_DIR_SIZE; i++)
+		if (ctx->wl_dir[i]) {
+			ctx->ops.free_page(ctx->ops.opaque, ctx->wl_dir[i]);
+			ctx->wl_dir[i] = NULL;
+		}
+}
+
+/* Take write access to the page at hpa away from every shadow leaf. */
+static void write_protect_everywhere(struct shadow_ctx *ctx, u64 gpa, u64 hpa)
+{
+	u64 *n = wl_note_of(ctx, gpa, false);
+
+	if (ctx->wl_lost || gpa >= WL_MAX_GPA || (n && (*n & WL_MANY))) {
+		ctx->stats.watch_walks++;
+		for_each_record(ctx, as)
+			if (as->top)
+				spt_write_protect(ctx, as->top, top_level(ctx), hpa);
+	} else {
+		ctx->stats.watch_quick++;
+		if (n && (*n & WL_ONE)) {
+			u64 gva = *n & ~(PAGE_SIZE - 1);
+
+			for_each_record(ctx, as) {
+				u64 *leaf = as->top ? spt_lookup(ctx, as, gva) : NULL;
+
+				if (leaf && (*leaf & PTE_P) && (*leaf & PTE_RW) &&
+				    (*leaf & PTE_ADDR) == hpa) {
+					*leaf &= ~PTE_RW;
+					tlb_stale(ctx);
+				}
+			}
+		}
+	}
+	/* No writable leaf for it is left, and none is built while watched. */
+	if (n)
+		*n = 0;
+}
+
 int shadow_watch(struct shadow_ctx *ctx, u64 gpa)
 {
 	u64 page = gpa & ~(PAGE_SIZE - 1);
@@ -547,9 +644,7 @@ int shadow_watch(struct shadow_ctx *ctx, u64 gpa)
 	ctx->nwatched++;
 
 	/* Leaves built before the watch may be writable: take that back. */
-	for_each_record(ctx, as)
-		if (as->top)
-			spt_write_protect(ctx, as->top, top_level(ctx), gpa_to_hpa(ctx->gm, page));
+	write_protect_everywhere(ctx, page, gpa_to_hpa(ctx->gm, page));
 	return SHADOW_OK;
 }
 
@@ -683,6 +778,8 @@ enum shadow_fault_kind shadow_page_fault(struct shadow_ctx *ctx, u64 gva, u32 er
 		out->gpa = w->gpa;
 		return out->kind = SHADOW_WATCHED_WRITE;
 	}
+	if (leaf & PTE_RW)
+		wl_note(ctx, w->page_gpa, gva);
 	ctx->stats.fixed++;
 	if ((old & PTE_P) && !(old & PTE_RW) && (leaf & PTE_RW))
 		ctx->stats.dirty_upgrades++;

@@ -169,7 +169,16 @@ struct shadow_stats {
 	u64 pages;          /* shadow table pages held now */
 	u64 pages_peak;
 	u64 nomem;          /* allocations refused (after evicting what could be) */
+	u64 watch_walks;    /* shadow_watch() calls that searched every shadow table */
+	u64 watch_quick;    /* ... that looked at one linear page per record, or none */
 };
+
+/* shadow_watch()'s memory of where a guest page was made writable (shadow.c,
+ * "where a page is writable"): one u64 per guest page below WL_MAX_GPA, in
+ * pages allocated on first use. */
+#define WL_MAX_GPA (4ull << 30)
+#define WL_PER_PAGE (PAGE_SIZE / 8)
+#define WL_DIR_SIZE (WL_MAX_GPA / PAGE_SIZE / WL_PER_PAGE)
 
 struct shadow_ctx {
 	struct shadow_ops ops;
@@ -184,6 +193,8 @@ struct shadow_ctx {
 	u64 watched[SHADOW_MAX_WATCH]; /* sorted page-aligned gpas */
 	u32 nwatched;
 	bool tlb_flush;             /* see shadow_take_tlb_flush() */
+	u64 *wl_dir[WL_DIR_SIZE];   /* where each guest page was made writable */
+	bool wl_lost;               /* a note could not be kept: always walk */
 	struct shadow_stats stats;
 };
 

@@ -489,7 +489,10 @@ static void test_2m_page_split(void **state)
 				 hpa(&f, 0x200000 + (offs[i] & ~0xfffull)) | PTE_P | PTE_RW | PTE_A |
 					 PTE_D | PTE_G | PTE_PAT);
 	}
-	assert_int_equal(f.pool.live, 4);
+	/* 4 shadow tables, plus the page of shadow_watch()'s notes on where
+	 * guest pages were made writable. */
+	assert_int_equal(f.ctx->stats.pages, 4);
+	assert_int_equal(f.pool.live, 5);
 	fix_done(&f);
 }
 
@@ -909,6 +912,47 @@ static void test_watched_page(void **state)
 	fix_done(&f);
 }
 
+/* shadow_watch() finds writable leaves through its note of the linear page
+ * they were built for, in every record; a page made writable through two
+ * linear pages takes the full search; both leave no writable leaf. */
+static void test_watch_finds_writable_leaves(void **state)
+{
+	struct fix f;
+
+	fix_init(&f, PAGING_LONG4, SHADOW_CACHED);
+	gpt_map(&f.g, KVA, 0x5000, 4 * KB, PTE_P | PTE_RW | PTE_D, PTE_RW);
+	gpt_map(&f.g, KVA + 0x1000, 0x6000, 4 * KB, PTE_P | PTE_RW | PTE_D, PTE_RW);
+	gpt_map(&f.g, UVA, 0x6000, 4 * KB, PTE_P | PTE_RW | PTE_US | PTE_D, PTE_RW | PTE_US);
+	assert_int_equal(run(&f, KVA, WALK_WRITE).kind, RAN);
+	assert_int_equal(run(&f, KVA + 0x1000, WALK_WRITE).kind, RAN);
+	assert_int_equal(run(&f, UVA, WALK_USER | WALK_WRITE).kind, RAN);
+	assert_true(shadow_leaf(f.ctx, KVA) & PTE_RW);
+
+	/* 0x5000: one linear page; a quick look finds and fixes the leaf. */
+	assert_int_equal(shadow_watch(f.ctx, 0x5000), SHADOW_OK);
+	assert_false(shadow_leaf(f.ctx, KVA) & PTE_RW);
+	assert_int_equal(f.ctx->stats.watch_quick, 1);
+	assert_int_equal(f.ctx->stats.watch_walks, 0);
+	/* 0x6000: writable at two linear pages: the full search. */
+	assert_int_equal(shadow_watch(f.ctx, 0x6000), SHADOW_OK);
+	assert_false(shadow_leaf(f.ctx, KVA + 0x1000) & PTE_RW);
+	assert_false(shadow_leaf(f.ctx, UVA) & PTE_RW);
+	assert_int_equal(f.ctx->stats.watch_walks, 1);
+	/* Watched again after an unwatch with no new writable leaf: nothing to do. */
+	shadow_unwatch(f.ctx, 0x6000);
+	assert_int_equal(shadow_watch(f.ctx, 0x6000), SHADOW_OK);
+	assert_int_equal(f.ctx->stats.watch_walks, 1);
+	assert_int_equal(f.ctx->stats.watch_quick, 2);
+	/* And after a write through one of them, the quick path again. */
+	shadow_unwatch(f.ctx, 0x6000);
+	assert_int_equal(run(&f, UVA, WALK_USER | WALK_WRITE).kind, RAN);
+	assert_true(shadow_leaf(f.ctx, UVA) & PTE_RW);
+	assert_int_equal(shadow_watch(f.ctx, 0x6000), SHADOW_OK);
+	assert_false(shadow_leaf(f.ctx, UVA) & PTE_RW);
+	assert_int_equal(f.ctx->stats.watch_quick, 3);
+	fix_done(&f);
+}
+
 static void test_watch_set(void **state)
 {
 	struct fix f;
@@ -1176,6 +1220,7 @@ int main(void)
 		cmocka_unit_test(test_bad_gpa),
 		cmocka_unit_test(test_watched_page),
 		cmocka_unit_test(test_watch_set),
+		cmocka_unit_test(test_watch_finds_writable_leaves),
 		cmocka_unit_test(test_wp0_unsupported),
 		cmocka_unit_test(test_inconsistent_faults),
 		cmocka_unit_test(test_out_of_memory),
