@@ -44,8 +44,11 @@ void guest_console_byte(void *ctx, u8 c)
  * tools/table1.sh):
  *   mark guest=NAME value=V exits=N tsc=T af_created=.. af_exited=..
  *        af_creates=.. af_exits=.. af_execs=.. af_switches=.. af_live=..
+ *        af_kernel_loads=.. af_reloads=..
  * (af_created/af_exited: address spaces, the paper's "inferred" columns;
- * af_creates/af_exits: processes, which differ in exec-aware mode only.)
+ * af_creates/af_exits: processes, which differ in exec-aware mode only;
+ * af_kernel_loads: CR3 loads of a root with no user entries, af_reloads:
+ * of the root already loaded, i.e. TLB flushes: neither is a switch.)
  * Two values are commands: 0x10 switches inference off, 0x11 on again.
  * A read returns 0.  Not a device any real PC has: only a guest that
  * knows about Formica uses it.
@@ -61,9 +64,11 @@ static void mark(struct guest *g, u8 v)
 	if (v == FORMICA_MARK_AF_OFF || v == FORMICA_MARK_AF_ON)
 		guest_af_set(g, v == FORMICA_MARK_AF_ON);
 	kprintf("mark guest=%s value=%u exits=%lu tsc=%lu af_created=%lu af_exited=%lu "
-		"af_creates=%lu af_exits=%lu af_execs=%lu af_switches=%lu af_live=%u\n",
+		"af_creates=%lu af_exits=%lu af_execs=%lu af_switches=%lu af_live=%u "
+		"af_kernel_loads=%lu af_reloads=%lu\n",
 		g->name, v, g->exits_total, rdtsc(), s->spaces_created, s->spaces_exited,
-		s->creates, s->exits, s->execs, s->switches, guest_af_live(g));
+		s->creates, s->exits, s->execs, s->switches, guest_af_live(g), s->kernel_loads,
+		s->reloads);
 }
 
 static bool port_io(struct guest *g, u16 port, unsigned size, enum vio_dir dir, u32 *val)
