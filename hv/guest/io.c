@@ -49,6 +49,8 @@ void guest_console_byte(void *ctx, u8 c)
  * af_creates/af_exits: processes, which differ in exec-aware mode only;
  * af_kernel_loads: CR3 loads of a root with no user entries, af_reloads:
  * of the root already loaded, i.e. TLB flushes: neither is a switch.)
+ * followed by the exit counts so far by basic exit reason (nonzero ones):
+ *   mark-exits guest=NAME 0:N 1:N 28:N ...
  * Two values are commands: 0x10 switches inference off, 0x11 on again.
  * A read returns 0.  Not a device any real PC has: only a guest that
  * knows about Formica uses it.
@@ -69,6 +71,13 @@ static void mark(struct guest *g, u8 v)
 		g->name, v, g->exits_total, rdtsc(), s->spaces_created, s->spaces_exited,
 		s->creates, s->exits, s->execs, s->switches, guest_af_live(g), s->kernel_loads,
 		s->reloads);
+	/* One line, whatever the number of reasons: built, then printed. */
+	char line[512];
+	int n = ksnprintf(line, sizeof(line), "mark-exits guest=%s", g->name);
+	for (u32 r = 0; r <= EXIT_REASON_MAX && n > 0 && n < (int)sizeof(line) - 32; r++)
+		if (g->exits[r])
+			n += ksnprintf(line + n, sizeof(line) - n, " %u:%lu", r, g->exits[r]);
+	kprintf("%s\n", line);
 }
 
 static bool port_io(struct guest *g, u16 port, unsigned size, enum vio_dir dir, u32 *val)
