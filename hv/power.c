@@ -9,6 +9,7 @@
  * stops it when it sees the end marker.
  */
 #include "handoff.h"
+#include "console.h"
 #include "kprintf.h"
 #include "power.h"
 #include "x86.h"
@@ -28,11 +29,13 @@ void power_init(const struct handoff *h) { efi_runtime = h->efi_runtime; }
 void power_off(void)
 {
 	kprintf("formica: powering off\n");
+	console_flush(); /* the queue would die with the machine */
 	if (efi_runtime) {
 		efi_reset_system_fn reset =
 			*(efi_reset_system_fn *)(efi_runtime + EFI_RT_RESET_SYSTEM_OFFSET);
 		reset(EFI_RESET_SHUTDOWN, 0, 0, 0);
 	}
 	kprintf("formica: power-off did not happen; halting\n");
+	console_flush();
 	halt_forever();
 }

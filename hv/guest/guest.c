@@ -12,6 +12,7 @@
 #include <stdarg.h>
 #include "guest/guest.h"
 #include "io.h"
+#include "console.h"
 #include "kprintf.h"
 #include "lapic.h"
 #include "string.h"
@@ -172,8 +173,10 @@ static bool idle_wait(struct guest *g, u64 slice_end)
 		return false;
 	}
 	u64 until = next < slice_end ? next : slice_end;
-	while (guest_now_ns() < until)
+	while (guest_now_ns() < until) {
+		console_poll();
 		cpu_pause();
+	}
 	now = guest_now_ns();
 	vpc_tick(&g->pc, now);
 	if (vpc_hlt_decide(&g->pc, true) == VPC_HLT_WAKE)
@@ -239,6 +242,7 @@ static void run_slice_on_cpu(struct guest *g)
 		u64 now = guest_now_ns();
 		progress(g, now);
 		guest_af_tick(g, rdtsc());
+		console_poll(); /* the console is asynchronous while guests run */
 		if (now >= slice_end) {
 			if (others_runnable(g, now))
 				return;
@@ -265,6 +269,7 @@ static void print_exit_counts(const struct guest *g)
 void guests_run(const struct handoff *h)
 {
 	slice_ns = (u64)h->cfg.slice_ms * 1000000;
+	console_set_async(true); /* hv/console.c: a console line must not stall a guest */
 	nguests = (int)h->cfg.nguests;
 	for (int i = 0; i < nguests; i++)
 		guest_create(&guests[i], i, h);
