@@ -8,7 +8,7 @@ rc=0
 for load in 0 1 2 4; do
 	/bin/afwork lag 100 $load || rc=1
 done
-/bin/afwork overhead 3 mem -- /bin/afwork mem 100 || rc=1
-/bin/afwork overhead 3 forkexec -- /bin/afwork forkexec 100 || rc=1
+/bin/afwork overhead 4 mem -- /bin/afwork mem 100 || rc=1
+/bin/afwork overhead 4 forkexec -- /bin/afwork forkexec 100 || rc=1
 /bin/afwork overhead 2 compile -- /bin/sh -c "make -C /src/schedsim clean >/dev/null 2>&1; make -j4 -C /src/schedsim >/dev/null 2>&1" || rc=1
 exit $rc

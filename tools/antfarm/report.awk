@@ -98,6 +98,8 @@ BEGIN {
 	if (!(w in otot)) oorder[no++] = w
 	otot[w] = 1
 	osum[w, m] += kv($0, "tsc"); ocnt[w, m]++
+	r = kv($0, "round") + 0; ot[w, r, m] = kv($0, "tsc") + 0
+	if (r + 1 > onr[w]) onr[w] = r + 1
 	next
 }
 
@@ -166,12 +168,19 @@ END {
 	if (no > 0) {
 		print ""
 		print "Inference overhead (guest TSC, same boot, runs alternating on/off)"
-		printf "%-10s %6s %14s %14s %9s\n", "workload", "runs", "on (ms)", "off (ms)", "on/off"
+		print "(on/off: of the mean times; median: of the rounds' own on/off ratios, which is"
+		print " less moved by one slow run, e.g. the first after a cold start of the shadow cache)"
+		printf "%-10s %6s %14s %14s %9s %9s\n", "workload", "runs", "on (ms)", "off (ms)", "on/off", "median"
 		for (k = 0; k < no; k++) {
 			w = oorder[k]
 			on = osum[w, "on"] / ocnt[w, "on"]; off = osum[w, "off"] / ocnt[w, "off"]
-			printf "%-10s %3d+%-2d %14.1f %14.1f %9.4f  (%+.2f%%)\n", w, ocnt[w, "on"], ocnt[w, "off"],
-				us(on) / 1000, us(off) / 1000, on / off, (on / off - 1) * 100
+			nr = 0
+			for (r = 0; r < onr[w]; r++)
+				if (ot[w, r, "on"] > 0 && ot[w, r, "off"] > 0) rr[nr++] = ot[w, r, "on"] / ot[w, r, "off"]
+			isort(rr, nr)
+			med = nr % 2 ? rr[int(nr / 2)] : (rr[nr / 2 - 1] + rr[nr / 2]) / 2
+			printf "%-10s %3d+%-2d %14.1f %14.1f %9.4f %9.4f  (%+.2f%% / %+.2f%%)\n", w, ocnt[w, "on"], ocnt[w, "off"],
+				us(on) / 1000, us(off) / 1000, on / off, med, (on / off - 1) * 100, (med - 1) * 100
 		}
 	}
 }

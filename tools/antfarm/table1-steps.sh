@@ -33,6 +33,6 @@ done
 for load in 0 1 2 4; do
 	step /bin/afwork lag 50 $load
 done
-step /bin/afwork overhead 3 mem -- /bin/afwork mem 100
+step /bin/afwork overhead 4 mem -- /bin/afwork mem 100
 step /bin/afwork overhead 2 compile -- /bin/sh -c "make -C /src/schedsim clean >/dev/null 2>&1; make -j4 -C /src/schedsim >/dev/null 2>&1"
 exit $rc
