@@ -18,9 +18,10 @@
 //      16384, per CPU), clear the buffer, enable sched_process_fork/exec/
 //      exit, sched_switch, task_newtask and mmap/exit_mmap (if present);
 //   2. snapshot the tasks in /proc (pid, tgid, PF_KTHREAD) for the analyzer;
-//   3. tracing_on = 1, then mark byte 1 to I/O port 0x510 (/dev/port);
+//   3. tracing_on = 1, the start mark into the trace (trace_marker), then
+//      mark byte 1 to I/O port 0x510 (/dev/port);
 //   4. the workload, with no output and no other system calls;
-//   5. mark byte 2, tracing_on = 0;
+//   5. mark byte 2, the end mark into the trace, tracing_on = 0;
 //   6. print the workload's own count and the truth (truth.c over the trace).
 // The hypervisor logs its inferred counters at each mark write, so its
 // numbers between marks 1 and 2 compare with the TRUTH line.  Under bare
@@ -73,6 +74,7 @@ extern char **environ;
 
 static int port_fd = -1;   // /dev/port
 static int on_fd = -1;     // tracing_on
+static int marker_fd = -1; // trace_marker: the window's edges in the trace
 static int have_exit_mmap;
 static struct truth *truth;
 
@@ -222,6 +224,10 @@ static void trace_setup(void)
 	have_exit_mmap = stat(TRACEFS "/events/mmap/exit_mmap", &st) == 0;
 	if (have_exit_mmap)
 		must_write("events/mmap/exit_mmap/enable", "1");
+	if (marker_fd < 0)
+		marker_fd = open(TRACEFS "/trace_marker", O_WRONLY);
+	if (marker_fd < 0)
+		fail("open trace_marker: %s", strerror(errno));
 	on_fd = open(TRACEFS "/tracing_on", O_WRONLY);
 	if (on_fd < 0)
 		fail("open tracing_on: %s", strerror(errno));
@@ -241,6 +247,11 @@ static void window_begin(void)
 	fflush(stdout);
 	if (write(on_fd, "1", 1) != 1)
 		fail("tracing_on=1: %s", strerror(errno));
+	// The trace's window starts here, one system call before the
+	// hypervisor's: what runs between tracing_on and the mark-port
+	// write (with busy processes, whole time slices) is not counted.
+	if (write(marker_fd, TRUTH_MARK_START, strlen(TRUTH_MARK_START)) < 0)
+		fail("trace_marker: %s", strerror(errno));
 	mark(1);
 	window_t0 = rdtsc();
 }
@@ -249,6 +260,8 @@ static uint64_t window_end(void)
 {
 	uint64_t t = rdtsc() - window_t0;
 	mark(2);
+	if (write(marker_fd, TRUTH_MARK_END, strlen(TRUTH_MARK_END)) < 0)
+		fail("trace_marker: %s", strerror(errno));
 	if (write(on_fd, "0", 1) != 1)
 		fail("tracing_on=0: %s", strerror(errno));
 	return t;

@@ -30,6 +30,10 @@ struct truth {
 	long lost_hdr, lost_lines;
 	int have_exit_mmap;
 	struct truth_counts c;
+	// The window, if the trace marks it (TRUTH_MARK_START/END lines): the
+	// counts at its start, and at its end once seen.
+	int started, ended;
+	struct truth_counts at_start, at_end;
 };
 
 // ---------------------------------------------------------------- tables
@@ -454,6 +458,20 @@ int truth_line(struct truth *t, const char *line)
 	}
 
 	unsigned long a, b;
+	if (is_event(&e, "tracing_mark_write")) {
+		// afwork's window marks, written next to its mark-port writes:
+		// the counts are taken between them, while the task and mm state
+		// is followed through the whole trace.
+		if (strncmp(e.args, TRUTH_MARK_START, strlen(TRUTH_MARK_START)) == 0) {
+			t->started = 1;
+			t->ended = 0;
+			t->at_start = t->c;
+		} else if (strncmp(e.args, TRUTH_MARK_END, strlen(TRUTH_MARK_END)) == 0) {
+			t->ended = 1;
+			t->at_end = t->c;
+		}
+		return 0;
+	}
 	if (is_event(&e, "sched_switch")) {
 		const char *arrow = strstr(e.args, " ==> ");
 		if (!arrow || field(arrow + 5, end, "next_pid=", 10, &a) < 0)
@@ -489,6 +507,23 @@ bad:
 void truth_result(const struct truth *t, struct truth_counts *out)
 {
 	*out = t->c;
+	if (t->started) {
+		// Only what happened between the window marks.
+		const struct truth_counts *e = t->ended ? &t->at_end : &t->c, *b = &t->at_start;
+		out->proc_create = e->proc_create - b->proc_create;
+		out->as_create = e->as_create - b->as_create;
+		out->proc_exit = e->proc_exit - b->proc_exit;
+		out->as_exit = e->as_exit - b->as_exit;
+		out->cs = e->cs - b->cs;
+		out->sched_switch = e->sched_switch - b->sched_switch;
+		out->kthread_create = e->kthread_create - b->kthread_create;
+		out->thread_create = e->thread_create - b->thread_create;
+		out->kthread_exit = e->kthread_exit - b->kthread_exit;
+		out->fork = e->fork - b->fork;
+		out->exec = e->exec - b->exec;
+		out->exit_mmap = e->exit_mmap - b->exit_mmap;
+		out->as_exit_derived = e->as_exit_derived - b->as_exit_derived;
+	}
 	out->lost = t->lost_hdr > t->lost_lines ? t->lost_hdr : t->lost_lines;
 	if (!t->have_exit_mmap) {
 		out->exit_mmap = -1;

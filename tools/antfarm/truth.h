@@ -76,6 +76,15 @@
 #define TRUTH_PF_KTHREAD   0x00200000UL
 #define TRUTH_MAX_CPUS     512
 
+// Window marks afwork writes to tracefs's trace_marker right after turning
+// tracing on and right before turning it off, each next to its mark-port
+// write.  When the trace has them, the counts cover only the events between
+// them, as the hypervisor's counters cover the span between its two marks;
+// without them (a hand-made trace), the whole trace.  Task and mm state is
+// followed through the whole trace either way.
+#define TRUTH_MARK_START "formica-window-start"
+#define TRUTH_MARK_END   "formica-window-end"
+
 struct truth_counts {
 	long proc_create, as_create, proc_exit, as_exit, cs, sched_switch;
 	long kthread_create, thread_create, kthread_exit;

@@ -244,6 +244,34 @@ static void texit(struct truth *t, int cpu, int pid)
 #define FORK_FLAGS 0x1200011UL   /* CLONE_CHILD_SETTID|CLONE_CHILD_CLEARTID|SIGCHLD */
 #define KTHREAD_FLAGS 0x800711UL /* kernel_thread(): CLONE_VM|CLONE_UNTRACED|FS|FILES */
 
+/* The window marks afwork writes to trace_marker: only what lies between
+ * them counts, but the state (who has which mm, what is loaded) is followed
+ * from the first line, so the first switch inside is judged right. */
+static void test_window_marks(void **state)
+{
+	struct truth *t = truth_new(0);
+	assert_int_equal(truth_task(t, 50, 50, 0), 0);
+	assert_int_equal(truth_task(t, 70, 70, 0), 0);   /* a busy process */
+	sw(t, 0, 50, 70);                                /* before the window */
+	sw(t, 0, 70, 50);
+	ev(t, 0, "afwork", 50, "tracing_mark_write: " TRUTH_MARK_START);
+	newtask(t, 0, 50, 60, FORK_FLAGS);
+	sw(t, 0, 50, 60);
+	texit(t, 0, 60);
+	sw(t, 0, 60, 50);
+	ev(t, 0, "afwork", 50, "tracing_mark_write: " TRUTH_MARK_END);
+	sw(t, 0, 50, 70);                                /* after it */
+	newtask(t, 0, 70, 61, FORK_FLAGS);
+	struct truth_counts c = result(t);
+	assert_int_equal(c.proc_create, 1);
+	assert_int_equal(c.as_create, 1);
+	assert_int_equal(c.proc_exit, 1);
+	assert_int_equal(c.cs, 2);           /* 50 -> 60 -> 50, not the 70s */
+	assert_int_equal(c.sched_switch, 2);
+	assert_int_equal(c.events, 12);      /* every event line was read, marks included */
+	truth_free(t);
+}
+
 /* fork + exec: two address spaces per process; without exit_mmap the
  * exits are derived (the exec ends the fork's copy, the exit the exec's). */
 static void test_forkexec_derived(void **state)
@@ -499,6 +527,7 @@ int main(void)
 		cmocka_unit_test(test_real_vforkexec),
 		cmocka_unit_test(test_real_threads),
 		cmocka_unit_test(test_forkexec_derived),
+		cmocka_unit_test(test_window_marks),
 		cmocka_unit_test(test_kthread),
 		cmocka_unit_test(test_lazy_switch),
 		cmocka_unit_test(test_snapshot_threads),
