@@ -164,26 +164,20 @@ static int cannot_emulate(struct guest *g, u64 gva, const struct shadow_fault *f
 	u64 page = f->gpa & ~(PAGE_SIZE - 1);
 	const u64 *pml4 = gpa_ptr(&g->mem, page, PAGE_SIZE);
 
-	if (af_is_watched(&g->af, page) && pml4 && af_count_user(pml4) == 0) {
-		shadow_unwatch(&g->shadow, page);
-		g->af_reused++;
-		kprintf("guest %s: empty root 0x%lx written at rip 0x%lx (%s): taken as reused, "
-			"no longer watched\n",
-			g->name, page, rip, why);
-		return 0;
-	}
 	if (af_is_watched(&g->af, page)) {
-		/* A root that still has user entries, written by code that is no
-		 * page-table writer: the guest abandoned it without clearing it
-		 * (Linux does so with its decompressor's page tables) and reuses
-		 * the page as plain memory.  af_root_abandon() counts the space
-		 * as emptied now; it exits at the next CR3 load. */
-		af_root_abandon(&g->af, page, rdtsc());
+		bool empty = pml4 && af_count_user(pml4) == 0;
+		/* A root that still has user entries was abandoned without being
+		 * cleared (Linux does so with its decompressor's page tables):
+		 * af_root_abandon() counts the space as emptied now.  Either way
+		 * it exits at the next CR3 load. */
+		if (!empty)
+			af_root_abandon(&g->af, page, rdtsc());
 		shadow_unwatch(&g->shadow, page);
 		g->af_reused++;
-		kprintf("guest %s: root 0x%lx with user entries written at rip 0x%lx (%s): taken as "
-			"abandoned and reused, no longer watched\n",
-			g->name, page, rip, why);
+		kprintf("guest %s: %s 0x%lx%s written at rip 0x%lx (%s): taken as %s, no longer "
+			"watched\n",
+			g->name, empty ? "empty root" : "root", page, empty ? "" : " with user entries",
+			rip, why, empty ? "reused" : "abandoned and reused");
 		return 0;
 	}
 	kprintf("guest %s: write to watched page gpa 0x%lx (gva 0x%lx) at rip 0x%lx: %s\n",

@@ -297,17 +297,6 @@ void guests_run(const struct handoff *h)
 			g->name, g->ended, us, g->exits_total, guest_af_live(g), g->af.st.creates,
 			g->af.st.exits, g->af.st.switches);
 		guest_af_report(g);
-		{
-			/* The shadow pager's counters (hv/mm/shadow.h): where a
-			 * slow guest's time went, e.g. evictions when the cache
-			 * of shadows is too small for its processes. */
-			const struct shadow_stats *ss = &g->shadow.stats;
-			kprintf("shadow guest=%s faults=%lu fixed=%lu injected=%lu watched_writes=%lu "
-				"cr3_loads=%lu invlpgs=%lu flushes=%lu as_evictions=%lu pages=%lu "
-				"pages_peak=%lu nomem=%lu watch_walks=%lu watch_quick=%lu\n",
-				g->name, ss->faults, ss->fixed, ss->injected, ss->watched_writes,
-				ss->cr3_loads, ss->invlpgs, ss->flushes, ss->as_evictions, ss->pages,
-				ss->pages_peak, ss->nomem, ss->watch_walks, ss->watch_quick);
-		}
+		guest_paging_report(g);
 	}
 }

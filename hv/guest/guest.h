@@ -103,6 +103,7 @@ u64 guest_now_ns(void);
 
 /* paging.c (guest side): shadow paging glue for the exit handlers. */
 int guest_paging_init(struct guest *g, const struct guest_entry *e);
+void guest_paging_report(const struct guest *g);
 void guest_page_fault(struct guest *g);
 void guest_write_cr(struct guest *g, int cr, u64 val);
 u64 guest_read_cr3(struct guest *g);

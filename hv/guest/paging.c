@@ -60,6 +60,20 @@ int guest_paging_init(struct guest *g, const struct guest_entry *e)
 	return g->state == GUEST_ENDED ? -1 : 0;
 }
 
+/* The shadow pager's counters (hv/mm/shadow.h), one line at the guest's
+ * end: where a slow guest's time went (faults per CR3 load, evictions when
+ * the cache of shadows is too small, full searches by shadow_watch()). */
+void guest_paging_report(const struct guest *g)
+{
+	const struct shadow_stats *ss = &g->shadow.stats;
+	kprintf("shadow guest=%s faults=%lu fixed=%lu injected=%lu watched_writes=%lu "
+		"cr3_loads=%lu invlpgs=%lu flushes=%lu as_evictions=%lu pages=%lu "
+		"pages_peak=%lu nomem=%lu watch_walks=%lu watch_quick=%lu\n",
+		g->name, ss->faults, ss->fixed, ss->injected, ss->watched_writes, ss->cr3_loads,
+		ss->invlpgs, ss->flushes, ss->as_evictions, ss->pages, ss->pages_peak, ss->nomem,
+		ss->watch_walks, ss->watch_quick);
+}
+
 void guest_page_fault(struct guest *g)
 {
 	u64 gva = vmread(EXIT_QUALIFICATION);

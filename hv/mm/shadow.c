@@ -597,6 +597,20 @@ static void wl_free(struct shadow_ctx *ctx)
 		}
 }
 
+/* Take write access to the page at hpa away from the leaf for gva in every
+ * record that has one. */
+static void write_protect_at(struct shadow_ctx *ctx, u64 gva, u64 hpa)
+{
+	for_each_record(ctx, as) {
+		u64 *leaf = as->top ? spt_lookup(ctx, as, gva) : NULL;
+
+		if (leaf && (*leaf & PTE_P) && (*leaf & PTE_RW) && (*leaf & PTE_ADDR) == hpa) {
+			*leaf &= ~PTE_RW;
+			tlb_stale(ctx);
+		}
+	}
+}
+
 /* Take write access to the page at hpa away from every shadow leaf. */
 static void write_protect_everywhere(struct shadow_ctx *ctx, u64 gpa, u64 hpa)
 {
@@ -609,19 +623,8 @@ static void write_protect_everywhere(struct shadow_ctx *ctx, u64 gpa, u64 hpa)
 				spt_write_protect(ctx, as->top, top_level(ctx), hpa);
 	} else {
 		ctx->stats.watch_quick++;
-		if (n && (*n & WL_ONE)) {
-			u64 gva = *n & ~(PAGE_SIZE - 1);
-
-			for_each_record(ctx, as) {
-				u64 *leaf = as->top ? spt_lookup(ctx, as, gva) : NULL;
-
-				if (leaf && (*leaf & PTE_P) && (*leaf & PTE_RW) &&
-				    (*leaf & PTE_ADDR) == hpa) {
-					*leaf &= ~PTE_RW;
-					tlb_stale(ctx);
-				}
-			}
-		}
+		if (n && (*n & WL_ONE))
+			write_protect_at(ctx, *n & ~(PAGE_SIZE - 1), hpa);
 	}
 	/* No writable leaf for it is left, and none is built while watched. */
 	if (n)

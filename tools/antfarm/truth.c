@@ -510,19 +510,9 @@ void truth_result(const struct truth *t, struct truth_counts *out)
 	if (t->started) {
 		// Only what happened between the window marks.
 		const struct truth_counts *e = t->ended ? &t->at_end : &t->c, *b = &t->at_start;
-		out->proc_create = e->proc_create - b->proc_create;
-		out->as_create = e->as_create - b->as_create;
-		out->proc_exit = e->proc_exit - b->proc_exit;
-		out->as_exit = e->as_exit - b->as_exit;
-		out->cs = e->cs - b->cs;
-		out->sched_switch = e->sched_switch - b->sched_switch;
-		out->kthread_create = e->kthread_create - b->kthread_create;
-		out->thread_create = e->thread_create - b->thread_create;
-		out->kthread_exit = e->kthread_exit - b->kthread_exit;
-		out->fork = e->fork - b->fork;
-		out->exec = e->exec - b->exec;
-		out->exit_mmap = e->exit_mmap - b->exit_mmap;
-		out->as_exit_derived = e->as_exit_derived - b->as_exit_derived;
+#define WINDOW(f) out->f = e->f - b->f;
+		TRUTH_WINDOW_COUNTS(WINDOW)
+#undef WINDOW
 	}
 	out->lost = t->lost_hdr > t->lost_lines ? t->lost_hdr : t->lost_lines;
 	if (!t->have_exit_mmap) {

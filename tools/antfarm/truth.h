@@ -85,6 +85,12 @@
 #define TRUTH_MARK_START "formica-window-start"
 #define TRUTH_MARK_END   "formica-window-end"
 
+// The counts that describe what happened in the window (truth_result()
+// takes them between the window marks); the others describe the trace.
+#define TRUTH_WINDOW_COUNTS(X) X(proc_create) X(as_create) X(proc_exit) X(as_exit) \
+	X(cs) X(sched_switch) X(kthread_create) X(thread_create) X(kthread_exit)   \
+	X(fork) X(exec) X(exit_mmap) X(as_exit_derived)
+
 struct truth_counts {
 	long proc_create, as_create, proc_exit, as_exit, cs, sched_switch;
 	long kthread_create, thread_create, kthread_exit;
