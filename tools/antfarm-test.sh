@@ -17,16 +17,18 @@ fails=0
 pass() { echo "PASS antfarm-linux $1"; }
 fail() { echo "FAIL antfarm-linux $1: $2"; fails=$((fails + 1)); }
 
-make --no-print-directory -s afwork-tree build/linux/compile-kit/tree.stamp >/dev/null ||
+make --no-print-directory -s all afwork-tree build/linux/vmlinuz build/linux/compile-kit/tree.stamp >/dev/null ||
 	{ fail build "could not build build/antfarm/tree or the compile kit"; exit 1; }
 t0=$SECONDS
 tools/table1.sh --steps tools/antfarm/test-steps.sh --cfg tools/configs/antfarm-test.cfg \
 	--out $out --timeout "${ANTFARM_TEST_TIMEOUT:-2400}" >$out.report 2>&1
 st=$?
 echo "antfarm-test: took $((SECONDS - t0)) s wall; report in $out.report, log in $out/serial.log"
-[ $st -eq 0 ] && pass boot || fail boot "the guest did not finish cleanly (status $st; see $out.report)"
-
 log=$out/serial.log
+# The kernel moves with Debian's security updates: say which one ran.
+kernel=$(tr -d '\r' <$log 2>/dev/null | grep -a -m1 -o 'Linux version [^ ]*' | cut -d' ' -f3)
+[ $st -eq 0 ] && pass "boot (kernel ${kernel:-unknown})" ||
+	fail boot "the guest did not finish cleanly (status $st, kernel ${kernel:-unknown}; see $out.report)"
 grep -aq "FORMICA-T1-ERROR" $log && fail workloads "$(grep -a -m1 FORMICA-T1-ERROR $log)"
 n=$(tr -d '\r' <$log | grep -ac "FORMICA-T1-SELF: .* ok$")
 [ "$n" -eq 5 ] && pass workloads || fail workloads "$n of 5 workloads reported ok"
@@ -37,12 +39,24 @@ for w in fork forkexec vforkexec compile; do
 	row=$(grep "^$w," $out/table1.csv 2>/dev/null)
 	[ -n "$row" ] || { fail "$w" "no row in $out/table1.csv"; continue; }
 	IFS=, read -r _ pc ac ic _ pe ae ie _ cs ci lost _ <<<"$row"
+	# Exits are counted in the window that emptied their root, even when
+	# the confirming flush came after it (tools/antfarm/README.md).
+	late=$(grep -c "^late exit in $w:" $out/report.txt)
 	if [ "$ic" = "$ac" ] && [ "$ie" = "$ae" ] && [ "$lost" = 0 ] && [ "$ac" -gt 0 ]; then
-		pass "$w (address spaces created $ac inferred $ic, exited $ae inferred $ie; cs $cs inferred $ci)"
+		pass "$w (address spaces created $ac inferred $ic, exited $ae inferred $ie, $late confirmed after the window)"
 	else
-		fail "$w" "truth created $ac exited $ae, inferred $ic and $ie, trace lost $lost"
+		fail "$w" "truth created $ac exited $ae, inferred $ic and $ie ($late confirmed after the window), trace lost $lost"
+	fi
+	# Context switches: within 1% of the truth's (the known differences,
+	# e.g. a switch into a child preempted inside exit_mmap(), are rare).
+	d=$((ci > cs ? ci - cs : cs - ci))
+	if [ "$cs" -gt 0 ] && [ $((d * 100)) -le "$cs" ]; then
+		pass "$w context switches (truth $cs, inferred $ci)"
+	else
+		fail "$w context switches" "truth $cs, inferred $ci: more than 1% apart"
 	fi
 done
+grep -q "^FALSE NEGATIVES" $out/report.txt && fail "false negatives" "$(grep '^FALSE NEGATIVES' $out/report.txt)"
 grep -Eq "^1 +20 \| +[0-9.]+ +[0-9.]+ +[0-9.]+ \| +[0-9.]+ +[0-9.]+ +[0-9.]+$" $out/report.txt &&
 	pass "lag (20 forks matched with their creation and exit)" ||
 	fail lag "no complete lag row for load 1 in $out/report.txt"

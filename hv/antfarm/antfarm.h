@@ -202,4 +202,12 @@ static inline u32 af_live(const struct af *af)
 	return af->live;
 }
 
+/* Live address spaces whose user half is empty: exits the next TLB flush
+ * will confirm.  A measurement window that ends before that flush still
+ * owns these exits (tools/antfarm/README.md, "What a window counts"). */
+static inline u32 af_emptied(const struct af *af)
+{
+	return af->nzero;
+}
+
 #endif

@@ -44,11 +44,13 @@ void guest_console_byte(void *ctx, u8 c)
  * tools/table1.sh):
  *   mark guest=NAME value=V exits=N tsc=T af_created=.. af_exited=..
  *        af_creates=.. af_exits=.. af_execs=.. af_switches=.. af_live=..
- *        af_kernel_loads=.. af_reloads=..
+ *        af_kernel_loads=.. af_reloads=.. af_zero=.. af_rules=..
  * (af_created/af_exited: address spaces, the paper's "inferred" columns;
  * af_creates/af_exits: processes, which differ in exec-aware mode only;
  * af_kernel_loads: CR3 loads of a root with no user entries, af_reloads:
- * of the root already loaded, i.e. TLB flushes: neither is a switch.)
+ * of the root already loaded, i.e. TLB flushes: neither is a switch;
+ * af_zero: address spaces emptied and awaiting the flush that confirms
+ * their exit; af_rules: plain (the paper's) or exec-aware.)
  * followed by the exit counts so far by basic exit reason (nonzero ones):
  *   mark-exits guest=NAME 0:N 1:N 28:N ...
  * Two values are commands: 0x10 switches inference off, 0x11 on again.
@@ -67,10 +69,10 @@ static void mark(struct guest *g, u8 v)
 		guest_af_set(g, v == FORMICA_MARK_AF_ON);
 	kprintf("mark guest=%s value=%u exits=%lu tsc=%lu af_created=%lu af_exited=%lu "
 		"af_creates=%lu af_exits=%lu af_execs=%lu af_switches=%lu af_live=%u "
-		"af_kernel_loads=%lu af_reloads=%lu\n",
+		"af_kernel_loads=%lu af_reloads=%lu af_zero=%u af_rules=%s\n",
 		g->name, v, g->exits_total, rdtsc(), s->spaces_created, s->spaces_exited,
 		s->creates, s->exits, s->execs, s->switches, guest_af_live(g), s->kernel_loads,
-		s->reloads);
+		s->reloads, af_emptied(&g->af), g->af.flags & AF_EXEC_AWARE ? "exec-aware" : "plain");
 	/* One line, whatever the number of reasons: built, then printed. */
 	char line[512];
 	int n = ksnprintf(line, sizeof(line), "mark-exits guest=%s", g->name);

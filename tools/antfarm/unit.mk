@@ -2,6 +2,9 @@
 # the guest tree with the static workload program (see tools/antfarm/README.md).
 UNIT_TESTS += test_truth
 test_truth_SRCS := tools/antfarm/tests/test_truth.c tools/antfarm/truth.c
+# report.awk's window accounting (runs awk from the top of the tree)
+UNIT_TESTS += test_report
+test_report_SRCS := tools/antfarm/tests/test_report.c
 
 # build/antfarm/tree is an EXTRA_TREES directory for tools/linux/mkinitramfs.sh:
 #   EXTRA_TREES=build/antfarm/tree tools/linux/mkinitramfs.sh OUT tools/antfarm/table1-steps.sh

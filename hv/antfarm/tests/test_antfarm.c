@@ -510,6 +510,38 @@ static void test_kernel_thread_borrows(void **state)
 	assert_int_equal(af.st.kernel_loads, 2);
 }
 
+/* A kernel thread drops the last reference to a child's mm while the
+ * parent runs: the root is emptied with no CR3 load after it, so the exit
+ * waits for the next flush (tools/antfarm/README.md, "What a window
+ * counts").  af_emptied() shows it waiting, and the EXIT carries the time
+ * the root was emptied, so a harness can count it in the right window. */
+static void test_exit_confirmed_later(void **state)
+{
+	uint64_t emptied;
+
+	(void)state;
+	start_init();
+	guest_fork(ROOT(2), ROOT(1));
+	load(0, ROOT(2), 0x1000);
+	expect(AF_EV_CREATE, ROOT(2), 0, 2);
+	load(0, ROOT(1), 0x1000); /* the child ran and is a zombie now */
+	expect(AF_EV_SWITCH, ROOT(1), 0, 2);
+	assert_int_equal(af_emptied(&af), 0);
+
+	guest_teardown(ROOT(2)); /* khugepaged's mmput, on ROOT(1) borrowed */
+	emptied = now;           /* the last clear's time */
+	expect_none();
+	assert_int_equal(af_emptied(&af), 1);
+	assert_int_equal(af_live(&af), 2); /* not an exit yet: no flush */
+
+	now += 500000;
+	load(0, ROOT(1), 0x1000); /* much later: the parent's next flush */
+	expect(AF_EV_EXIT, ROOT(2), 0, 1);
+	assert_int_equal(last_ev()->cleared_tsc, emptied);
+	assert_int_equal(last_ev()->tsc, now);
+	assert_int_equal(af_emptied(&af), 0);
+}
+
 /* The guest clears its root before freeing it: the count reaches zero as
  * the clears happen, and may climb again before any flush (then nothing
  * exited); only zero at a flush is an exit. */
@@ -994,6 +1026,7 @@ int main(void)
 		cmocka_unit_test_setup(test_root_reuse, setup_plain),
 		cmocka_unit_test_setup(test_root_abandoned, setup_plain),
 		cmocka_unit_test_setup(test_kernel_thread_borrows, setup_plain),
+		cmocka_unit_test_setup(test_exit_confirmed_later, setup_plain),
 		cmocka_unit_test_setup(test_clear_before_free, setup_plain),
 		cmocka_unit_test_setup(test_counts_bounded, setup_plain),
 		cmocka_unit_test_setup(test_unwatchable_and_unreadable, setup_plain),
