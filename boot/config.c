@@ -27,7 +27,7 @@
  *   log = summary       summary | verbose.  Default summary.
  *   sample_ms = 100     statistics sampling interval, 1..60000.  Default 100.
  *   slice_ms = 10       time slice per guest, 1..1000.  Default 10.
- *   selftest = none     none | storage.  Default none.
+ *   selftest = none     none | storage | iosched.  Default none.
  *   timer = lapic       how the hv gets control back from a guest in time
  *                       for its next device event or time slice: lapic (the
  *                       local APIC timer, one-shot) | preemption (the
@@ -489,8 +489,10 @@ static void set_global(struct parser *p, enum key k, struct view v)
 			cfg->selftest = SELFTEST_NONE;
 		else if (is_word(v, "storage"))
 			cfg->selftest = SELFTEST_STORAGE;
+		else if (is_word(v, "iosched"))
+			cfg->selftest = SELFTEST_IOSCHED;
 		else
-			errorf(p, "unknown value %v for selftest (none or storage)", .v = v);
+			errorf(p, "unknown value %v for selftest (none, storage or iosched)", .v = v);
 		break;
 	case K_TIMER:
 		if (is_word(v, "lapic"))

@@ -23,6 +23,7 @@ void paging_init(const struct handoff *h);
  * a weak reference is NULL when the object is absent. */
 void storage_init(const struct handoff *h) __attribute__((weak));
 int storage_selftest(const struct handoff *h) __attribute__((weak));
+int iosched_selftest(const struct handoff *h) __attribute__((weak));
 
 static void print_bootlog(const struct handoff *h)
 {
@@ -69,6 +70,8 @@ void hv_main(struct handoff *h)
 		storage_init(h);
 		if (storage_selftest)
 			storage_selftest(h);
+		if (iosched_selftest)
+			iosched_selftest(h);
 	}
 
 	if (vmx_init(h->cfg.timer == TIMER_PREEMPTION) == 0) {

@@ -23,6 +23,11 @@
 #                channel reset, retried, the self-test still PASSes.
 #   ide-bochs    Bochs (i440FX, PIIX3 IDE): ESP ata0-master, data disk
 #                ata0-slave; the self-test must PASS.
+#   iosched-ahci QEMU q35 AHCI, `selftest = iosched`: two sequential and
+#                one random stream per guest, each keyed as a process,
+#                through sched/'s three policies and the AHCI driver; every
+#                read verified, FCFS in arrival order, anticipation hits.
+#   iosched-ide  the same in Bochs over IDE.
 # Every boot also checks that the hv wrote nothing outside its extents: the
 # data disk outside the extents and the ESP image are checksummed before
 # and after, and every sector inside the extents must carry the pattern
@@ -339,6 +344,55 @@ test_ide_bochs() {
 	pass "$name ($(grep -ao '(IDE[^)]*)' "$log" | tail -1) $(grep -ao 'write [0-9]* KiB/s, read [0-9]* KiB/s' "$log" | tail -1))"
 }
 
+# ---------------------------------------------------------------- iosched
+# iosched_checks NAME LOG DATA BEFORE ESP ESP_BEFORE EXTENTS...: the
+# self-test's verdict and the disk outside the extents untouched.
+iosched_checks() {
+	local name=$1 log=$2; shift 2
+	grep -aq 'iosched selftest: PASS' "$log" ||
+		{ fail $name "no 'iosched selftest: PASS' ($(grep -a 'iosched selftest: FAIL' "$log" | head -1)) log $log"; return; }
+	local why
+	why=$(disk_checks "$log" "$@") || { fail $name "$why"; return; }
+	pass "$name ($(grep -ao 'anticipatory read: .*' "$log" | tr -d '\r' | head -1))"
+}
+
+test_iosched_ahci() {
+	local name=iosched-ahci cfg=tools/configs/storage-iosched.cfg esp=$B/esp-iosched.img
+	local data=$B/data-iosched.img log=$B/iosched-ahci.log ext before esp_before
+	build_esp "$cfg" "$esp" || { fail $name "cannot build the ESP"; return; }
+	$T mkdata "$data" $DATA_SECTORS
+	mapfile -t ext < <(extents_of "$cfg")
+	before=$($T sum "$data" "${ext[@]}")
+	esp_before=$(sha256sum <"$esp" | cut -d' ' -f1)
+	run_qemu "$log" q35 \
+		-drive if=none,id=esp,format=raw,file="$esp" -device ide-hd,drive=esp,bus=ide.0 \
+		-device ahci,id=ahci \
+		-drive if=none,id=d0,format=raw,file="$data" -device ide-hd,drive=d0,bus=ahci.0
+	[ $? = 124 ] && { fail $name "QEMU timeout after ${QTIMEOUT}s (log $log)"; return; }
+	grep -aq 'iosched selftest: start, .*(AHCI' "$log" ||
+		{ fail $name "self-test did not run over AHCI (log $log)"; return; }
+	iosched_checks $name "$log" "$data" "$before" "$esp" "$esp_before" "${ext[@]}"
+}
+
+test_iosched_ide() {
+	local name=iosched-ide cfg=tools/configs/storage-iosched.cfg esp=$B/esp-iosched.img
+	local data=$B/data-iosched-ide.img log=$B/iosched-ide.log ext before esp_before
+	build_esp "$cfg" "$esp" || { fail $name "cannot build the ESP"; return; }
+	$T mkdata "$data" $DATA_SECTORS
+	mapfile -t ext < <(extents_of "$cfg")
+	before=$($T sum "$data" "${ext[@]}")
+	esp_before=$(sha256sum <"$esp" | cut -d' ' -f1)
+	tools/storage/bochs-storage.sh --esp "$esp" --data "$data" --log "$log" \
+		--timeout "$BTIMEOUT" --marker 'iosched selftest: (PASS|FAIL)|formica: (powering off|stopped)' \
+		>"$log.run" 2>&1
+	local rc=$?
+	[ $rc = 124 ] && { fail $name "Bochs timeout after ${BTIMEOUT}s (log $log)"; return; }
+	[ $rc != 0 ] && { fail $name "Bochs failed ($(tail -1 "$log.run"))"; return; }
+	grep -aq 'iosched selftest: start, .*(IDE' "$log" ||
+		{ fail $name "self-test did not run over IDE (log $log)"; return; }
+	iosched_checks $name "$log" "$data" "$before" "$esp" "$esp_before" "${ext[@]}"
+}
+
 make --no-print-directory -s build/formica.efi build/hv.bin >"$B/make.log" 2>&1 ||
 	{ cat "$B/make.log"; fail build "make failed"; exit 1; }
 want ahci && test_ahci
@@ -348,6 +402,8 @@ want ahci-timeout && test_ahci_timeout
 want gpt-esp && test_gpt_esp
 want ide-qemu && test_ide_qemu
 want ide-bochs && test_ide_bochs
+want iosched-ahci && test_iosched_ahci
+want iosched-ide && test_iosched_ide
 # The disk images are 64 MiB each: keep them only when something failed.
 [ "$fails" -eq 0 ] && rm -f "$B"/data-*.img "$B"/gpt-disk.img
 echo "storage-test: $passes passed, $fails failed"

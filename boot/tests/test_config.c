@@ -77,6 +77,14 @@ static const char full_file[] = "# formica.cfg for the lab machine\n"
 				"[guest hello]\n"
 				"kernel = \\formica\\hello.bin\n";
 
+/* selftest = iosched: the scheduler's self-test (hv/storage/ioselftest.c). */
+static void test_selftest_iosched(void **state)
+{
+	assert_int_equal(parse("selftest = iosched\n"), 0);
+	assert_string_equal(err, "");
+	assert_int_equal(cfg.selftest, SELFTEST_IOSCHED);
+}
+
 static void test_full_file(void **state)
 {
 	struct cfg_guest *g;
@@ -541,7 +549,7 @@ static void test_other_value_errors(void **state)
 	assert_one_error("log = debug\n",
 			 "formica.cfg:1: unknown value 'debug' for log (summary or verbose)\n");
 	assert_one_error("selftest = all\n",
-			 "formica.cfg:1: unknown value 'all' for selftest (none or storage)\n");
+			 "formica.cfg:1: unknown value 'all' for selftest (none, storage or iosched)\n");
 	assert_defaults();
 	assert_one_error("timer = pit\n",
 			 "formica.cfg:1: unknown value 'pit' for timer (lapic or preemption)\n");
@@ -714,6 +722,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_full_file),
+		cmocka_unit_test(test_selftest_iosched),
 		cmocka_unit_test(test_empty_file_gives_defaults),
 		cmocka_unit_test(test_guest_defaults),
 		cmocka_unit_test(test_serial_none_and_numbers),

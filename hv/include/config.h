@@ -33,6 +33,7 @@ enum log_level {
 enum selftest {
 	SELFTEST_NONE = 0,
 	SELFTEST_STORAGE = 1, /* write/read/verify patterns over every guest extent */
+	SELFTEST_IOSCHED = 2, /* concurrent keyed streams through sched/ and the real disk */
 };
 
 /* A slice of the physical disk given to a guest: [lba, lba + sectors). */
