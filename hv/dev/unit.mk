@@ -9,5 +9,7 @@ test_pci_cfg_SRCS := hv/dev/tests/test_pci_cfg.c hv/dev/pci_cfg.c
 test_misc_SRCS := hv/dev/tests/test_misc.c hv/dev/misc.c hv/dev/vio.c
 test_vpc_SRCS := hv/dev/tests/test_vpc.c hv/dev/vpc.c hv/dev/vio.c hv/dev/pic8259.c \
 	hv/dev/pit8254.c hv/dev/uart16550.c hv/dev/rtc.c hv/dev/pci_cfg.c hv/dev/misc.c
-UNIT_TESTS += test_virtqueue
+UNIT_TESTS += test_virtqueue test_virtio_blk
 test_virtqueue_SRCS := hv/dev/tests/test_virtqueue.c hv/dev/virtqueue.c
+test_virtio_blk_SRCS := hv/dev/tests/test_virtio_blk.c hv/dev/virtio_blk.c hv/dev/virtqueue.c \
+	hv/dev/pci_cfg.c
