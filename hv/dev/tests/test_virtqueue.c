@@ -157,6 +157,25 @@ static void test_loop(void **state)
 	assert_int_equal(vq_pop(&q, &drv.mem, &ch), VQ_ERR_LOOP);
 }
 
+/* The loop guard at the largest queue: a looping chain must stop at
+ * VQ_MAX_SIZE buffers, not write one past the end of buf[] (ASan). */
+static void test_loop_max_size(void **state)
+{
+	struct fake_drv big;
+	struct virtqueue bq;
+	struct vq_chain *c = malloc(sizeof(*c));
+	assert_non_null(c);
+	drv_init(&big, VQ_MAX_SIZE);
+	vq_init(&bq, VQ_MAX_SIZE);
+	assert_int_equal(vq_set_pfn(&bq, &big.mem, RING_PFN), VQ_OK);
+	for (u16 i = 0; i < VQ_MAX_SIZE; i++)
+		drv_desc(&big, i, BUF, 16, VQ_DESC_F_NEXT, (u16)((i + 1) % VQ_MAX_SIZE));
+	drv_kick(&big, 0);
+	assert_int_equal(vq_pop(&bq, &big.mem, c), VQ_ERR_LOOP);
+	free(c);
+	drv_free(&big);
+}
+
 static void test_indirect(void **state)
 {
 	drv_desc(&drv, 0, BUF, 32, VQ_DESC_F_INDIRECT, 0);
@@ -232,6 +251,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_head_out_of_range, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_next_out_of_range, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_loop, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_loop_max_size, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_indirect, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_buffer_outside_ram, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_zero_length, setup, teardown),
