@@ -20,6 +20,7 @@
  *    ps of a half nanosecond: by at most 1 ns.
  */
 #include "hdd_model.h"
+#include "splitmix.h"
 
 typedef unsigned __int128 u128;
 
@@ -128,10 +129,7 @@ u64 hdd_seek_ps(const struct hdd_params *p, u32 dist)
  * splitmix64 draw (z >> 11) / 2^53, times 60e12 / rpm. */
 static u64 rotation_ps(struct hdd *d)
 {
-	u64 z = (d->rng += 0x9e3779b97f4a7c15ull);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	z ^= z >> 31;
+	u64 z = splitmix64(&d->rng);
 	return (u64)(((u128)(z >> 11) * TURN_UNITS) >> 53) / d->p.rpm;
 }
 

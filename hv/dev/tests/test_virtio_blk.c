@@ -333,52 +333,40 @@ static void test_header_only_status(void **state)
 	expect_ioerr(VBLK_F_HEADER);
 }
 
-static void test_read_into_readable(void **state)
-{
-	chain(0, 0, VIRTIO_BLK_T_IN, 0, 1, 512, false);
-	expect_ioerr(VBLK_F_DIR);
-}
+/* Well-formed chains with one thing wrong each. */
+static const struct bad_request {
+	const char *what;
+	u32 type;
+	u64 sector;
+	unsigned ndata;
+	u32 len;
+	bool device_writes;
+	int fault;
+} bad_requests[] = {
+	{ "read into readable buffers", VIRTIO_BLK_T_IN, 0, 1, 512, false, VBLK_F_DIR },
+	{ "write from writable buffers", VIRTIO_BLK_T_OUT, 0, 1, 512, true, VBLK_F_DIR },
+	{ "get-id into a readable buffer", VIRTIO_BLK_T_GET_ID, 0, 1, 20, false, VBLK_F_DIR },
+	{ "length not a sector multiple", VIRTIO_BLK_T_IN, 0, 1, 513, true, VBLK_F_LEN },
+	{ "first sector past the end", VIRTIO_BLK_T_OUT, CAP, 1, 512, false, VBLK_F_RANGE },
+	{ "last sector past the end", VIRTIO_BLK_T_IN, CAP - 1, 1, 1024, true, VBLK_F_RANGE },
+	{ "sector + count wraps", VIRTIO_BLK_T_OUT, ~0ull, 1, 512, false, VBLK_F_RANGE },
+	{ "more segments than seg_max", VIRTIO_BLK_T_IN, 0, VBLK_SEG_MAX + 1, 512, true,
+	  VBLK_F_SEGS },
+	{ "read without data", VIRTIO_BLK_T_IN, 0, 0, 0, true, VBLK_F_NODATA },
+	{ "flush with data", VIRTIO_BLK_T_FLUSH, 0, 1, 512, false, VBLK_F_NODATA },
+	{ "get-id with two buffers", VIRTIO_BLK_T_GET_ID, 0, 2, 512, true, VBLK_F_NODATA },
+};
 
-static void test_write_from_writable(void **state)
+static void test_bad_requests(void **state)
 {
-	chain(0, 0, VIRTIO_BLK_T_OUT, 0, 1, 512, true);
-	expect_ioerr(VBLK_F_DIR);
-}
-
-static void test_odd_length(void **state)
-{
-	chain(0, 0, VIRTIO_BLK_T_IN, 0, 1, 513, true);
-	expect_ioerr(VBLK_F_LEN);
-}
-
-static void test_sector_past_end(void **state)
-{
-	chain(0, 0, VIRTIO_BLK_T_OUT, CAP, 1, 512, false);
-	expect_ioerr(VBLK_F_RANGE);
-}
-
-static void test_sector_wraps(void **state)
-{
-	chain(0, 0, VIRTIO_BLK_T_OUT, ~0ull, 1, 512, false);
-	expect_ioerr(VBLK_F_RANGE);
-}
-
-static void test_too_many_segments(void **state)
-{
-	chain(0, 0, VIRTIO_BLK_T_IN, 0, VBLK_SEG_MAX + 1, 512, true);
-	expect_ioerr(VBLK_F_SEGS);
-}
-
-static void test_read_without_data(void **state)
-{
-	chain(0, 0, VIRTIO_BLK_T_IN, 0, 0, 0, true);
-	expect_ioerr(VBLK_F_NODATA);
-}
-
-static void test_flush_with_data(void **state)
-{
-	chain(0, 0, VIRTIO_BLK_T_FLUSH, 0, 1, 512, false);
-	expect_ioerr(VBLK_F_NODATA);
+	for (unsigned i = 0; i < ARRAY_SIZE(bad_requests); i++) {
+		const struct bad_request *b = &bad_requests[i];
+		print_message("%s\n", b->what);
+		teardown(state);
+		setup(state);
+		chain(0, 0, b->type, b->sector, b->ndata, b->len, b->device_writes);
+		expect_ioerr(b->fault);
+	}
 }
 
 /* A broken ring: NEEDS_RESET, a config interrupt, no more requests. */
@@ -474,14 +462,7 @@ int main(void)
 		T(test_unsupported_type),
 		T(test_short_header),
 		T(test_header_only_status),
-		T(test_read_into_readable),
-		T(test_write_from_writable),
-		T(test_odd_length),
-		T(test_sector_past_end),
-		T(test_sector_wraps),
-		T(test_too_many_segments),
-		T(test_read_without_data),
-		T(test_flush_with_data),
+		T(test_bad_requests),
 		T(test_looped_chain),
 		T(test_data_outside_ram),
 		T(test_status_not_writable),
