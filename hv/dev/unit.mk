@@ -13,3 +13,5 @@ UNIT_TESTS += test_virtqueue test_virtio_blk
 test_virtqueue_SRCS := hv/dev/tests/test_virtqueue.c hv/dev/virtqueue.c
 test_virtio_blk_SRCS := hv/dev/tests/test_virtio_blk.c hv/dev/virtio_blk.c hv/dev/virtqueue.c \
 	hv/dev/pci_cfg.c
+test_vdisk_SRCS := hv/dev/tests/test_vdisk.c hv/dev/vdisk.c
+UNIT_TESTS += test_vdisk
