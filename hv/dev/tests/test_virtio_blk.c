@@ -72,27 +72,11 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* --- request builders: header at HDR + 16 * slot, status at STAT + slot */
-
-static void hdr(u16 slot, u32 type, u64 sector)
-{
-	put_le(&drv, HDR + 16u * slot, type, 4);
-	put_le(&drv, HDR + 16u * slot + 4, 0, 4);
-	put_le(&drv, HDR + 16u * slot + 8, sector, 8);
-}
-
-/* Chain at descriptors d0.. : header, n data buffers of len each (writable
- * if dw), status.  Returns the head. */
+/* Requests in slot s: header at HDR + 16 s, data at DATA + 0x4000 s, status at STAT + s. */
 static u16 chain(u16 d0, u16 slot, u32 type, u64 sector, unsigned n, u32 len, bool dw)
 {
-	hdr(slot, type, sector);
-	drv_desc(&drv, d0, HDR + 16u * slot, 16, VQ_DESC_F_NEXT, d0 + 1);
-	for (unsigned i = 0; i < n; i++)
-		drv_desc(&drv, d0 + 1 + i, DATA + 0x1000u * (slot * 4 + i), len,
-			 VQ_DESC_F_NEXT | (dw ? VQ_DESC_F_WRITE : 0), d0 + 2 + i);
-	drv_desc(&drv, d0 + 1 + n, STAT + slot, 1, VQ_DESC_F_WRITE, 0);
-	drv_kick(&drv, d0);
-	return d0;
+	return drv_blk_request(&drv, d0, HDR + 16u * slot, type, sector, n, DATA + 0x4000u * slot,
+			       len, dw, STAT + slot);
 }
 
 static u8 status_byte(u16 slot)

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 
 #include "dev/tests/devtest.h"
+#include "dev/virtqueue.h"
 #include "mm/gmem.h"
 
 #define RAM_SIZE (1u << 20)
@@ -73,6 +74,27 @@ static inline void drv_kick(struct fake_drv *d, u16 head)
 	put_le(d, d->avail + 4 + 2ull * (d->avail_idx % d->size), head, 2);
 	d->avail_idx++;
 	put_le(d, d->avail + 2, d->avail_idx, 2);
+}
+
+/*
+ * A virtio-blk request as Linux's driver lays it out, at descriptors d0..:
+ * a 16-byte header at hdr (type, sector), n data buffers of len bytes at
+ * data + 0x1000 * i (device-writable if dw), a status byte at st.  Made
+ * available.  Returns the head.
+ */
+static inline u16 drv_blk_request(struct fake_drv *d, u16 d0, u64 hdr, u32 type, u64 sector,
+				  unsigned n, u64 data, u32 len, bool dw, u64 st)
+{
+	put_le(d, hdr, type, 4);
+	put_le(d, hdr + 4, 0, 4);
+	put_le(d, hdr + 8, sector, 8);
+	drv_desc(d, d0, hdr, 16, VQ_DESC_F_NEXT, d0 + 1);
+	for (unsigned i = 0; i < n; i++)
+		drv_desc(d, d0 + 1 + i, data + 0x1000ull * i, len,
+			 VQ_DESC_F_NEXT | (dw ? VQ_DESC_F_WRITE : 0), d0 + 2 + i);
+	drv_desc(d, d0 + 1 + n, st, 1, VQ_DESC_F_WRITE, 0);
+	drv_kick(d, d0);
+	return d0;
 }
 
 static inline u16 drv_used_idx(const struct fake_drv *d)
