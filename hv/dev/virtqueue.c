@@ -26,10 +26,9 @@ static const char *const vq_err_names[] = {
 	[-VQ_ERR_ZERO_LEN + 1] = "zero-length-buffer",
 	[-VQ_ERR_ORDER + 1] = "readable-after-writable",
 	[-VQ_ERR_USED_ID + 1] = "used-id-out-of-range",
-	[-VQ_ERR_BAD_PFN + 1] = "bad-queue-pfn",
 };
 
-/* Errors are 1 and 0..-12: index 0 = ok, 1 = empty, 1 - err for the rest. */
+/* Outcomes are 1, 0 and -1..-11: index 0 = ok, 1 = empty, 1 - err for the rest. */
 const char *vq_err_name(int err)
 {
 	unsigned i = err >= 0 ? (unsigned)err : (unsigned)(1 - err);

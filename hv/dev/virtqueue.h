@@ -56,7 +56,6 @@ enum vq_err {
 	VQ_ERR_ZERO_LEN = -9,     /* buffer of length 0 */
 	VQ_ERR_ORDER = -10,       /* device-readable buffer after a device-writable one */
 	VQ_ERR_USED_ID = -11,     /* device bug: used entry for a head >= size */
-	VQ_ERR_BAD_PFN = -12,     /* ring address not representable */
 };
 
 /* "empty", "ring-outside-ram", ...: for log lines. */
@@ -99,8 +98,7 @@ void vq_reset(struct virtqueue *q);
  * The driver wrote the queue address register.  pfn 0 takes the queue out
  * of use.  The whole legacy layout must lie inside guest RAM: the address
  * is checked once here and every ring access rechecks through gpa_ptr().
- * Returns VQ_OK, VQ_ERR_RING_RAM or VQ_ERR_BAD_PFN; on error the queue is
- * left out of use.
+ * Returns VQ_OK or VQ_ERR_RING_RAM; on error the queue is left out of use.
  */
 int vq_set_pfn(struct virtqueue *q, const struct gmem *m, u32 pfn);
 

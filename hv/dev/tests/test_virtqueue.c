@@ -232,9 +232,9 @@ static void test_names(void **state)
 	assert_string_equal(vq_err_name(VQ_OK), "ok");
 	assert_string_equal(vq_err_name(VQ_EMPTY), "empty");
 	assert_string_equal(vq_err_name(VQ_ERR_LOOP), "chain-loops");
-	assert_string_equal(vq_err_name(VQ_ERR_BAD_PFN), "bad-queue-pfn");
+	assert_string_equal(vq_err_name(VQ_ERR_USED_ID), "used-id-out-of-range");
 	assert_string_equal(vq_err_name(-99), "unknown");
-	for (int e = VQ_ERR_NOT_READY; e >= VQ_ERR_BAD_PFN; e--)
+	for (int e = VQ_ERR_NOT_READY; e >= VQ_ERR_USED_ID; e--)
 		assert_string_not_equal(vq_err_name(e), "unknown");
 }
 
