@@ -87,7 +87,6 @@
 #define VBLK_CFG_CAPACITY 0x00 /* u64, 512-byte sectors */
 #define VBLK_CFG_SEG_MAX 0x0c  /* u32 */
 #define VBLK_CFG_BLK_SIZE 0x14 /* u32 */
-#define VBLK_CFG_SIZE 0x24     /* through the writeback byte and padding */
 
 /* Requests (5.2.6). */
 #define VIRTIO_BLK_T_IN 0
