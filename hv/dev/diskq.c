@@ -83,7 +83,10 @@ static int proc_ensure(struct diskq *q, u32 guest, u64 key)
 	return 0;
 }
 
-/* Queue request i (just taken from guest's device) in the scheduler. */
+#define ENQ_OUTSIDE 1
+
+/* Queue request i (just taken from guest's device) in the scheduler:
+ * 0, ENQ_OUTSIDE, or the scheduler's negative enum sched_err. */
 static int enqueue(struct diskq *q, u32 guest, int i, u64 key, u64 now)
 {
 	struct diskq_guest *g = &q->g[guest];
@@ -91,7 +94,7 @@ static int enqueue(struct diskq *q, u32 guest, int i, u64 key, u64 now)
 	struct vdisk_cursor c = { 0 };
 	struct vdisk_piece p;
 	if (vdisk_next(&g->disk, &r->vr, &c, &p) != 1)
-		return -1; /* past the disk: vblk_init was given the wrong capacity */
+		return ENQ_OUTSIDE; /* vblk_init was given more than the extents hold */
 	int rc = proc_ensure(q, guest, key);
 	if (rc)
 		return rc;
@@ -155,7 +158,8 @@ void diskq_notify(struct diskq *q, u32 guest, u32 vcpu, u64 now)
 		rc = enqueue(q, guest, i, key, now);
 		if (rc) {
 			q->st.ioerr++;
-			report(q, guest, rc < 0 ? sched_strerror(rc) : "request-outside-extents");
+			report(q, guest,
+			       rc == ENQ_OUTSIDE ? "request-outside-extents" : sched_strerror(rc));
 			vblk_complete(g->blk, vr, VIRTIO_BLK_S_IOERR);
 		}
 	}

@@ -341,6 +341,19 @@ static void test_reset_in_flight(void **state)
 	assert_true(sched_consistent(&q.s));
 }
 
+/* A device that claims more than its extents hold (a glue bug) still
+ * cannot reach past them. */
+static void test_capacity_mismatch(void **state)
+{
+	gb.blk.capacity = 200;
+	drv_blk_request(&gb.drv, 0, HDR, VIRTIO_BLK_T_OUT, 150, 1, DATA, 512, false, STAT);
+	diskq_notify(&q, 1, 0, 1000);
+	run(1000);
+	assert_int_equal(status_of(&gb, 0), VIRTIO_BLK_S_IOERR);
+	assert_string_equal(fault_what, "request-outside-extents");
+	assert_int_equal(submits, 0);
+}
+
 static void test_init_errors(void **state)
 {
 	struct blk_dev other = disk;
@@ -365,6 +378,7 @@ int main(void)
 		T(test_bad_ring_stops_one_guest),
 		T(test_driver_busy_and_error),
 		T(test_reset_in_flight),
+		T(test_capacity_mismatch),
 		T(test_init_errors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
