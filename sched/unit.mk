@@ -31,3 +31,8 @@ bench-sched: $(B)/schedsim/schedsim
 	@if cmp -s $(B)/schedsim/run1.txt $(B)/schedsim/run2.txt; then \
 		echo "schedsim: two runs, identical output"; \
 	else echo "schedsim: two runs, DIFFERENT output"; fi
+
+# The integer disk model against the float one it was ported from.
+UNIT_TESTS += test_hdd_model
+test_hdd_model_SRCS := sched/tests/test_hdd_model.c sched/hdd_model.c tools/schedsim/disk.c
+test_hdd_model_CFLAGS := -Itools/schedsim

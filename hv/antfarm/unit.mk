@@ -12,3 +12,6 @@ UNIT_TESTS += test_glue_rootwrite
 test_glue_rootwrite_SRCS := hv/antfarm/tests/test_glue_rootwrite.c hv/antfarm/rootwrite.c \
 	hv/antfarm/antfarm.c hv/emu/emulate.c hv/emu/decode.c hv/mm/shadow.c hv/mm/walk.c \
 	hv/mm/tests/guest_pt.c
+# Request keys for the I/O scheduler from Antfarm's current address space.
+UNIT_TESTS += test_iokey
+test_iokey_SRCS := hv/antfarm/tests/test_iokey.c hv/antfarm/iokey.c hv/antfarm/antfarm.c

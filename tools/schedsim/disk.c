@@ -44,6 +44,7 @@
 #include <stdlib.h>
 
 #include "disk.h"
+#include "sched/splitmix.h"
 
 void disk_default_params(struct disk_params *p)
 {
@@ -117,11 +118,7 @@ u32 disk_cylinder(const struct disk *d, u64 lba)
 /* A fraction of a turn, uniform in [0, 1): splitmix64 from a fixed seed. */
 static double rotation(struct disk *d)
 {
-	u64 z = (d->rng += 0x9e3779b97f4a7c15ull);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	z ^= z >> 31;
-	return (z >> 11) * (1.0 / 9007199254740992.0);
+	return (splitmix64(&d->rng) >> 11) * (1.0 / 9007199254740992.0);
 }
 
 u64 disk_serve(struct disk *d, u64 lba, u32 nsect, bool read, u64 now)
