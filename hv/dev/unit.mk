@@ -16,8 +16,8 @@ test_virtio_blk_SRCS := hv/dev/tests/test_virtio_blk.c hv/dev/virtio_blk.c hv/de
 test_vdisk_SRCS := hv/dev/tests/test_vdisk.c hv/dev/vdisk.c
 UNIT_TESTS += test_vdisk
 # The whole virtual-disk path: device, keys, scheduler, extents, block layer.
-UNIT_TESTS += test_diskq
-test_diskq_SRCS := hv/dev/tests/test_diskq.c hv/dev/diskq.c hv/dev/vdisk.c hv/dev/virtio_blk.c \
+UNIT_TESTS += test_vblkq
+test_vblkq_SRCS := hv/dev/tests/test_vblkq.c hv/dev/vblkq.c hv/dev/vdisk.c hv/dev/virtio_blk.c \
 	hv/dev/virtqueue.c hv/dev/pci_cfg.c hv/antfarm/iokey.c hv/antfarm/antfarm.c \
 	hv/storage/block.c \
 	$(filter-out %/tests/%,$(wildcard sched/*.c))

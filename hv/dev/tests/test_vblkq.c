@@ -1,5 +1,5 @@
 /*
- * test_diskq.c - the whole virtual-disk path on the host: two guests, each
+ * test_vblkq.c - the whole virtual-disk path on the host: two guests, each
  * a fake virtio driver with its own RAM and extents of one fake disk,
  * through the scheduler and the block layer and back.  Data lands where the
  * extents say and nowhere else, a request that crosses from one extent to
@@ -11,7 +11,7 @@
 
 #include "dev/tests/vqdriver.h"
 #include "antfarm/tests/afguest.h"
-#include "dev/diskq.h"
+#include "dev/vblkq.h"
 
 #define DISK_SECTORS 4096
 #define HDR 0x20000
@@ -75,7 +75,7 @@ struct guest {
 static struct guest ga, gb;
 static const struct blk_extent ext_a[] = { { &disk, 100, 50 }, { &disk, 1000, 50 } };
 static const struct blk_extent ext_b[] = { { &disk, 500, 100 } };
-static struct diskq q;
+static struct vblkq q;
 static struct hdd model;
 static u32 fault_guest;
 static char fault_what[64];
@@ -114,11 +114,11 @@ static void start(enum sched_policy policy, bool with_model)
 	struct hdd_params hp;
 	hdd_default_params(&hp);
 	assert_int_equal(hdd_init(&model, &hp), 0);
-	assert_int_equal(diskq_init(&q, &disk, policy, IOKEY_PROCESS, with_model ? &model : NULL),
+	assert_int_equal(vblkq_init(&q, &disk, policy, IOKEY_PROCESS, with_model ? &model : NULL),
 			 0);
 	q.fault = on_fault;
-	assert_int_equal(diskq_add_guest(&q, &ga.blk, &ga.drv.mem, ext_a, 2, &afg), 0);
-	assert_int_equal(diskq_add_guest(&q, &gb.blk, &gb.drv.mem, ext_b, 1, NULL), 1);
+	assert_int_equal(vblkq_add_guest(&q, &ga.blk, &ga.drv.mem, ext_a, 2, &afg), 0);
+	assert_int_equal(vblkq_add_guest(&q, &gb.blk, &gb.drv.mem, ext_b, 1, NULL), 1);
 }
 
 static int setup(void **state)
@@ -139,7 +139,7 @@ static int teardown(void **state)
 static void run(u64 now)
 {
 	for (int i = 0; i < 100; i++)
-		diskq_poll(&q, now);
+		vblkq_poll(&q, now);
 	assert_int_equal(q.active, -1);
 }
 
@@ -157,7 +157,7 @@ static void test_write_then_read_across_extents(void **state)
 	for (unsigned i = 0; i < 8192; i++)
 		ga.drv.mem.base[DATA + i] = (u8)(i * 7 + 1);
 	drv_blk_request(&ga.drv, 0, HDR, VIRTIO_BLK_T_OUT, 42, 2, DATA, 4096, false, STAT);
-	diskq_notify(&q, 0, 0, 1000);
+	vblkq_notify(&q, 0, 0, 1000);
 	run(2000);
 	assert_int_equal(status_of(&ga, 0), VIRTIO_BLK_S_OK);
 	assert_int_equal(drv_used_idx(&ga.drv), 1);
@@ -184,7 +184,7 @@ static void test_write_then_read_across_extents(void **state)
 	drv_desc(&ga.drv, 13, 0x70000, 2048, VQ_DESC_F_NEXT | VQ_DESC_F_WRITE, 14);
 	drv_desc(&ga.drv, 14, STAT + 1, 1, VQ_DESC_F_WRITE, 0);
 	drv_kick(&ga.drv, 10);
-	diskq_notify(&q, 0, 0, 3000);
+	vblkq_notify(&q, 0, 0, 3000);
 	run(4000);
 	assert_int_equal(status_of(&ga, 1), VIRTIO_BLK_S_OK);
 	assert_memory_equal(ga.drv.mem.base + 0x50000, ga.drv.mem.base + DATA, 4096);
@@ -204,14 +204,14 @@ static void test_guest_b_and_bounds(void **state)
 {
 	memset(gb.drv.mem.base + DATA, 0xab, 512);
 	drv_blk_request(&gb.drv, 0, HDR, VIRTIO_BLK_T_OUT, 99, 1, DATA, 512, false, STAT);
-	diskq_notify(&q, 1, 0, 1000);
+	vblkq_notify(&q, 1, 0, 1000);
 	run(1000);
 	assert_int_equal(status_of(&gb, 0), VIRTIO_BLK_S_OK);
 	assert_int_equal(disk_bytes[599 * 512], 0xab);
 	assert_int_equal(disk_bytes[600 * 512], 0);
 	/* One past guest A's end: refused by the device, never at the disk. */
 	drv_blk_request(&ga.drv, 0, HDR, VIRTIO_BLK_T_OUT, 99, 1, DATA, 1024, false, STAT);
-	diskq_notify(&q, 0, 0, 2000);
+	vblkq_notify(&q, 0, 0, 2000);
 	run(2000);
 	assert_int_equal(status_of(&ga, 0), VIRTIO_BLK_S_IOERR);
 	assert_int_equal(fault_guest, 0);
@@ -222,7 +222,7 @@ static void test_guest_b_and_bounds(void **state)
 static void test_flush(void **state)
 {
 	drv_blk_request(&ga.drv, 0, HDR, VIRTIO_BLK_T_FLUSH, 0, 0, 0, 0, false, STAT);
-	diskq_notify(&q, 0, 0, 1000);
+	vblkq_notify(&q, 0, 0, 1000);
 	assert_int_equal(status_of(&ga, 0), VIRTIO_BLK_S_OK);
 	assert_int_equal(q.st.flushes, 1);
 	assert_int_equal(submits, 0);
@@ -234,18 +234,18 @@ static void test_model_holds(void **state)
 	teardown(state);
 	start(SCHED_FCFS, true);
 	drv_blk_request(&ga.drv, 0, HDR, VIRTIO_BLK_T_IN, 0, 1, DATA, 4096, true, STAT);
-	diskq_notify(&q, 0, 0, 1000000);
-	diskq_poll(&q, 1000000); /* dispatched: the modelled disk starts now */
-	diskq_poll(&q, 1000000); /* the fake disk is done at once */
-	u64 when = diskq_next_event(&q);
+	vblkq_notify(&q, 0, 0, 1000000);
+	vblkq_poll(&q, 1000000); /* dispatched: the modelled disk starts now */
+	vblkq_poll(&q, 1000000); /* the fake disk is done at once */
+	u64 when = vblkq_next_event(&q);
 	assert_true(when > 1000000 && when < 1000000 + 30000000); /* within one seek + turn */
-	diskq_poll(&q, when - 1);
+	vblkq_poll(&q, when - 1);
 	assert_int_equal(status_of(&ga, 0), 0xee);
 	assert_int_equal(ga.irqs.level[11], 0);
-	diskq_poll(&q, when);
+	vblkq_poll(&q, when);
 	assert_int_equal(status_of(&ga, 0), VIRTIO_BLK_S_OK);
 	assert_int_equal(ga.irqs.level[11], 1);
-	assert_int_equal(diskq_next_event(&q), SCHED_NEVER);
+	assert_int_equal(vblkq_next_event(&q), SCHED_NEVER);
 	/* The model saw the request where it is on the real disk. */
 	assert_int_equal(model.head_lba, 100 + 8);
 }
@@ -258,19 +258,19 @@ static void test_keys(void **state)
 	afg_set(AFG_ROOT(2), 0, 0x7000 | AF_PTE_PRESENT);
 	afg_load(0, AFG_ROOT(1));
 	drv_blk_request(&ga.drv, 0, HDR, VIRTIO_BLK_T_IN, 0, 1, DATA, 512, true, STAT);
-	diskq_notify(&q, 0, 0, 1000);
+	vblkq_notify(&q, 0, 0, 1000);
 	afg_load(0, AFG_ROOT(2));
 	drv_blk_request(&ga.drv, 3, HDR + 16, VIRTIO_BLK_T_IN, 8, 1, DATA + 0x4000, 512, true,
 			STAT + 1);
 	drv_blk_request(&ga.drv, 6, HDR + 32, VIRTIO_BLK_T_IN, 16, 1, DATA + 0x8000, 512, true,
 			STAT + 2);
-	diskq_notify(&q, 0, 0, 2000);
+	vblkq_notify(&q, 0, 0, 2000);
 	afg_load(0, AFG_ROOT(0));
 	drv_blk_request(&ga.drv, 9, HDR + 48, VIRTIO_BLK_T_IN, 24, 1, DATA + 0xc000, 512, true,
 			STAT + 3);
-	diskq_notify(&q, 0, 0, 3000);
+	vblkq_notify(&q, 0, 0, 3000);
 	drv_blk_request(&gb.drv, 0, HDR, VIRTIO_BLK_T_IN, 0, 1, DATA, 512, true, STAT);
-	diskq_notify(&q, 1, 0, 3000);
+	vblkq_notify(&q, 1, 0, 3000);
 	run(4000);
 
 	struct sched_proc_stats st;
@@ -291,11 +291,11 @@ static void test_bad_ring_stops_one_guest(void **state)
 {
 	drv_desc(&ga.drv, 0, HDR, 16, VQ_DESC_F_NEXT, 0); /* loops */
 	drv_kick(&ga.drv, 0);
-	diskq_notify(&q, 0, 0, 1000);
+	vblkq_notify(&q, 0, 0, 1000);
 	assert_int_equal(fault_guest, 0);
 	assert_string_equal(fault_what, "chain-loops");
 	drv_blk_request(&gb.drv, 0, HDR, VIRTIO_BLK_T_IN, 0, 1, DATA, 512, true, STAT);
-	diskq_notify(&q, 1, 0, 1000);
+	vblkq_notify(&q, 1, 0, 1000);
 	run(2000);
 	assert_int_equal(status_of(&gb, 0), VIRTIO_BLK_S_OK);
 	assert_int_equal(q.st.faults, 1);
@@ -307,9 +307,9 @@ static void test_driver_busy_and_error(void **state)
 {
 	busy_next = 1;
 	drv_blk_request(&ga.drv, 0, HDR, VIRTIO_BLK_T_IN, 0, 2, DATA, 4096, true, STAT);
-	diskq_notify(&q, 0, 0, 1000);
+	vblkq_notify(&q, 0, 0, 1000);
 	hold = true;
-	diskq_poll(&q, 1000);
+	vblkq_poll(&q, 1000);
 	assert_int_equal(busy_next, 0); /* refused once as busy... */
 	assert_int_equal(submits, 1);   /* ...and sent again */
 	fail_next = 1;
@@ -318,7 +318,7 @@ static void test_driver_busy_and_error(void **state)
 	assert_int_equal(status_of(&ga, 0), VIRTIO_BLK_S_IOERR);
 	assert_int_equal(submits, 1); /* the second piece was never sent */
 	drv_blk_request(&ga.drv, 3, HDR + 16, VIRTIO_BLK_T_IN, 0, 1, DATA, 512, true, STAT + 1);
-	diskq_notify(&q, 0, 0, 2000);
+	vblkq_notify(&q, 0, 0, 2000);
 	run(2000);
 	assert_int_equal(status_of(&ga, 1), VIRTIO_BLK_S_OK);
 	assert_int_equal(q.st.ioerr, 1);
@@ -329,9 +329,9 @@ static void test_driver_busy_and_error(void **state)
 static void test_reset_in_flight(void **state)
 {
 	drv_blk_request(&ga.drv, 0, HDR, VIRTIO_BLK_T_IN, 0, 1, DATA, 512, true, STAT);
-	diskq_notify(&q, 0, 0, 1000);
+	vblkq_notify(&q, 0, 0, 1000);
 	hold = true;
-	diskq_poll(&q, 1000);
+	vblkq_poll(&q, 1000);
 	assert_int_equal(submits, 1);
 	vblk_ops.out(&ga.blk, 0xc000 + VIRTIO_PCI_STATUS, 1, 0, 0);
 	hold = false;
@@ -347,7 +347,7 @@ static void test_capacity_mismatch(void **state)
 {
 	gb.blk.capacity = 200;
 	drv_blk_request(&gb.drv, 0, HDR, VIRTIO_BLK_T_OUT, 150, 1, DATA, 512, false, STAT);
-	diskq_notify(&q, 1, 0, 1000);
+	vblkq_notify(&q, 1, 0, 1000);
 	run(1000);
 	assert_int_equal(status_of(&gb, 0), VIRTIO_BLK_S_IOERR);
 	assert_string_equal(fault_what, "request-outside-extents");
@@ -358,12 +358,12 @@ static void test_init_errors(void **state)
 {
 	struct blk_dev other = disk;
 	const struct blk_extent bad[] = { { &other, 0, 10 } };
-	assert_int_equal(diskq_add_guest(&q, &ga.blk, &ga.drv.mem, bad, 1, NULL), DISKQ_EINVAL);
-	assert_int_equal(diskq_add_guest(&q, &ga.blk, &ga.drv.mem, ext_a, 0, NULL), DISKQ_EINVAL);
-	assert_int_equal(diskq_add_guest(&q, &ga.blk, &ga.drv.mem, ext_b, 1, NULL), 2);
-	assert_int_equal(diskq_add_guest(&q, &ga.blk, &ga.drv.mem, ext_b, 1, NULL), 3);
-	assert_int_equal(diskq_add_guest(&q, &ga.blk, &ga.drv.mem, ext_b, 1, NULL), DISKQ_EINVAL);
-	diskq_notify(&q, 7, 0, 0); /* no such guest: nothing happens */
+	assert_int_equal(vblkq_add_guest(&q, &ga.blk, &ga.drv.mem, bad, 1, NULL), VBLKQ_EINVAL);
+	assert_int_equal(vblkq_add_guest(&q, &ga.blk, &ga.drv.mem, ext_a, 0, NULL), VBLKQ_EINVAL);
+	assert_int_equal(vblkq_add_guest(&q, &ga.blk, &ga.drv.mem, ext_b, 1, NULL), 2);
+	assert_int_equal(vblkq_add_guest(&q, &ga.blk, &ga.drv.mem, ext_b, 1, NULL), 3);
+	assert_int_equal(vblkq_add_guest(&q, &ga.blk, &ga.drv.mem, ext_b, 1, NULL), VBLKQ_EINVAL);
+	vblkq_notify(&q, 7, 0, 0); /* no such guest: nothing happens */
 }
 
 int main(void)

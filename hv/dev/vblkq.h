@@ -1,5 +1,5 @@
 /*
- * diskq.h - the guests' disk requests on their way to the one real disk.
+ * vblkq.h - the guests' disk requests on their way to the one real disk.
  *
  * This is the virtual disk's I/O path with the hardware left out: each
  * guest's virtio-blk device (virtio_blk.h) hands over validated requests,
@@ -15,10 +15,10 @@
  * flight), and what makes the disk model's times meaningful.
  *
  * The glue:
- *   diskq_init(...), diskq_add_guest(...)    at boot
- *   after a guest's I/O exit to its device   diskq_notify(q, guest, vcpu, now)
- *   in the run loop, and at next_event       diskq_poll(q, now)
- *   to bound the time it sleeps              diskq_next_event(q)
+ *   vblkq_init(...), vblkq_add_guest(...)    at boot
+ *   after a guest's I/O exit to its device   vblkq_notify(q, guest, vcpu, now)
+ *   in the run loop, and at next_event       vblkq_poll(q, now)
+ *   to bound the time it sleeps              vblkq_next_event(q)
  * Faults a guest causes are reported through q->fault (one call each, with
  * the guest's index and vblk_fault_name()) for the glue's log line.
  *
@@ -31,8 +31,8 @@
  * on (a process's scheduler entry is recycled when the table is full and
  * it has nothing queued).
  */
-#ifndef FORMICA_DEV_DISKQ_H
-#define FORMICA_DEV_DISKQ_H
+#ifndef FORMICA_DEV_VBLKQ_H
+#define FORMICA_DEV_VBLKQ_H
 
 #include "antfarm/iokey.h"
 #include "dev/vdisk.h"
@@ -42,14 +42,14 @@
 #include "storage/block.h"
 #include "types.h"
 
-#define DISKQ_MAX_GUESTS 4
+#define VBLKQ_MAX_GUESTS 4
 /* A chain needs at least 2 descriptors, so a guest can have at most
  * VBLK_QUEUE_SIZE / 2 requests outstanding: room for all of them. */
-#define DISKQ_PER_GUEST (VBLK_QUEUE_SIZE / 2)
-#define DISKQ_SLOTS (DISKQ_MAX_GUESTS * DISKQ_PER_GUEST)
-#define DISKQ_PROCS 64
+#define VBLKQ_PER_GUEST (VBLK_QUEUE_SIZE / 2)
+#define VBLKQ_SLOTS (VBLKQ_MAX_GUESTS * VBLKQ_PER_GUEST)
+#define VBLKQ_PROCS 64
 
-struct diskq_guest {
+struct vblkq_guest {
 	struct vblk *blk;
 	const struct gmem *mem;
 	struct vdisk disk;
@@ -57,7 +57,7 @@ struct diskq_guest {
 	u32 outstanding;
 };
 
-struct diskq_req {
+struct vblkq_req {
 	bool used;
 	u32 guest;
 	int sched_id;
@@ -70,56 +70,56 @@ struct diskq_req {
 	u64 model_done;         /* ns: the modelled disk's completion (0: no model) */
 };
 
-struct diskq_proc {
+struct vblkq_proc {
 	bool used;
 	u32 guest;
 	u64 key;
 };
 
-struct diskq_stats {
+struct vblkq_stats {
 	u64 requests, completed, ioerr, faults, flushes, proc_evictions;
 };
 
-struct diskq {
+struct vblkq {
 	struct blk_dev *dev;
 	struct hdd *model;               /* NULL: complete as soon as the disk does */
 	enum iokey_mode key_mode;
 	struct sched s;
-	struct sched_slot slots[DISKQ_SLOTS];
-	struct sched_proc procs[DISKQ_PROCS];
-	struct diskq_proc known[DISKQ_PROCS]; /* (guest, key) pairs the scheduler has */
-	struct diskq_guest g[DISKQ_MAX_GUESTS];
+	struct sched_slot slots[VBLKQ_SLOTS];
+	struct sched_proc procs[VBLKQ_PROCS];
+	struct vblkq_proc known[VBLKQ_PROCS]; /* (guest, key) pairs the scheduler has */
+	struct vblkq_guest g[VBLKQ_MAX_GUESTS];
 	u32 nguests;
-	struct diskq_req req[DISKQ_SLOTS];
+	struct vblkq_req req[VBLKQ_SLOTS];
 	int active;                      /* req[] index at the disk, or -1 */
 	u64 idle_until;                  /* the scheduler is anticipating until then */
 	void (*fault)(void *ctx, u32 guest, const char *what);
 	void *fault_ctx;
-	struct diskq_stats st;
+	struct vblkq_stats st;
 };
 
-enum diskq_err {
-	DISKQ_EINVAL = -1, /* bad extents, too many guests, extents on another disk */
-	DISKQ_ESCHED = -2, /* the scheduler refused its parameters */
+enum vblkq_err {
+	VBLKQ_EINVAL = -1, /* bad extents, too many guests, extents on another disk */
+	VBLKQ_ESCHED = -2, /* the scheduler refused its parameters */
 };
 
 /* dev: the disk every guest extent is on; model may be NULL. */
-int diskq_init(struct diskq *q, struct blk_dev *dev, enum sched_policy policy,
+int vblkq_init(struct vblkq *q, struct blk_dev *dev, enum sched_policy policy,
 	       enum iokey_mode key_mode, struct hdd *model);
 
 /* A guest: its device, its RAM, its extents (kept by pointer), its Antfarm.
- * Returns the guest's index or a negative enum diskq_err. */
-int diskq_add_guest(struct diskq *q, struct vblk *blk, const struct gmem *mem,
+ * Returns the guest's index or a negative enum vblkq_err. */
+int vblkq_add_guest(struct vblkq *q, struct vblk *blk, const struct gmem *mem,
 		    const struct blk_extent *ext, u32 next, const struct af *af);
 
 /* Take every new request from guest's device, keyed by what vcpu runs now. */
-void diskq_notify(struct diskq *q, u32 guest, u32 vcpu, u64 now);
+void vblkq_notify(struct vblkq *q, u32 guest, u32 vcpu, u64 now);
 
 /* Move the disk along: finished pieces, held completions, the next dispatch. */
-void diskq_poll(struct diskq *q, u64 now);
+void vblkq_poll(struct vblkq *q, u64 now);
 
-/* When diskq_poll() next has something to do by the clock (a held
+/* When vblkq_poll() next has something to do by the clock (a held
  * completion, the end of an anticipation), or SCHED_NEVER. */
-u64 diskq_next_event(const struct diskq *q);
+u64 vblkq_next_event(const struct vblkq *q);
 
 #endif

@@ -1,17 +1,17 @@
 /*
- * diskq.c - guest requests through the scheduler to the disk, one at a time.
+ * vblkq.c - guest requests through the scheduler to the disk, one at a time.
  *
- * A request's life: diskq_notify() takes it from the guest's device and
+ * A request's life: vblkq_notify() takes it from the guest's device and
  * adds it to the scheduler under (guest, key), at the position of its first
- * sector on the real disk; diskq_poll() asks the scheduler which request
+ * sector on the real disk; vblkq_poll() asks the scheduler which request
  * goes next (or whether to idle), sends its pieces to the driver one after
  * another, and when the last is done - and the disk model's time has come -
  * completes it to the guest and to the scheduler.
  */
-#include "dev/diskq.h"
+#include "dev/vblkq.h"
 #include "string.h"
 
-int diskq_init(struct diskq *q, struct blk_dev *dev, enum sched_policy policy,
+int vblkq_init(struct vblkq *q, struct blk_dev *dev, enum sched_policy policy,
 	       enum iokey_mode key_mode, struct hdd *model)
 {
 	memset(q, 0, sizeof(*q));
@@ -21,23 +21,23 @@ int diskq_init(struct diskq *q, struct blk_dev *dev, enum sched_policy policy,
 	q->active = -1;
 	struct sched_params p;
 	sched_default_params(policy, &p);
-	if (sched_init(&q->s, policy, &p, dev->sectors, q->slots, DISKQ_SLOTS, q->procs,
-		       DISKQ_PROCS))
-		return DISKQ_ESCHED;
+	if (sched_init(&q->s, policy, &p, dev->sectors, q->slots, VBLKQ_SLOTS, q->procs,
+		       VBLKQ_PROCS))
+		return VBLKQ_ESCHED;
 	return 0;
 }
 
-int diskq_add_guest(struct diskq *q, struct vblk *blk, const struct gmem *mem,
+int vblkq_add_guest(struct vblkq *q, struct vblk *blk, const struct gmem *mem,
 		    const struct blk_extent *ext, u32 next, const struct af *af)
 {
-	if (q->nguests == DISKQ_MAX_GUESTS)
-		return DISKQ_EINVAL;
+	if (q->nguests == VBLKQ_MAX_GUESTS)
+		return VBLKQ_EINVAL;
 	for (u32 i = 0; i < next; i++)
 		if (ext[i].dev != q->dev)
-			return DISKQ_EINVAL;
-	struct diskq_guest *g = &q->g[q->nguests];
+			return VBLKQ_EINVAL;
+	struct vblkq_guest *g = &q->g[q->nguests];
 	if (vdisk_init(&g->disk, ext, next))
-		return DISKQ_EINVAL;
+		return VBLKQ_EINVAL;
 	g->blk = blk;
 	g->mem = mem;
 	g->af = af;
@@ -45,7 +45,7 @@ int diskq_add_guest(struct diskq *q, struct vblk *blk, const struct gmem *mem,
 	return (int)q->nguests++;
 }
 
-static void report(struct diskq *q, u32 guest, const char *what)
+static void report(struct vblkq *q, u32 guest, const char *what)
 {
 	q->st.faults++;
 	if (q->fault)
@@ -55,14 +55,14 @@ static void report(struct diskq *q, u32 guest, const char *what)
 /* Make (guest, key) known to the scheduler.  When its table is full, one
  * process with nothing queued or in flight gives up its entry (and the
  * think-time history the scheduler kept for it). */
-static int proc_ensure(struct diskq *q, u32 guest, u64 key)
+static int proc_ensure(struct vblkq *q, u32 guest, u64 key)
 {
 	int rc = sched_proc_add(&q->s, guest, key);
 	if (rc == SCHED_EEXIST)
 		return 0;
 	if (rc == SCHED_EFULL) {
-		for (u32 i = 0; i < DISKQ_PROCS; i++) {
-			struct diskq_proc *k = &q->known[i];
+		for (u32 i = 0; i < VBLKQ_PROCS; i++) {
+			struct vblkq_proc *k = &q->known[i];
 			if (k->used && sched_proc_remove(&q->s, k->guest, k->key) == SCHED_OK) {
 				k->used = false;
 				q->st.proc_evictions++;
@@ -73,10 +73,10 @@ static int proc_ensure(struct diskq *q, u32 guest, u64 key)
 	}
 	if (rc)
 		return rc;
-	/* The scheduler has DISKQ_PROCS entries, so has this table. */
-	for (u32 i = 0; i < DISKQ_PROCS; i++) {
+	/* The scheduler has VBLKQ_PROCS entries, so has this table. */
+	for (u32 i = 0; i < VBLKQ_PROCS; i++) {
 		if (!q->known[i].used) {
-			q->known[i] = (struct diskq_proc){ true, guest, key };
+			q->known[i] = (struct vblkq_proc){ true, guest, key };
 			break;
 		}
 	}
@@ -87,10 +87,10 @@ static int proc_ensure(struct diskq *q, u32 guest, u64 key)
 
 /* Queue request i (just taken from guest's device) in the scheduler:
  * 0, ENQ_OUTSIDE, or the scheduler's negative enum sched_err. */
-static int enqueue(struct diskq *q, u32 guest, int i, u64 key, u64 now)
+static int enqueue(struct vblkq *q, u32 guest, int i, u64 key, u64 now)
 {
-	struct diskq_guest *g = &q->g[guest];
-	struct diskq_req *r = &q->req[i];
+	struct vblkq_guest *g = &q->g[guest];
+	struct vblkq_req *r = &q->req[i];
 	struct vdisk_cursor c = { 0 };
 	struct vdisk_piece p;
 	if (vdisk_next(&g->disk, &r->vr, &c, &p) != 1)
@@ -121,24 +121,24 @@ static int enqueue(struct diskq *q, u32 guest, int i, u64 key, u64 now)
 	return 0;
 }
 
-static int free_slot(const struct diskq *q)
+static int free_slot(const struct vblkq *q)
 {
-	for (int i = 0; i < DISKQ_SLOTS; i++)
+	for (int i = 0; i < VBLKQ_SLOTS; i++)
 		if (!q->req[i].used)
 			return i;
 	return -1;
 }
 
-void diskq_notify(struct diskq *q, u32 guest, u32 vcpu, u64 now)
+void vblkq_notify(struct vblkq *q, u32 guest, u32 vcpu, u64 now)
 {
 	if (guest >= q->nguests)
 		return;
-	struct diskq_guest *g = &q->g[guest];
+	struct vblkq_guest *g = &q->g[guest];
 	/* The process loaded at this exit submitted what is new in the ring. */
 	u64 key = g->af ? iokey_current(g->af, vcpu, q->key_mode) : IOKEY_NONE;
 	int i;
 	/* With no free slot the rest stays in the ring until the next notify;
-	 * DISKQ_PER_GUEST makes that impossible for a guest within its share. */
+	 * VBLKQ_PER_GUEST makes that impossible for a guest within its share. */
 	while ((i = free_slot(q)) >= 0) {
 		struct vblk_req *vr = &q->req[i].vr;
 		int rc = vblk_next(g->blk, vr);
@@ -166,7 +166,7 @@ void diskq_notify(struct diskq *q, u32 guest, u32 vcpu, u64 now)
 }
 
 /* Send the driver the piece in r->piece (again, if it was busy). */
-static void issue(struct diskq *q, struct diskq_req *r, u32 extent)
+static void issue(struct vblkq *q, struct vblkq_req *r, u32 extent)
 {
 	const struct blk_extent *e = &q->g[r->guest].disk.ext[extent];
 	r->piece.status = BLK_PENDING;
@@ -180,9 +180,9 @@ static void issue(struct diskq *q, struct diskq_req *r, u32 extent)
 }
 
 /* Cut and send the next piece, or note that there is none. */
-static void next_piece(struct diskq *q, struct diskq_req *r)
+static void next_piece(struct vblkq *q, struct vblkq_req *r)
 {
-	struct diskq_guest *g = &q->g[r->guest];
+	struct vblkq_guest *g = &q->g[r->guest];
 	struct vdisk_piece p;
 	int rc = vdisk_next(&g->disk, &r->vr, &r->cur, &p);
 	if (rc <= 0) {
@@ -203,7 +203,7 @@ static void next_piece(struct diskq *q, struct diskq_req *r)
 }
 
 /* Look at the piece the driver had: false while it still has it. */
-static bool pieces_settled(struct diskq *q, struct diskq_req *r)
+static bool pieces_settled(struct vblkq *q, struct vblkq_req *r)
 {
 	int st = r->piece.status;
 	if (st == BLK_PENDING || st == BLK_EBUSY)
@@ -218,9 +218,9 @@ static bool pieces_settled(struct diskq *q, struct diskq_req *r)
 }
 
 /* The request at the disk: true once it is finished and its slot free. */
-static bool advance(struct diskq *q, u64 now)
+static bool advance(struct vblkq *q, u64 now)
 {
-	struct diskq_req *r = &q->req[q->active];
+	struct vblkq_req *r = &q->req[q->active];
 	if (!r->pieces_done) {
 		if (r->piece.status == BLK_EBUSY)
 			issue(q, r, r->piece_extent);
@@ -233,7 +233,7 @@ static bool advance(struct diskq *q, u64 now)
 	if (q->model && now < r->model_done)
 		return false;
 
-	struct diskq_guest *g = &q->g[r->guest];
+	struct vblkq_guest *g = &q->g[r->guest];
 	if (r->status != VIRTIO_BLK_S_OK)
 		q->st.ioerr++;
 	vblk_complete(g->blk, &r->vr, r->status); /* 1: the device was reset meanwhile */
@@ -245,15 +245,15 @@ static bool advance(struct diskq *q, u64 now)
 	return true;
 }
 
-static int find(const struct diskq *q, int sched_id)
+static int find(const struct vblkq *q, int sched_id)
 {
-	for (int i = 0; i < DISKQ_SLOTS; i++)
+	for (int i = 0; i < VBLKQ_SLOTS; i++)
 		if (q->req[i].used && q->req[i].sched_id == sched_id)
 			return i;
 	return -1;
 }
 
-void diskq_poll(struct diskq *q, u64 now)
+void vblkq_poll(struct vblkq *q, u64 now)
 {
 	for (;;) {
 		if (q->active >= 0 && !advance(q, now))
@@ -269,7 +269,7 @@ void diskq_poll(struct diskq *q, u64 now)
 		int i = find(q, d.id);
 		if (i < 0)
 			return; /* cannot happen: every scheduled id has a slot */
-		struct diskq_req *r = &q->req[i];
+		struct vblkq_req *r = &q->req[i];
 		q->active = i;
 		if (q->model)
 			r->model_done = hdd_serve(q->model, d.req.lba, d.req.nsect,
@@ -278,10 +278,10 @@ void diskq_poll(struct diskq *q, u64 now)
 	}
 }
 
-u64 diskq_next_event(const struct diskq *q)
+u64 vblkq_next_event(const struct vblkq *q)
 {
 	if (q->active >= 0) {
-		const struct diskq_req *r = &q->req[q->active];
+		const struct vblkq_req *r = &q->req[q->active];
 		return q->model && r->pieces_done ? r->model_done : SCHED_NEVER;
 	}
 	return q->idle_until ? q->idle_until : SCHED_NEVER;
