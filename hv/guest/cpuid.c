@@ -13,7 +13,9 @@
  *   XSAVE, AVX, ...    - the hv does not switch XCR0 between guests
  *   LA57               - 4-level paging only
  *   RDTSCP             - unless the VM-execution control allows it
- * and we add the hypervisor bit and our own leaves at 0x40000000.
+ * and the physical-address width is GUEST_MAXPHYADDR, the one the shadow
+ * pager and the CR3 check use for reserved bits.
+ * We add the hypervisor bit and our own leaves at 0x40000000.
  */
 #include "guest/guest.h"
 #include "string.h"
@@ -82,6 +84,10 @@ void cpuid_filter(u32 leaf, u32 subleaf, struct cpuid_regs *r)
 		break;
 	case 0x80000001:
 		r->edx &= ~C81D_RDTSCP;
+		break;
+	case 0x80000008: /* EAX[7:0] physical, [15:8] linear address bits */
+		if ((r->eax & 0xff) > GUEST_MAXPHYADDR)
+			r->eax = (r->eax & ~0xffu) | GUEST_MAXPHYADDR;
 		break;
 	default:
 		/* Other hypervisor leaves (0x40000002-0x400000ff) are ours and empty. */
