@@ -69,8 +69,9 @@ void guest_msr_read(struct guest *g)
 	case MSR_IN_VMCS:
 		if (msr == MSR_IA32_TSC)
 			val = rdtsc() + vmread(TSC_OFFSET);
-		else if (msr == MSR_IA32_EFER)
-			val = g->efer; /* the real EFER is the shadow pager's */
+		else if (msr == MSR_IA32_EFER) /* the real EFER is the shadow pager's, */
+			val = (g->efer & ~EFER_LMA) |  /* but its LMA is the guest's: */
+			      (vmread(GUEST_IA32_EFER) & EFER_LMA); /* LME && PG */
 		else
 			val = vmread(vmcs_field_of(msr));
 		break;

@@ -48,7 +48,13 @@ static void load_paging(struct guest *g, u64 cr0, u64 cr3, u64 cr4, u64 efer)
 	vmwrite(GUEST_CR3, host_cr3);
 	vmwrite(GUEST_CR0, (shadow_real_cr0(cr0) | vmx.cr0_fixed0) & vmx.cr0_fixed1);
 	vmwrite(GUEST_CR4, (shadow_real_cr4(cr4, cr0) | vmx.cr4_fixed0) & vmx.cr4_fixed1);
-	vmwrite(GUEST_IA32_EFER, shadow_real_efer(efer, cr0));
+	u64 real_efer = shadow_real_efer(efer, cr0);
+	vmwrite(GUEST_IA32_EFER, real_efer);
+	/* VM entry checks "IA-32e mode guest" against EFER.LMA: a guest that
+	 * leaves long mode (compatibility mode, CR0.PG = 0) must not fail the
+	 * next entry for doing what a CPU allows. */
+	u32 entry = (u32)vmread(VM_ENTRY_CONTROLS) & ~ENTRY_IA32E_MODE_GUEST;
+	vmwrite(VM_ENTRY_CONTROLS, entry | (real_efer & EFER_LMA ? ENTRY_IA32E_MODE_GUEST : 0));
 }
 
 int guest_paging_init(struct guest *g, const struct guest_entry *e)
