@@ -48,10 +48,11 @@ static bool mtrr_def_type_ok(u64 v)
 	return !(v & ~0xcffull) && is_mem_type(v & 0xff, false);
 }
 
-/* IA32_DEBUGCTL: a guest may have LBR (bit 0) and BTF (bit 1).  The other
- * bits start branch trace stores or perfmon freezes the hv does not
- * virtualise, and reserved ones fail VM entry (SDM 27.3.1.1). */
-#define DEBUGCTL_GUEST_BITS (BIT(0) | BIT(1))
+/* IA32_DEBUGCTL: a guest may have LBR (bit 0), BTF (bit 1) and
+ * FREEZE_LBRS_ON_PMI (bit 11, which Linux sets with LBR).  The other bits
+ * start branch trace stores, bus-lock traps or perfmon freezes the hv does
+ * not virtualise, and reserved ones fail VM entry (SDM 27.3.1.1). */
+#define DEBUGCTL_GUEST_BITS (BIT(0) | BIT(1) | BIT(11))
 
 enum msr_where msr_filter_read(const struct guest_msrs *m, u32 msr, u64 *val)
 {

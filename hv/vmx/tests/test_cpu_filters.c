@@ -48,6 +48,13 @@ static void test_leaf7(void **s)
 	assert_false(r.ecx & BIT(16)); /* LA57 */
 	assert_true(r.edx & BIT(29));  /* ARCH_CAPABILITIES advertised */
 	assert_true(r.ebx & BIT(0));   /* FSGSBASE passes */
+	/* CET, Key Locker, bus-lock detection, PKS, UINTR: refused in CR4 or
+	 * DEBUGCTL, so hidden */
+	assert_int_equal(r.ecx & (BIT(7) | BIT(23) | BIT(24) | BIT(31)), 0);
+	r = (struct cpuid_regs){ 0, 0, 0, 0xffffffff };
+	cpuid_filter(7, 0, &r);
+	assert_int_equal(r.edx & (BIT(5) | BIT(20)), 0);
+	assert_true(r.edx & BIT(29));
 	r = (struct cpuid_regs){ 5, 6, 7, 8 };
 	cpuid_filter(7, 1, &r);
 	assert_int_equal(r.eax | r.ebx | r.ecx | r.edx, 0);
@@ -194,7 +201,9 @@ static void test_msr_debugctl_and_mtrr_def_type(void **s)
 {
 	struct guest_msrs m;
 	msr_state_init(&m);
-	assert_int_equal(msr_filter_write(&m, MSR_IA32_DEBUGCTL, BIT(0) | BIT(1)), MSR_IN_VMCS);
+	assert_int_equal(msr_filter_write(&m, MSR_IA32_DEBUGCTL, BIT(0) | BIT(1) | BIT(11)),
+			 MSR_IN_VMCS);
+	assert_int_equal(msr_filter_write(&m, MSR_IA32_DEBUGCTL, BIT(2)), MSR_GP); /* bus lock */
 	assert_int_equal(msr_filter_write(&m, MSR_IA32_DEBUGCTL, BIT(7)), MSR_GP); /* BTS */
 	assert_int_equal(msr_filter_write(&m, MSR_IA32_DEBUGCTL, BIT(40)), MSR_GP);
 	assert_int_equal(msr_filter_write(&m, 0x2ff, 0xc06), MSR_IN_STATE); /* E, FE, WB */
