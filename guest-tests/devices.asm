@@ -114,6 +114,14 @@ start:
 	out dx, eax
 	PCI_READ 0, 1, 1, 4
 	CHECK_EQ rax, 0xffffffff, "00:01.1 command/status after writing 0"
+	; a dword at 0xcfe runs past CONFIG_DATA: two bytes of config space
+	; (the device id), then ports nobody decodes
+	mov eax, 0x80000000
+	mov dx, CFG_ADDR
+	out dx, eax
+	mov dx, CFG_DATA + 2
+	in eax, dx
+	CHECK_EQ rax, 0xffff1237, "in eax, 0xcfe on 00:00.0 (device id, then floating)"
 	; PAM1 (0x59, byte 1 of dword 0x58): a 440FX's BIOS shadowing control
 	mov eax, 0x80000058
 	mov dx, CFG_ADDR
