@@ -65,6 +65,26 @@ org 0x100000
 	EXPECT_FAULT GP, 0, %2, mov %1, rax
 %endmacro
 
+; CR4_IF_CPUID leaf, reg, bit, cr4_bit, "name": if CPUID.leaf (subleaf 0)
+; reports the feature in reg's bit, setting cr4_bit must not fault (and is
+; undone); otherwise say it is not reported.
+%macro CR4_IF_CPUID 5
+	mov eax, %1
+	xor ecx, ecx
+	cpuid
+	bt %2, %3
+	jnc %%absent
+	mov rbx, cr4
+	mov rax, rbx
+	bts rax, %4
+	EXPECT_NO_FAULT %5, mov cr4, rax
+	mov cr4, rbx
+	jmp %%done
+%%absent:
+	PRINTLN %5, ": not reported by CPUID"
+%%done:
+%endmacro
+
 start:
 	call idt_init
 	xor r15d, r15d			; R15: number of failed checks
@@ -191,6 +211,15 @@ start:
 	MOVCR_GP cr4, "mov cr4 clearing PAE in long mode"
 	mov rax, cr4
 	CHECK_EQ rax, rbx, "CR4 after the refused writes"
+	; ... while every CR4 feature CPUID reports can be turned on (Linux
+	; sets each one it sees; a #GP there would stop its boot)
+	CR4_IF_CPUID 1, edx, 13, 7, "CR4.PGE"
+	CR4_IF_CPUID 1, edx, 24, 9, "CR4.OSFXSR"
+	CR4_IF_CPUID 1, edx, 25, 10, "CR4.OSXMMEXCPT"
+	CR4_IF_CPUID 7, ebx, 0, 16, "CR4.FSGSBASE"
+	CR4_IF_CPUID 7, ebx, 7, 20, "CR4.SMEP"
+	CR4_IF_CPUID 7, ebx, 20, 21, "CR4.SMAP"
+	CR4_IF_CPUID 7, ecx, 2, 11, "CR4.UMIP"
 
 	; ---- CR0
 	mov rbx, cr0			; RBX: CR0 as we found it
