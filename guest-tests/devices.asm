@@ -133,6 +133,15 @@ start:
 	movzx eax, al
 	CHECK_EQ rax, 0, "00:00.0 PAM1 after writing 0x33"
 
+	; the refused guest runs beside us and sets its own LSTAR, FMASK and
+	; SYSENTER_EIP: ours must still be the reset values
+	RDMSR64 0xc0000082
+	CHECK_EQ rax, 0, "our LSTAR (a neighbour set its own)"
+	RDMSR64 0xc0000084
+	CHECK_EQ rax, 0, "our FMASK (a neighbour set its own)"
+	RDMSR64 0x176
+	CHECK_EQ rax, 0, "our SYSENTER_EIP (a neighbour set its own)"
+
 	test r15, r15
 	jz .go
 	FAIL "the port and PCI checks failed"
