@@ -399,10 +399,10 @@ static void test_too_many_guests(void **state)
 		n += (size_t)snprintf(text + n, sizeof(text) - n, "[guest g%d]\nkernel = \\k%d\n",
 				      i, i);
 	assert_int_equal(parse(text), 2);
-	assert_string_equal(err, "formica.cfg:17: too many guests (max 8)\n"
-				 "formica.cfg:19: too many guests (max 8)\n");
+	assert_string_equal(err, "formica.cfg:49: too many guests (max 24)\n"
+				 "formica.cfg:51: too many guests (max 24)\n");
 	assert_int_equal(cfg.nguests, CFG_MAX_GUESTS);
-	assert_string_equal(cfg.guest[7].name, "g7");
+	assert_string_equal(cfg.guest[23].name, "g23");
 
 	/* dropped guests do not take a place */
 	n = (size_t)snprintf(text, sizeof(text), "[guest bad]\nmem_mb = 0\nkernel = \\k\n");

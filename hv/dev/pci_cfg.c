@@ -167,14 +167,20 @@ void pci_cfg_init(struct pci_cfg *p)
 	hb->wmask[PCI_INTERRUPT_LINE] = 0;
 }
 
-/* CONFIG_DATA at byte k of the dword selected by CONFIG_ADDRESS. */
-static bool data_target(const struct pci_cfg *p, u16 port, u8 *bus, u8 *devfn, unsigned *off)
+/* CONFIG_DATA at byte k of the dword selected by CONFIG_ADDRESS.  An access
+ * that starts inside CONFIG_DATA but runs past 0xcff (a dword at 0xcfd) is
+ * cut at the dword's end: the bytes beyond belong to ports nobody decodes,
+ * not to the next register of the function. */
+static bool data_target(const struct pci_cfg *p, u16 port, u8 *bus, u8 *devfn, unsigned *off,
+			unsigned *size)
 {
 	if (!(p->address & CONFIG_ENABLE))
 		return false;
 	*bus = (p->address >> 16) & 0xff;
 	*devfn = (p->address >> 8) & 0xff;
 	*off = (p->address & 0xfc) + (port & 3);
+	if (*size > 4u - (port & 3u))
+		*size = 4u - (port & 3u);
 	return true;
 }
 
@@ -192,11 +198,15 @@ static int cfg_in(void *dev, u16 port, unsigned size, u32 *val, u64 now_ns)
 			*val = 0xffffffffu;
 		return 0;
 	}
-	if (!data_target(p, port, &bus, &devfn, &off)) {
+	unsigned n = size;
+	if (!data_target(p, port, &bus, &devfn, &off, &n)) {
 		*val = 0xffffffffu;
 		return 0;
 	}
-	*val = pci_cfg_read(p, bus, devfn, off, size);
+	/* bytes n..size-1 are past 0xcff: floating */
+	u32 all = size == 4 ? 0xffffffffu : (1u << (8 * size)) - 1;
+	u32 ours = n == 4 ? 0xffffffffu : (1u << (8 * n)) - 1;
+	*val = pci_cfg_read(p, bus, devfn, off, n) | (all & ~ours);
 	return 0;
 }
 
@@ -212,7 +222,7 @@ static int cfg_out(void *dev, u16 port, unsigned size, u32 val, u64 now_ns)
 			return p->legacy->out(p->legacy_dev, port, size, val, now_ns);
 		return 0;
 	}
-	if (data_target(p, port, &bus, &devfn, &off))
+	if (data_target(p, port, &bus, &devfn, &off, &size))
 		pci_cfg_write(p, bus, devfn, off, size, val);
 	return 0;
 }

@@ -12,8 +12,13 @@
  *                      guest then runs its timer on the 8254 and 8259)
  *   XSAVE, AVX, ...    - the hv does not switch XCR0 between guests
  *   LA57               - 4-level paging only
+ *   CET, PKS, Key Locker, UINTR - their CR4 bits are #GP (cr_check.c), and
+ *                        their state is not switched between guests
+ *   bus-lock detection - its IA32_DEBUGCTL bit is #GP (msr_filter.c)
  *   RDTSCP             - unless the VM-execution control allows it
- * and we add the hypervisor bit and our own leaves at 0x40000000.
+ * and the physical-address width is GUEST_MAXPHYADDR, the one the shadow
+ * pager and the CR3 check use for reserved bits.
+ * We add the hypervisor bit and our own leaves at 0x40000000.
  */
 #include "guest/guest.h"
 #include "string.h"
@@ -40,6 +45,12 @@
 #define C7C_PKU BIT(3)
 #define C7C_WAITPKG BIT(5)
 #define C7C_LA57 BIT(16)
+#define C7C_CET_SS BIT(7)
+#define C7C_KEYLOCKER BIT(23)
+#define C7C_BUS_LOCK_DETECT BIT(24)
+#define C7C_PKS BIT(31)
+#define C7D_UINTR BIT(5)
+#define C7D_CET_IBT BIT(20)
 #define C7D_ARCH_CAPABILITIES BIT(29)
 /* CPUID.80000001H:EDX */
 #define C81D_RDTSCP BIT(27)
@@ -61,7 +72,9 @@ void cpuid_filter(u32 leaf, u32 subleaf, struct cpuid_regs *r)
 	case 7:
 		if (subleaf == 0) {
 			r->ebx &= ~(C7B_AVX2 | C7B_INVPCID | C7B_AVX512);
-			r->ecx &= ~(C7C_PKU | C7C_WAITPKG | C7C_LA57);
+			r->ecx &= ~(C7C_PKU | C7C_WAITPKG | C7C_LA57 | C7C_CET_SS | C7C_KEYLOCKER |
+				    C7C_BUS_LOCK_DETECT | C7C_PKS);
+			r->edx &= ~(C7D_UINTR | C7D_CET_IBT);
 			/* We answer IA32_ARCH_CAPABILITIES (with RDCL_NO), so a
 			 * Linux guest knows it needs no page-table isolation. */
 			r->edx |= C7D_ARCH_CAPABILITIES;
@@ -82,6 +95,10 @@ void cpuid_filter(u32 leaf, u32 subleaf, struct cpuid_regs *r)
 		break;
 	case 0x80000001:
 		r->edx &= ~C81D_RDTSCP;
+		break;
+	case 0x80000008: /* EAX[7:0] physical, [15:8] linear address bits */
+		if ((r->eax & 0xff) > GUEST_MAXPHYADDR)
+			r->eax = (r->eax & ~0xffu) | GUEST_MAXPHYADDR;
 		break;
 	default:
 		/* Other hypervisor leaves (0x40000002-0x400000ff) are ours and empty. */

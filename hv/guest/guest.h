@@ -105,10 +105,12 @@ u64 guest_now_ns(void);
 int guest_paging_init(struct guest *g, const struct guest_entry *e);
 void guest_paging_report(const struct guest *g);
 void guest_page_fault(struct guest *g);
-void guest_write_cr(struct guest *g, int cr, u64 val);
+/* MOV to CR0/CR3/CR4 and WRMSR EFER: true if the write happened (advance
+ * RIP); false if the guest got a #GP instead or was stopped. */
+bool guest_write_cr(struct guest *g, int cr, u64 val);
 u64 guest_read_cr3(struct guest *g);
 void guest_invlpg(struct guest *g, u64 gva);
-void guest_write_efer(struct guest *g, u64 val);
+bool guest_write_efer(struct guest *g, u64 val);
 
 /* antfarm_glue.c: Antfarm process inference on the shadow pager's events. */
 void guest_af_init(struct guest *g);
@@ -144,6 +146,10 @@ struct cpuid_regs;
 void cpuid_filter(u32 leaf, u32 subleaf, struct cpuid_regs *r);
 #define FORMICA_CPUID_SIGNATURE "FormicaHV\0\0\0"
 #define FORMICA_CPUID_MAX_LEAF 0x40000001
+/* The guest's physical-address width (CPUID.80000008H:EAX[7:0]): the walker
+ * and the CR3 check treat the bits above it as reserved.  64 GiB is plenty
+ * for any guest, and every 64-bit CPU has at least this many bits. */
+#define GUEST_MAXPHYADDR 36
 
 /* Hypercalls (guest-tests/README.md): VMCALL with EAX = number */
 #define HC_EXIT 0

@@ -5,7 +5,9 @@
  * by the CPU itself while the guest runs, and the VMCS does not switch
  * them.  The hv never uses SYSCALL or SWAPGS, so we simply leave the
  * running guest's values in the real MSRs (msr_load_guest() on every
- * switch to a guest).
+ * switch to a guest).  So every value msr_filter_write() lets into
+ * struct guest_msrs must be one the real WRMSR takes: a value it would
+ * fault on would fault in the hv, on the next switch.
  */
 #include "guest/guest.h"
 #include "io.h"
@@ -67,8 +69,9 @@ void guest_msr_read(struct guest *g)
 	case MSR_IN_VMCS:
 		if (msr == MSR_IA32_TSC)
 			val = rdtsc() + vmread(TSC_OFFSET);
-		else if (msr == MSR_IA32_EFER)
-			val = g->efer; /* the real EFER is the shadow pager's */
+		else if (msr == MSR_IA32_EFER) /* the real EFER is the shadow pager's, */
+			val = (g->efer & ~EFER_LMA) |  /* but its LMA is the guest's: */
+			      (vmread(GUEST_IA32_EFER) & EFER_LMA); /* LME && PG */
 		else
 			val = vmread(vmcs_field_of(msr));
 		break;
@@ -90,10 +93,10 @@ void guest_msr_write(struct guest *g)
 		gp(g, "WRMSR", msr, val);
 		return;
 	case MSR_IN_VMCS:
-		if (msr == MSR_IA32_EFER) { /* LMA is the CPU's to set, not the guest's */
-			val = (val & ~EFER_LMA) | (vmread(GUEST_IA32_EFER) & EFER_LMA);
-			guest_write_efer(g, val);
-			break;
+		if (msr == MSR_IA32_EFER) { /* paging.c: LME vs. paging, then the shadow */
+			if (guest_write_efer(g, val))
+				guest_skip_instruction();
+			return;
 		}
 		vmwrite(vmcs_field_of(msr), val);
 		break;

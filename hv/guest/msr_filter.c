@@ -1,6 +1,9 @@
 /*
  * msr_filter.c - which MSRs a guest may touch, and what it sees (pure).
- * See msr.h for the categories.
+ * See msr.h for the categories.  A write is also refused (#GP, like the
+ * CPU) when the value has a bit the CPU would fault on: such a value would
+ * otherwise reach the VMCS (a failed VM entry) or the real MSR when the hv
+ * switches to this guest (a fault in the hv).
  */
 #include "guest/msr.h"
 #include "x86.h"
@@ -20,6 +23,36 @@ void msr_state_init(struct guest_msrs *m)
 }
 
 static bool is_canonical(u64 a) { return (u64)((i64)(a << 16) >> 16) == a; }
+
+/* Memory types (SDM 11.3, 11.11.2): 0 UC, 1 WC, 4 WT, 5 WP, 6 WB; PAT
+ * entries may also be 7 (UC-), MTRRs may not.  2 and 3 are reserved. */
+static bool is_mem_type(u64 t, bool pat)
+{
+	return t == 0 || t == 1 || (t >= 4 && t <= 6) || (pat && t == 7);
+}
+
+/* IA32_PAT: eight entries of one byte, each a memory type in bits 2:0
+ * with bits 7:3 reserved (SDM 11.12.2).  A bad one is #GP on WRMSR, and a
+ * VM-entry failure if it reaches the VMCS. */
+static bool pat_ok(u64 v)
+{
+	for (int i = 0; i < 8; i++)
+		if (!is_mem_type((v >> (8 * i)) & 0xff, true))
+			return false;
+	return true;
+}
+
+/* IA32_MTRR_DEF_TYPE: type in bits 7:0, FE bit 10, E bit 11 (SDM 11.11.2.1). */
+static bool mtrr_def_type_ok(u64 v)
+{
+	return !(v & ~0xcffull) && is_mem_type(v & 0xff, false);
+}
+
+/* IA32_DEBUGCTL: a guest may have LBR (bit 0), BTF (bit 1) and
+ * FREEZE_LBRS_ON_PMI (bit 11, which Linux sets with LBR).  The other bits
+ * start branch trace stores, bus-lock traps or perfmon freezes the hv does
+ * not virtualise, and reserved ones fail VM entry (SDM 27.3.1.1). */
+#define DEBUGCTL_GUEST_BITS (BIT(0) | BIT(1) | BIT(11))
 
 enum msr_where msr_filter_read(const struct guest_msrs *m, u32 msr, u64 *val)
 {
@@ -68,8 +101,10 @@ enum msr_where msr_filter_write(struct guest_msrs *m, u32 msr, u64 val)
 	case MSR_IA32_SYSENTER_EIP:
 		return is_canonical(val) ? MSR_IN_VMCS : MSR_GP;
 	case MSR_IA32_PAT:
-	case MSR_IA32_SYSENTER_CS:
+		return pat_ok(val) ? MSR_IN_VMCS : MSR_GP;
 	case MSR_IA32_DEBUGCTL:
+		return val & ~DEBUGCTL_GUEST_BITS ? MSR_GP : MSR_IN_VMCS;
+	case MSR_IA32_SYSENTER_CS:
 		return MSR_IN_VMCS;
 	case MSR_IA32_STAR: m->star = val; return MSR_IN_STATE;
 	case MSR_IA32_LSTAR:
@@ -82,17 +117,29 @@ enum msr_where msr_filter_write(struct guest_msrs *m, u32 msr, u64 val)
 			return MSR_GP;
 		m->cstar = val;
 		return MSR_IN_STATE;
-	case MSR_IA32_FMASK: m->fmask = val; return MSR_IN_STATE;
+	case MSR_IA32_FMASK: /* the RFLAGS mask: bits 63:32 are reserved */
+		if (val >> 32)
+			return MSR_GP;
+		m->fmask = val;
+		return MSR_IN_STATE;
 	case MSR_IA32_KERNEL_GS_BASE:
 		if (!is_canonical(val))
 			return MSR_GP;
 		m->kernel_gs_base = val;
 		return MSR_IN_STATE;
-	case MSR_IA32_TSC_AUX: m->tsc_aux = (u32)val; return MSR_IN_STATE;
+	case MSR_IA32_TSC_AUX: /* bits 63:32 are reserved */
+		if (val >> 32)
+			return MSR_GP;
+		m->tsc_aux = val;
+		return MSR_IN_STATE;
 	case MSR_IA32_SPEC_CTRL: m->spec_ctrl = val; return MSR_IN_STATE;
 	case MSR_IA32_TSC_ADJUST: m->tsc_adjust = val; return MSR_IN_STATE;
 	case MSR_IA32_MISC_ENABLE: m->misc_enable = val; return MSR_IN_STATE;
-	case MSR_MTRR_DEF_TYPE: m->mtrr_def_type = val; return MSR_IN_STATE;
+	case MSR_MTRR_DEF_TYPE:
+		if (!mtrr_def_type_ok(val))
+			return MSR_GP;
+		m->mtrr_def_type = val;
+		return MSR_IN_STATE;
 	case MSR_IA32_APIC_BASE: /* no relocating or disabling the APIC */
 		return val == m->apic_base ? MSR_IGNORE : MSR_GP;
 	case MSR_IA32_PRED_CMD:

@@ -9,8 +9,12 @@
  *   MOV from CR3    -> the guest's own value (CR3-store exiting is on)
  *   MOV to CR0/CR4, WRMSR EFER -> shadow_set_paging()
  *   INVLPG          -> shadow_invlpg()
+ * Before the shadow pager sees a new CR0/CR3/CR4/EFER value, cr_check.c
+ * decides whether the CPU would have taken it; if not, the guest gets the
+ * #GP(0) a real CPU raises and nothing changes.
  * Shadow table pages come from the hv heap.
  */
+#include "guest/cr_check.h"
 #include "guest/guest.h"
 #include "kprintf.h"
 #include "pmm.h"
@@ -34,7 +38,7 @@ static void shadow_free(void *opaque, void *page) { pmm_free_pages(page, 1); }
 static void load_paging(struct guest *g, u64 cr0, u64 cr3, u64 cr4, u64 efer)
 {
 	struct guest_paging pg;
-	guest_paging_from_regs(&pg, cr0, cr3, cr4, efer, 36);
+	guest_paging_from_regs(&pg, cr0, cr3, cr4, efer, GUEST_MAXPHYADDR);
 	u64 host_cr3 = shadow_set_paging(&g->shadow, &pg);
 	if (!host_cr3) {
 		guest_end(g, "out-of-memory");
@@ -44,7 +48,13 @@ static void load_paging(struct guest *g, u64 cr0, u64 cr3, u64 cr4, u64 efer)
 	vmwrite(GUEST_CR3, host_cr3);
 	vmwrite(GUEST_CR0, (shadow_real_cr0(cr0) | vmx.cr0_fixed0) & vmx.cr0_fixed1);
 	vmwrite(GUEST_CR4, (shadow_real_cr4(cr4, cr0) | vmx.cr4_fixed0) & vmx.cr4_fixed1);
-	vmwrite(GUEST_IA32_EFER, shadow_real_efer(efer, cr0));
+	u64 real_efer = shadow_real_efer(efer, cr0);
+	vmwrite(GUEST_IA32_EFER, real_efer);
+	/* VM entry checks "IA-32e mode guest" against EFER.LMA: a guest that
+	 * leaves long mode (compatibility mode, CR0.PG = 0) must not fail the
+	 * next entry for doing what a CPU allows. */
+	u32 entry = (u32)vmread(VM_ENTRY_CONTROLS) & ~ENTRY_IA32E_MODE_GUEST;
+	vmwrite(VM_ENTRY_CONTROLS, entry | (real_efer & EFER_LMA ? ENTRY_IA32E_MODE_GUEST : 0));
 }
 
 int guest_paging_init(struct guest *g, const struct guest_entry *e)
@@ -108,36 +118,73 @@ void guest_page_fault(struct guest *g)
 	}
 }
 
-void guest_write_cr(struct guest *g, int cr, u64 val)
+/* The guest's registers as cr_check.c wants them.  EFER.LMA is the one the
+ * CPU runs with (the shadow's, shadow_real_efer()): g->efer keeps what the
+ * guest last wrote, and LMA changes with CR0.PG without a write. */
+static struct cr_regs cr_regs_of(const struct guest *g)
 {
-	u64 cr0 = g->cr0_shadow, cr4 = g->cr4_shadow;
+	return (struct cr_regs){
+		.cr0 = g->cr0_shadow,
+		.cr3 = g->shadow.paging.cr3,
+		.cr4 = g->cr4_shadow,
+		.efer = (g->efer & ~EFER_LMA) | (vmread(GUEST_IA32_EFER) & EFER_LMA),
+		.cs_l = vmread(GUEST_CS_AR_BYTES) & BIT(13),
+	};
+}
+
+static void refuse(struct guest *g, const char *what, u64 val, const char *why)
+{
+	kprintf("guest %s: %s 0x%lx at rip=0x%lx: %s: #GP injected\n", g->name, what, val,
+		vmread(GUEST_RIP), why);
+	guest_inject_exception(VEC_GP, true, 0);
+}
+
+bool guest_write_cr(struct guest *g, int cr, u64 val)
+{
+	static const char *const what[] = { "MOV to CR0 of", NULL, NULL, "MOV to CR3 of",
+					    "MOV to CR4 of" };
+	struct cr_regs r = cr_regs_of(g);
+	u64 v = val;
+	const char *why = cr == 0   ? cr_check_cr0(&r, &v)
+			  : cr == 3 ? cr_check_cr3(&r, GUEST_MAXPHYADDR, &v)
+				    : cr_check_cr4(&r, vmx.cr4_fixed1, &v);
+	if (why) {
+		refuse(g, what[cr], val, why);
+		return false;
+	}
 	if (cr == 3) {
-		u64 host_cr3 = shadow_cr3_load(&g->shadow, val);
+		u64 host_cr3 = shadow_cr3_load(&g->shadow, v);
 		if (!host_cr3) {
 			guest_end(g, "out-of-memory");
-			return;
+			return false;
 		}
 		vmwrite(GUEST_CR3, host_cr3);
-		guest_af_cr3_load(g, val);
-		return;
+		guest_af_cr3_load(g, v);
+		return true;
 	}
-	if (cr == 0)
-		cr0 = val;
-	else
-		cr4 = val;
+	u64 cr0 = cr == 0 ? v : g->cr0_shadow, cr4 = cr == 4 ? v : g->cr4_shadow;
 	g->cr0_shadow = cr0;
 	g->cr4_shadow = cr4;
 	vmwrite(CR0_READ_SHADOW, cr0);
 	vmwrite(CR4_READ_SHADOW, cr4);
 	load_paging(g, cr0, g->shadow.paging.cr3, cr4, g->efer);
+	return g->state == GUEST_RUNNING;
 }
 
 u64 guest_read_cr3(struct guest *g) { return g->shadow.paging.cr3; }
 
 void guest_invlpg(struct guest *g, u64 gva) { shadow_invlpg(&g->shadow, gva); }
 
-void guest_write_efer(struct guest *g, u64 val)
+bool guest_write_efer(struct guest *g, u64 val)
 {
-	g->efer = val;
-	load_paging(g, g->cr0_shadow, g->shadow.paging.cr3, g->cr4_shadow, val);
+	struct cr_regs r = cr_regs_of(g);
+	u64 v = val;
+	const char *why = cr_check_efer(&r, &v);
+	if (why) {
+		refuse(g, "WRMSR IA32_EFER of", val, why);
+		return false;
+	}
+	g->efer = v;
+	load_paging(g, g->cr0_shadow, g->shadow.paging.cr3, g->cr4_shadow, v);
+	return g->state == GUEST_RUNNING;
 }

@@ -1,3 +1,6 @@
 # hv/guest: the Linux boot-protocol loader (pure core).
 UNIT_TESTS += test_bzimage
 test_bzimage_SRCS := hv/guest/tests/test_bzimage.c hv/guest/bzimage.c
+# hv/guest: what MOV to CR0/CR3/CR4 and WRMSR EFER refuse (pure core).
+UNIT_TESTS += test_cr_check
+test_cr_check_SRCS := hv/guest/tests/test_cr_check.c hv/guest/cr_check.c

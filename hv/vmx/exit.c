@@ -140,20 +140,21 @@ static void handle_cr(struct guest *g)
 	u64 *gpr = g->regs.gpr;
 	u64 val = reg == R_RSP ? vmread(GUEST_RSP) : gpr[reg];
 
+	bool done = true; /* false: refused with #GP, or the guest was stopped */
 	if (type == 0 && (cr == 0 || cr == 3 || cr == 4))
-		guest_write_cr(g, cr, val);
+		done = guest_write_cr(g, cr, val);
 	else if (type == 1 && cr == 3)
 		set_gpr(g, reg, guest_read_cr3(g));
 	else if (type == 2) /* CLTS */
-		guest_write_cr(g, 0, g->cr0_shadow & ~CR0_TS);
+		done = guest_write_cr(g, 0, g->cr0_shadow & ~CR0_TS);
 	else if (type == 3) /* LMSW: bits 3:0 of CR0; it cannot clear PE */
-		guest_write_cr(g, 0, (g->cr0_shadow & ~0xeull) | ((q >> 16) & 0xf));
+		done = guest_write_cr(g, 0, (g->cr0_shadow & ~0xeull) | ((q >> 16) & 0xf));
 	else {
 		guest_end(g, "unsupported-cr-access");
 		kprintf("guest %s: CR access qualification 0x%lx not emulated\n", g->name, q);
 		return;
 	}
-	if (g->state == GUEST_RUNNING)
+	if (done)
 		guest_skip_instruction();
 }
 

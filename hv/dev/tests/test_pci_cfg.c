@@ -218,6 +218,22 @@ static void test_legacy_hook(void **state)
 	assert_int_equal(pin(0xcf8, 4), 0x80000000); /* untouched */
 }
 
+/* A dword at 0xcfe covers ports 0xcfe-0xd01: only its first two bytes are
+ * CONFIG_DATA.  The others must neither write nor read the next register
+ * (here BAR0, whose bits 15:12 are writable for a 4 KiB BAR). */
+static void test_access_past_config_data(void **state)
+{
+	struct pci_fn *f = pci_cfg_add(&pci, 0, 3, 0, 0x1234, 0x5678, 0x010601, 1);
+	assert_non_null(f);
+	assert_int_equal(pci_fn_set_bar(f, 0, 0x1000, PCI_BAR_MEM32), 0);
+	pout(0xcf8, 4, addr(0, 3, 0, 0x0c));
+	pout(0xcfe, 4, 0xffffffff); /* bytes 0x0e-0x0f, then ports 0xd00-0xd01 */
+	assert_int_equal(cfg_rd(0, 3, 0, 0x10, 4), 0); /* BAR0 untouched */
+	pout(0xcf8, 4, addr(0, 3, 0, 0x00));
+	assert_int_equal(pin(0xcfe, 4), 0xffff5678); /* device id, then floating bus */
+	assert_int_equal(pin(0xcff, 2), 0xff56);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -228,6 +244,7 @@ int main(void)
 		cmocka_unit_test_setup(test_bar_sizing, setup),
 		cmocka_unit_test_setup(test_multifunction_and_callback, setup),
 		cmocka_unit_test_setup(test_legacy_hook, setup),
+		cmocka_unit_test_setup(test_access_past_config_data, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
