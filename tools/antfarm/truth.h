@@ -62,11 +62,11 @@
 //                  space (the paper's Linux 2.6 fork+exec row has ~1000 more
 //                  context switches than fork-only, one per exec).
 //                  The fallback is wrong when a task is switched out
-//                  between activate_mm() and sched_process_exec (6.12's
-//                  scheduler does that to most vfork children: the parent,
-//                  woken by exec_mm_release(), preempts the child at its next
-//                  might_sleep()), and when a task is switched back in after
-//                  exit_mm() (lazily, with no CR3 load).
+//                  between activate_mm() and sched_process_exec (6.12 does
+//                  that to a third of vfork children: the parent, woken by
+//                  exec_mm_release(), preempts the child), and when a task
+//                  is switched back in after exit_mm() (lazily, with no CR3
+//                  load).
 //                  Before the first event on a CPU its loaded mm is unknown;
 //                  the first event's current task, if it is a user task,
 //                  tells it (that is how the task doing the tracing_on write
