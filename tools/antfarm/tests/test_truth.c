@@ -122,6 +122,18 @@ static const char *vforkexec1[] = {
 	"            true-98      [000] d..2.     2.229298: sched_switch: prev_comm=true prev_pid=98 prev_prio=120 prev_state=Z ==> next_comm=afwork next_pid=97 next_prio=120\n",
 };
 
+/* One vfork+exec, whole: one process, one address space (the exec's). */
+static void assert_one_vfork_exec(const struct truth_counts *c)
+{
+	assert_int_equal(c->proc_create, 1);
+	assert_int_equal(c->as_create, 1);
+	assert_int_equal(c->exec, 1);
+	assert_int_equal(c->proc_exit, 1);
+	assert_int_equal(c->as_exit, 1);
+	assert_int_equal(c->as_exit_derived, 1);
+	assert_int_equal(c->unknown, 0);
+}
+
 /* vfork+exec: CLONE_VM|CLONE_VFORK (0x4100): a process but no address space
  * until the exec; switching between parent and the vfork child is no cs;
  * the exec loads the new mm (a cs without a sched_switch), and the switch
@@ -133,12 +145,7 @@ static void test_real_vforkexec(void **state)
 	assert_int_equal(truth_task(t, 97, 97, 0), 0);
 	feed(t, vforkexec1, sizeof vforkexec1 / sizeof vforkexec1[0]);
 	struct truth_counts c = result(t);
-	assert_int_equal(c.proc_create, 1);
-	assert_int_equal(c.as_create, 1);
-	assert_int_equal(c.exec, 1);
-	assert_int_equal(c.proc_exit, 1);
-	assert_int_equal(c.as_exit, 1);
-	assert_int_equal(c.as_exit_derived, 1);
+	assert_one_vfork_exec(&c);
 	assert_int_equal(c.cs, 2);
 	assert_int_equal(c.sched_switch, 6);
 	assert_int_equal(c.header, 0);
@@ -546,14 +553,9 @@ static void test_cr3_vfork_preempted(void **state)
 	assert_int_equal(truth_task(t, 50, 50, 0), 0);
 	vfork_preempted(t);
 	struct truth_counts c = result(t);
-	assert_int_equal(c.proc_create, 1);
-	assert_int_equal(c.as_create, 1);
-	assert_int_equal(c.exec, 1);
-	assert_int_equal(c.as_exit, 1);
-	assert_int_equal(c.as_exit_derived, 1);
+	assert_one_vfork_exec(&c);
 	assert_int_equal(c.cs, 4);
 	assert_int_equal(c.cr3_switch, 5);
-	assert_int_equal(c.unknown, 0);
 	truth_free(t);
 
 	/* The same lines without TRUTH_EV_CR3: the model's 2. */
@@ -675,14 +677,8 @@ static void test_real_vforkexec_612(void **state)
 		assert_int_equal(truth_task(t, 126, 126, 0), 0);
 		feed(t, vforkexec612, sizeof vforkexec612 / sizeof vforkexec612[0]);
 		struct truth_counts c = result(t);
-		assert_int_equal(c.proc_create, 1);
-		assert_int_equal(c.as_create, 1);
-		assert_int_equal(c.exec, 1);
-		assert_int_equal(c.proc_exit, 1);
-		assert_int_equal(c.as_exit, 1);
-		assert_int_equal(c.as_exit_derived, 1);
+		assert_one_vfork_exec(&c);
 		assert_int_equal(c.sched_switch, 17);
-		assert_int_equal(c.unknown, 0);
 		assert_int_equal(c.events, 34);
 		assert_int_equal(c.cs, cr3_events ? 4 : 2);
 		assert_int_equal(c.cr3_switch, cr3_events ? 5 : -1);
