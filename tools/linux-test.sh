@@ -19,7 +19,7 @@ fail() { echo "FAIL $1: $2"; fails=$((fails + 1)); }
 
 check_guest() { # LOG NAME TEST
 	local log=$1 n=$2 t=$3
-	local want=("\\[$n\\] FORMICA-INIT: start" "\\[$n\\] FORMICA-INIT: kernel=$KVER_RE\$"
+	local want=("\\[$n\\] FORMICA-INIT: start" "\\[$n\\] FORMICA-INIT: kernel=$KVER_RE[[:space:]]*$"
 		"\\[$n\\] FORMICA-RESULT: forkexec n=1000 ok"
 		"\\[$n\\] FORMICA-RESULT: tmpfs ok" "\\[$n\\] FORMICA-RESULT: cpuinfo lines=[1-9]"
 		"\\[$n\\] FORMICA-INIT: done .*status=ok" "guest $n: ended=halted run_us=[0-9]+ exits=[0-9]+")
