@@ -3,6 +3,7 @@
 #   make            build build/formica.efi, build/hv.bin and build/esp.img
 #   make unit       host unit tests (cmocka), seconds
 #   make test       unit tests, then integration tests booted in Bochs
+#   make test-kernels  the Antfarm test on each kernel of the Linux kit
 #   make run        boot the default configuration in Bochs, console on stdout
 #   make qemu       boot in QEMU + OVMF (KVM with nested VT-x if /dev/kvm exists)
 #   make bench      measured ratios (see README.md)
@@ -26,7 +27,7 @@ NASM := nasm
 # each is there.  `make deps` installs what is missing (as root), or prints
 # the one command to run.
 DEPS_PKGS := gcc make binutils gnu-efi nasm libcmocka-dev bochs bochsbios vgabios \
-	ovmf qemu-system-x86 mtools dosfstools python3 busybox-static cpio kmod xz-utils
+	ovmf qemu-system-x86 mtools dosfstools python3 busybox-static cpio kmod xz-utils zstd
 deps:
 	@tools/deps.sh $(DEPS_PKGS)
 $(B)/.deps-ok: tools/deps.sh | $(B)

@@ -2,18 +2,25 @@
 # linux-test.sh - boot Debian's stock kernel under formica in Bochs and check
 # what the guests print: first one guest, then two at once (time-sliced).
 # Each guest runs tools/linux/mkinitramfs.sh's workload and powers off.
+# The kernel is $FORMICA_KERNEL/vmlinuz (default build/linux: Debian's stock
+# kernel); its release is printed first and must be what the guests report.
 # Prints PASS/FAIL lines; exits non-zero on any failure.
 set -u
 cd "$(dirname "$0")/.."
 B=build/linux-test
+K=${FORMICA_KERNEL:-build/linux}
+KVER=$(cat $K/version 2>/dev/null)
+KVER_RE=$(printf '%s' "$KVER" | sed 's/[]\\.+*?^$(){}|[]/\\&/g')   # 6.12.118+deb12-amd64: + and . are literal
 mkdir -p $B
+echo "linux-test: kernel ${KVER:-unknown} ($(cat $K/package 2>/dev/null)) from $K/vmlinuz"
 fails=0
-pass() { echo "PASS $1"; }
+pass() { echo "PASS $1 (kernel $KVER)"; }
 fail() { echo "FAIL $1: $2"; fails=$((fails + 1)); }
 
 check_guest() { # LOG NAME TEST
 	local log=$1 n=$2 t=$3
-	local want=("\\[$n\\] FORMICA-INIT: start" "\\[$n\\] FORMICA-RESULT: forkexec n=1000 ok"
+	local want=("\\[$n\\] FORMICA-INIT: start" "\\[$n\\] FORMICA-INIT: kernel=$KVER_RE[[:space:]]*$"
+		"\\[$n\\] FORMICA-RESULT: forkexec n=1000 ok"
 		"\\[$n\\] FORMICA-RESULT: tmpfs ok" "\\[$n\\] FORMICA-RESULT: cpuinfo lines=[1-9]"
 		"\\[$n\\] FORMICA-INIT: done .*status=ok" "guest $n: ended=halted run_us=[0-9]+ exits=[0-9]+")
 	for w in "${want[@]}"; do
@@ -28,7 +35,7 @@ run() { # CONFIG TEST MEGS TIMEOUT GUESTS...
 	# LINUX_TEST_ONLY=linux-two runs just that one.
 	[ -z "${LINUX_TEST_ONLY:-}" ] || [ "$LINUX_TEST_ONLY" = "$t" ] || return 0
 	tools/mkesp.sh $B/$t.img "$cfg" build/formica.efi build/hv.bin \
-		build/linux/vmlinuz build/linux/initramfs.cpio.gz
+		$K/vmlinuz build/linux/initramfs.cpio.gz
 	local t0=$SECONDS
 	tools/bochs-run.sh --esp $B/$t.img --log $B/$t.log --megs "$megs" --timeout "$timeout"
 	local st=$?

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# table1.sh [--steps FILE] [--out DIR] [--timeout S] [--cfg FILE]
+# table1.sh [--steps FILE] [--out DIR] [--timeout S] [--cfg FILE] [--kernel DIR]
 #
 # Reproduce Antfarm's Table 1 (and its lag figure and overhead numbers) on
 # our Linux guest: build an initramfs holding tools/antfarm's afwork (the
@@ -12,15 +12,19 @@
 #   report.txt   what this script printed
 # The steps file decides what runs (default tools/antfarm/table1-steps.sh;
 # make bench uses tools/antfarm/bench-steps.sh: lag and overhead only).
+# The kernel is DIR/vmlinuz, a directory tools/linux/fetch-kernel.sh filled
+# (default $FORMICA_KERNEL, else build/linux: Debian's stock kernel).
 set -eu
 cd "$(dirname "$0")/.."
 steps=tools/antfarm/table1-steps.sh out=build/table1 timeout=7200 cfg=tools/configs/table1.cfg
+kernel=${FORMICA_KERNEL:-build/linux}
 while [ $# -gt 0 ]; do
 	case $1 in
 	--steps) steps=$2; shift 2 ;;
 	--out) out=$2; shift 2 ;;
 	--timeout) timeout=$2; shift 2 ;;
 	--cfg) cfg=$2; shift 2 ;;
+	--kernel) kernel=$2; shift 2 ;;
 	*) echo "table1.sh: unknown option $1" >&2; exit 2 ;;
 	esac
 done
@@ -30,8 +34,11 @@ COMPILE_KIT=build/linux/compile-kit/tree
 for d in $AFWORK_TREE $COMPILE_KIT; do
 	[ -d $d ] || { echo "table1.sh: $d missing (make table1 builds it)" >&2; exit 2; }
 done
+[ -s "$kernel/vmlinuz" ] && [ -s "$kernel/version" ] ||
+	{ echo "table1.sh: no kernel in $kernel (tools/linux/fetch-kernel.sh $kernel)" >&2; exit 2; }
+echo "table1: kernel $(cat "$kernel/version") ($kernel/vmlinuz)"
 EXTRA_TREES="$AFWORK_TREE $COMPILE_KIT" tools/linux/mkinitramfs.sh "$out/table1.cpio.gz" "$steps"
-tools/mkesp.sh "$out/esp.img" "$cfg" build/formica.efi build/hv.bin build/linux/vmlinuz \
+tools/mkesp.sh "$out/esp.img" "$cfg" build/formica.efi build/hv.bin "$kernel/vmlinuz" \
 	"$out/table1.cpio.gz"
 t0=$SECONDS
 st=0

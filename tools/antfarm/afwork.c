@@ -16,7 +16,10 @@
 //   1. set up tracefs: mount it on /sys/kernel/tracing if needed, nop
 //      tracer, all events off, buffer_size_kb = $AFWORK_BUFKB (default
 //      16384, per CPU), clear the buffer, enable sched_process_fork/exec/
-//      exit, sched_switch, task_newtask and mmap/exit_mmap (if present);
+//      exit, sched_switch, task_newtask and mmap/exit_mmap (if present),
+//      and tlb_flush with execve(at)'s entry and return (if all present:
+//      x86), which give the kernel's own CR3 loads (truth.h, "cs");
+//      $AFWORK_EVENTS adds more ("tlb/tlb_flush,sched/sched_wakeup");
 //   2. snapshot the tasks in /proc (pid, tgid, PF_KTHREAD) for the analyzer;
 //   3. tracing_on = 1, the start mark into the trace (trace_marker), then
 //      mark byte 1 to I/O port 0x510 (/dev/port);
@@ -48,6 +51,12 @@
 //       timed fork+exec+wait of CMD; on,off in even rounds, off,on in odd
 //       ones; 0x11 again at the end; one untimed warm-up run first)
 //   FORMICA-T1-ERROR: what went wrong          (and exit status 1)
+//   FORMICA-TASK: pid=P tgid=G kthread=K   with $AFWORK_DUMP set: the
+//       snapshot, one line per task, before the window
+//   FORMICA-TRACE: LINE   with $AFWORK_DUMP set: every event line of the
+//       trace after the TRUTH line, stamped with the TSC (trace_clock
+//       x86-tsc), to line up with the hypervisor's `log = verbose` events
+//       (slow: each console line is ~10 ms of emulated UART in Bochs)
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
@@ -75,7 +84,7 @@ extern char **environ;
 static int port_fd = -1;   // /dev/port
 static int on_fd = -1;     // tracing_on
 static int marker_fd = -1; // trace_marker: the window's edges in the trace
-static int have_exit_mmap;
+static unsigned have_events;   // TRUTH_EV_* for truth_new()
 static struct truth *truth;
 
 static void fail(const char *fmt, ...)
@@ -147,7 +156,7 @@ static int is_kthread(int pid)
 // while we look is simply skipped.
 static void snapshot(void)
 {
-	truth = truth_new(have_exit_mmap);
+	truth = truth_new(have_events);
 	if (!truth)
 		fail("out of memory");
 	DIR *d = opendir("/proc");
@@ -171,6 +180,8 @@ static void snapshot(void)
 			int pid = atoi(te->d_name);
 			if (pid > 0 && truth_task(truth, pid, tgid, kt) < 0)
 				fail("out of memory");
+			if (pid > 0 && getenv("AFWORK_DUMP"))
+				printf("FORMICA-TASK: pid=%d tgid=%d kthread=%d\n", pid, tgid, kt);
 		}
 		closedir(td);
 	}
@@ -203,6 +214,26 @@ static const char *const events[] = {
 	"sched/sched_process_exit", "sched/sched_switch", "task/task_newtask",
 };
 
+static const char *const cr3_events[] = {
+	"tlb/tlb_flush", "syscalls/sys_enter_execve", "syscalls/sys_exit_execve",
+	"syscalls/sys_enter_execveat", "syscalls/sys_exit_execveat",
+};
+
+static int event_exists(const char *ev)
+{
+	char path[192];
+	struct stat st;
+	snprintf(path, sizeof path, TRACEFS "/events/%s", ev);
+	return stat(path, &st) == 0;
+}
+
+static void enable_event(const char *ev)
+{
+	char name[160];
+	snprintf(name, sizeof name, "events/%s/enable", ev);
+	must_write(name, "1");
+}
+
 static void trace_setup(void)
 {
 	struct stat st;
@@ -215,15 +246,38 @@ static void trace_setup(void)
 	const char *kb = getenv("AFWORK_BUFKB");
 	must_write("buffer_size_kb", kb ? kb : "16384");
 	must_write("trace", "");       // O_TRUNC: clear the buffer
-	for (size_t i = 0; i < sizeof events / sizeof events[0]; i++) {
-		char name[128];
-		snprintf(name, sizeof name, "events/%s/enable", events[i]);
-		must_write(name, "1");
-	}
+	for (size_t i = 0; i < sizeof events / sizeof events[0]; i++)
+		enable_event(events[i]);
 	// mmap/exit_mmap came with the maple tree (6.1); older kernels lack it.
-	have_exit_mmap = stat(TRACEFS "/events/mmap/exit_mmap", &st) == 0;
-	if (have_exit_mmap)
+	have_events = 0;
+	if (stat(TRACEFS "/events/mmap/exit_mmap", &st) == 0) {
 		must_write("events/mmap/exit_mmap/enable", "1");
+		have_events |= TRUTH_EV_EXIT_MMAP;
+	}
+	// The kernel's own record of its CR3 loads (x86's tlb_flush, reason
+	// 0 from switch_mm_irqs_off()), and execve's entry and return, which
+	// tell an exec's activate_mm() from the other loads (truth.h, "cs").
+	// All or nothing: without them the analyzer models the loads.
+	int cr3 = 1;
+	for (size_t i = 0; i < sizeof cr3_events / sizeof cr3_events[0]; i++)
+		cr3 &= event_exists(cr3_events[i]);
+	if (cr3) {
+		for (size_t i = 0; i < sizeof cr3_events / sizeof cr3_events[0]; i++)
+			enable_event(cr3_events[i]);
+		have_events |= TRUTH_EV_CR3;
+	}
+	// Diagnostics: more events (the analyzer counts them in `events` and
+	// ignores them), and with AFWORK_DUMP the TSC as the trace clock, so
+	// that the dumped trace lines up with the hypervisor's event lines.
+	const char *extra = getenv("AFWORK_EVENTS");
+	if (extra && *extra) {
+		char list[512], *save = NULL;
+		snprintf(list, sizeof list, "%s", extra);
+		for (char *ev = strtok_r(list, " ,", &save); ev; ev = strtok_r(NULL, " ,", &save))
+			enable_event(ev);
+	}
+	if (getenv("AFWORK_DUMP"))
+		must_write("trace_clock", "x86-tsc");
 	if (marker_fd < 0)
 		marker_fd = open(TRACEFS "/trace_marker", O_WRONLY);
 	if (marker_fd < 0)
@@ -276,8 +330,12 @@ static int truth_report(const char *workload)
 		fail("open " TRACEFS "/trace: %s", strerror(errno));
 	char *line = NULL;
 	size_t cap = 0;
-	while (getline(&line, &cap, f) >= 0)
+	int dump = getenv("AFWORK_DUMP") != NULL;
+	while (getline(&line, &cap, f) >= 0) {
 		truth_line(truth, line);   // errors show up in bad=
+		if (dump && line[0] != '#' && line[strspn(line, " \n")])
+			printf("FORMICA-TRACE: %s", line);
+	}
 	free(line);
 	fclose(f);
 	struct truth_counts c;

@@ -5,6 +5,15 @@
 // reused, so an entry is simply overwritten by the next task_newtask of
 // that pid), a reference count per mm id (live user tasks using it), and
 // per CPU the mm currently loaded in CR3.
+//
+// Context switches are counted one of two ways.  With TRUTH_EV_CR3 the
+// kernel says itself when it wrote CR3: switch_mm_irqs_off() traces every
+// load as tlb_flush "reason: flush on task switch (0)", and the model only
+// names the mm it loaded (the task just switched to, an exec's new mm, or
+// the kernel's own).  Without it (older traces, other architectures), the
+// model guesses the loads from sched_switch and sched_process_exec; that
+// guess goes wrong where a task is switched out between its exec's
+// activate_mm() and the sched_process_exec event (truth.h, "cs").
 #include "truth.h"
 
 #include <stdint.h>
@@ -17,7 +26,9 @@ struct task {
 	int tgid;
 	int mm;         // 0: none (kernel thread, or exited)
 	int nthreads;   // in the group leader's entry: live tasks of the group
+	int exec_mm;    // the mm an exec in progress has loaded (0: not yet)
 	unsigned char used, kernel, alive, init;
+	unsigned char in_exec;   // between sys_enter_execve(at) and the exec/return
 };
 
 struct truth {
@@ -26,9 +37,14 @@ struct truth {
 	int *mmref;         // live user tasks per mm id; id 0 unused
 	size_t nmm, mmcap;
 	int loaded[TRUTH_MAX_CPUS];   // -1 unknown, else mm id (0: kernel's own)
+	// If a CPU's last event was a sched_switch (else -1): the tasks it
+	// switched from and to.  A CR3 load traced next, still in the task
+	// switched from, is that switch's (switch_mm_irqs_off() runs before
+	// switch_to()); one in the task switched to is not.
+	int switched_from[TRUTH_MAX_CPUS], switched_to[TRUTH_MAX_CPUS];
 	unsigned char seen[TRUTH_MAX_CPUS];
 	long lost_hdr, lost_lines;
-	int have_exit_mmap;
+	int have_exit_mmap, have_cr3;
 	struct truth_counts c;
 	// The window, if the trace marks it (TRUTH_MARK_START/END lines): the
 	// counts at its start, and at its end once seen.
@@ -113,7 +129,7 @@ static void mm_put(struct truth *t, int mm)
 		t->c.as_exit_derived++;
 }
 
-struct truth *truth_new(int have_exit_mmap)
+struct truth *truth_new(unsigned events)
 {
 	struct truth *t = calloc(1, sizeof *t);
 	if (!t)
@@ -125,8 +141,9 @@ struct truth *truth_new(int have_exit_mmap)
 		return NULL;
 	}
 	for (int i = 0; i < TRUTH_MAX_CPUS; i++)
-		t->loaded[i] = -1;
-	t->have_exit_mmap = have_exit_mmap;
+		t->loaded[i] = t->switched_from[i] = t->switched_to[i] = -1;
+	t->have_exit_mmap = (events & TRUTH_EV_EXIT_MMAP) != 0;
+	t->have_cr3 = (events & TRUTH_EV_CR3) != 0;
 	return t;
 }
 
@@ -213,12 +230,19 @@ static int is_digit(char ch)
 // The prefix "  COMM-PID  [CPU] FLAGS  TIMESTAMP: EVENT: ARGS".  COMM may
 // hold spaces and dashes, so look for the first "-DIGITS  [DIGITS]" (with an
 // optional "(TGID)" column between, as the record-tgid option prints).
+// System-call events print differently: "sys_execve(filename: ...)" on
+// entry, "sys_execve -> 0x0" on return.
+enum ev_form { EV_PLAIN, EV_SYS_ENTER, EV_SYS_EXIT };
+
 struct ev {
 	int pid, cpu;
+	enum ev_form form;
 	const char *name;
 	size_t namelen;
 	const char *args;
 };
+
+#define IDENT_CHARS "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_"
 
 static int parse_prefix(const char *line, struct ev *e)
 {
@@ -257,12 +281,26 @@ static int parse_prefix(const char *line, struct ev *e)
 				return -1;
 		}
 		p = skip_sp(p);
-		const char *colon = strchr(p, ':');
-		if (!colon || colon == p)
-			return -1;
 		e->pid = (int)pid;
 		e->cpu = (int)cpu;
 		e->name = p;
+		size_t id = strspn(p, IDENT_CHARS);
+		if (id && p[id] == '(') {
+			e->form = EV_SYS_ENTER;
+			e->namelen = id;
+			e->args = p + id;
+			return 0;
+		}
+		if (id && strncmp(p + id, " -> ", 4) == 0) {
+			e->form = EV_SYS_EXIT;
+			e->namelen = id;
+			e->args = p + id + 4;
+			return 0;
+		}
+		const char *colon = strchr(p, ':');
+		if (!colon || colon == p)
+			return -1;
+		e->form = EV_PLAIN;
 		e->namelen = (size_t)(colon - p);
 		e->args = colon[1] == ' ' ? colon + 2 : colon + 1;
 		return 0;
@@ -336,6 +374,18 @@ static void on_newtask(struct truth *t, struct task *cur, int child, unsigned lo
 	mm_get(t, e->mm);
 }
 
+// The mm an exec builds, given to e once: at the CR3 load of activate_mm()
+// (TRUTH_EV_CR3) or else at sched_process_exec.
+static int exec_new_mm(struct truth *t, struct task *e)
+{
+	if (!e->exec_mm) {
+		mm_put(t, e->mm);
+		e->mm = e->exec_mm = new_mm(t);
+		mm_get(t, e->mm);
+	}
+	return e->mm;
+}
+
 static void on_exec(struct truth *t, int cpu, int pid, int old_pid)
 {
 	struct task *e = known(t, old_pid);
@@ -360,12 +410,17 @@ static void on_exec(struct truth *t, int cpu, int pid, int old_pid)
 		e->kernel = 0;
 		t->c.proc_create++;
 	}
-	mm_put(t, e->mm);
-	e->mm = new_mm(t);
-	mm_get(t, e->mm);
+	int counted = t->have_cr3 && e->exec_mm;
+	exec_new_mm(t, e);
+	e->exec_mm = 0;
+	e->in_exec = 0;
+	if (counted)
+		return;   // its CR3 load was seen (on_cr3_load) and counted there
 	// activate_mm() loads the new mm on this CPU: the CPU changes address
 	// space, a context switch in the paper's sense (its Linux 2.6 fork+exec
 	// row has ~1000 more than fork-only), though no sched_switch happens.
+	// Without TRUTH_EV_CR3 the model puts that load here, at the event; in
+	// fact it came earlier, before the new program was loaded.
 	t->loaded[cpu] = e->mm;
 	t->c.cs++;
 }
@@ -387,9 +442,14 @@ static void on_task_exit(struct truth *t, int pid)
 		t->c.proc_exit++;
 }
 
-static void on_switch(struct truth *t, int cpu, int next)
+static void on_switch(struct truth *t, int cpu, int prev, int next)
 {
 	t->c.sched_switch++;
+	if (t->have_cr3) {
+		t->switched_from[cpu] = prev;   // its CR3 load, if any, is traced next
+		t->switched_to[cpu] = next;
+		return;
+	}
 	if (next == 0)
 		return;   // idle: lazy TLB, the loaded mm stays
 	struct task *e = known(t, next);
@@ -399,6 +459,34 @@ static void on_switch(struct truth *t, int cpu, int next)
 		t->c.cs++;
 		t->loaded[cpu] = e->mm;
 	}
+}
+
+// switch_mm_irqs_off() wrote CR3 on cpu (TRUTH_EV_CR3), in task pid (cur).
+// Which mm it loaded: the next task's, if the load belongs to the
+// sched_switch traced just before it (to_pid); the new mm, if cur is in an
+// exec (activate_mm()); else the kernel's own (a lazy CPU's TLB flush
+// switching to init_mm, as in exit_mmap(); text_poke's temporary mm and a
+// kernel-started helper's exec, which makes no execve system call, land
+// here too).  A cs is a load of a user mm other than the one loaded.
+static void on_cr3_load(struct truth *t, int cpu, int pid, struct task *cur, int to_pid)
+{
+	int mm = 0;
+	t->c.cr3_switch++;
+	if (to_pid >= 0) {
+		struct task *n = to_pid ? find(t, to_pid) : NULL;
+		if (n && n->alive && !n->kernel && n->mm > 0)
+			mm = n->mm;
+	} else if (pid && cur && cur->alive && !cur->kernel && cur->in_exec && !cur->exec_mm) {
+		mm = exec_new_mm(t, cur);
+	}
+	if (mm > 0 && mm != t->loaded[cpu])
+		t->c.cs++;
+	t->loaded[cpu] = mm;
+}
+
+static int is_execve(const struct ev *e)
+{
+	return is_event(e, "sys_execve") || is_event(e, "sys_execveat");
 }
 
 static int header_line(struct truth *t, const char *line)
@@ -456,6 +544,9 @@ int truth_line(struct truth *t, const char *line)
 		if (cur && cur->alive && !cur->kernel && cur->mm > 0 && t->loaded[e.cpu] < 0)
 			t->loaded[e.cpu] = cur->mm;
 	}
+	// The switch this event may belong to (on_switch sets them again).
+	int to_pid = t->switched_from[e.cpu] == e.pid ? t->switched_to[e.cpu] : -1;
+	t->switched_from[e.cpu] = t->switched_to[e.cpu] = -1;
 
 	unsigned long a, b;
 	if (is_event(&e, "tracing_mark_write")) {
@@ -476,7 +567,7 @@ int truth_line(struct truth *t, const char *line)
 		const char *arrow = strstr(e.args, " ==> ");
 		if (!arrow || field(arrow + 5, end, "next_pid=", 10, &a) < 0)
 			goto bad;
-		on_switch(t, e.cpu, (int)a);
+		on_switch(t, e.cpu, e.pid, (int)a);
 	} else if (is_event(&e, "task_newtask")) {
 		// "pid=" is the first field (a later match could be in the comm)
 		if (strncmp(e.args, "pid=", 4) != 0 || !is_digit(e.args[4]) ||
@@ -493,6 +584,21 @@ int truth_line(struct truth *t, const char *line)
 		if (field(e.args, end, "pid=", 10, &a) < 0)
 			goto bad;
 		on_task_exit(t, (int)a);
+	} else if (is_event(&e, "tlb_flush")) {
+		// "pages:-1 reason:flush on task switch (0)": the code in parentheses
+		const char *paren = end;
+		while (paren > e.args && *paren != '(')
+			paren--;
+		if (*paren != '(' || !is_digit(paren[1]))
+			goto bad;
+		if (strtol(paren + 1, NULL, 10) == 0 && t->have_cr3)
+			on_cr3_load(t, e.cpu, e.pid, cur, to_pid);
+	} else if (e.form != EV_PLAIN && is_execve(&e)) {
+		// In an exec from entry to return; sched_process_exec ends it too.
+		if (cur) {
+			cur->in_exec = e.form == EV_SYS_ENTER;
+			cur->exec_mm = 0;
+		}
 	} else if (is_event(&e, "sched_process_fork")) {
 		t->c.fork++;
 	} else if (is_event(&e, "exit_mmap")) {
@@ -515,6 +621,8 @@ void truth_result(const struct truth *t, struct truth_counts *out)
 #undef WINDOW
 	}
 	out->lost = t->lost_hdr > t->lost_lines ? t->lost_hdr : t->lost_lines;
+	if (!t->have_cr3)
+		out->cr3_switch = -1;
 	if (!t->have_exit_mmap) {
 		out->exit_mmap = -1;
 		out->as_exit = out->as_exit_derived;
@@ -528,10 +636,10 @@ int truth_format(const struct truth_counts *c, char *buf, size_t n)
 	return snprintf(buf, n,
 		"proc_create=%ld as_create=%ld proc_exit=%ld as_exit=%ld cs=%ld "
 		"sched_switch=%ld kthread_create=%ld thread_create=%ld kthread_exit=%ld "
-		"fork=%ld exec=%ld exit_mmap=%ld as_exit_derived=%ld unknown=%ld "
+		"fork=%ld exec=%ld exit_mmap=%ld as_exit_derived=%ld cr3_switch=%ld unknown=%ld "
 		"events=%ld bad=%ld lost=%ld",
 		c->proc_create, c->as_create, c->proc_exit, c->as_exit, c->cs,
 		c->sched_switch, c->kthread_create, c->thread_create, c->kthread_exit,
-		c->fork, c->exec, c->exit_mmap, c->as_exit_derived, c->unknown,
+		c->fork, c->exec, c->exit_mmap, c->as_exit_derived, c->cr3_switch, c->unknown,
 		c->events, c->bad, c->lost);
 }

@@ -9,7 +9,9 @@
 //
 // Events it reads: task/task_newtask, sched/sched_process_fork,
 // sched/sched_process_exec, sched/sched_process_exit, sched/sched_switch,
-// mmap/exit_mmap.  Other events are counted in `events` and ignored.
+// mmap/exit_mmap, and with TRUTH_EV_CR3 tlb/tlb_flush and the execve and
+// execveat system-call events.  Other events are counted in `events` and
+// ignored.
 //
 // Definitions (what the README cites; "user task" = a task with a user mm,
 // i.e. not a kernel thread and not the idle task pid 0):
@@ -38,20 +40,42 @@
 //                  task using it exits or execs away from it.  It misses
 //                  mms kept alive past the window by a kernel reference.
 //   cs             switches between address spaces, as the paper's
-//                  "Context Switch" column counts them.  Per CPU we track
-//                  the mm loaded in CR3.  A sched_switch to a user task whose
+//                  "Context Switch" column counts them: CR3 loads of a user
+//                  mm other than the one loaded.  Per CPU we track the mm
+//                  loaded in CR3.
+//                  With TRUTH_EV_CR3 (x86), the kernel traces each of its
+//                  CR3 loads (tlb_flush reason 0, from switch_mm_irqs_off())
+//                  and the model only says which mm was loaded: right after
+//                  a sched_switch, the next task's (none if it is a kernel
+//                  thread: those never cause a load); in a task that is in
+//                  execve(), its exec's new mm (activate_mm(), which comes
+//                  well before sched_process_exec); else the kernel's own
+//                  (a lazy CPU's TLB flush loads init_mm, e.g. in exit_mmap()
+//                  of an exiting task).  A load of the mm already loaded (a
+//                  flush after lazy TLB) is no cs.
+//                  Without it (the fallback, and older fixtures): a
+//                  sched_switch to a user task whose
 //                  mm differs from the loaded one counts 1 and loads it.  A
 //                  switch to a kernel thread or to idle (pid 0) keeps the
 //                  loaded mm (lazy TLB: no CR3 write).  An exec loads the new
 //                  mm on its CPU and counts 1 too: the CPU changes address
 //                  space (the paper's Linux 2.6 fork+exec row has ~1000 more
 //                  context switches than fork-only, one per exec).
+//                  The fallback is wrong when a task is switched out
+//                  between activate_mm() and sched_process_exec (6.12 does
+//                  that to a third of vfork children: the parent, woken by
+//                  exec_mm_release(), preempts the child), and when a task
+//                  is switched back in after exit_mm() (lazily, with no CR3
+//                  load).
 //                  Before the first event on a CPU its loaded mm is unknown;
 //                  the first event's current task, if it is a user task,
 //                  tells it (that is how the task doing the tracing_on write
 //                  gets its mm loaded at window start).  A switch to a user
 //                  task while the loaded mm is still unknown counts.
 //   sched_switch   raw number of sched_switch events.
+//   cr3_switch     raw number of CR3 loads the kernel traced (tlb_flush with
+//                  reason 0: to user mms, to init_mm, and reloads); -1
+//                  without TRUTH_EV_CR3.
 //   fork, exec, exit_mmap  raw event counts (exit_mmap -1: no such event).
 //   unknown        tasks seen in the trace but neither in the snapshot nor
 //                  created in it; they are assumed to be user processes with
@@ -89,21 +113,25 @@
 // takes them between the window marks); the others describe the trace.
 #define TRUTH_WINDOW_COUNTS(X) X(proc_create) X(as_create) X(proc_exit) X(as_exit) \
 	X(cs) X(sched_switch) X(kthread_create) X(thread_create) X(kthread_exit)   \
-	X(fork) X(exec) X(exit_mmap) X(as_exit_derived)
+	X(fork) X(exec) X(exit_mmap) X(as_exit_derived) X(cr3_switch)
 
 struct truth_counts {
 	long proc_create, as_create, proc_exit, as_exit, cs, sched_switch;
 	long kthread_create, thread_create, kthread_exit;
-	long fork, exec, exit_mmap, as_exit_derived;
+	long fork, exec, exit_mmap, as_exit_derived, cr3_switch;
 	long unknown, events, bad, lost;
 	int header;   // 1 if the entries-in-buffer/entries-written line was seen
 };
 
 struct truth;
 
-// have_exit_mmap: the mmap/exit_mmap tracepoint was enabled.  NULL if out
-// of memory.
-struct truth *truth_new(int have_exit_mmap);
+// Which optional events the trace was made with (truth_new's argument).
+#define TRUTH_EV_EXIT_MMAP 1u   // mmap/exit_mmap
+#define TRUTH_EV_CR3       2u   // tlb/tlb_flush and syscalls/sys_{enter,exit}_execve
+				// (and _execveat): count cs at the kernel's CR3 loads
+
+// events: TRUTH_EV_* bits.  NULL if out of memory.
+struct truth *truth_new(unsigned events);
 void truth_free(struct truth *t);
 
 // One task that exists before the window (from /proc/PID/task/TID).

@@ -16,6 +16,15 @@ $(AFWORK_TREE)/bin/afwork: tools/antfarm/afwork.c tools/antfarm/truth.c tools/an
 .PHONY: afwork-tree
 afwork-tree: $(AFWORK_TREE)/bin/afwork
 
+# make truth-replay: a host program that counts a window again from the trace
+# afwork dumped into a serial log (AFWORK_DUMP=1), with and without the CR3
+# events (tools/antfarm/truth-replay.c).
+.PHONY: truth-replay
+truth-replay: build/antfarm/truth-replay
+build/antfarm/truth-replay: tools/antfarm/truth-replay.c tools/antfarm/truth.c tools/antfarm/truth.h
+	@mkdir -p $(dir $@)
+	$(HOSTCC) -O2 -g -Wall -Wextra -Werror -std=gnu11 -o $@ tools/antfarm/truth-replay.c tools/antfarm/truth.c
+
 # make table1: the workloads under formica in Bochs, Table 1 on stdout and
 # build/table1/{table1.csv,lag.csv,report.txt} (tools/table1.sh; about an hour).
 .PHONY: table1 bench-antfarm

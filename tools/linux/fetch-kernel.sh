@@ -1,9 +1,13 @@
 #!/bin/bash
-# fetch-kernel.sh [OUTDIR]
+# fetch-kernel.sh [OUTDIR [PACKAGE]]
 #
-# Fetch Debian's stock amd64 kernel (the versioned package that the
-# linux-image-amd64 metapackage depends on) and unpack it into OUTDIR
-# (default: build/linux/ at the top of the repo).  Leaves:
+# Fetch a Debian amd64 kernel and unpack it into OUTDIR (default:
+# build/linux/ at the top of the repo).  PACKAGE (default linux-image-amd64,
+# Debian's stock kernel) is a metapackage, resolved to the versioned package
+# it depends on today (linux-image-6.12-amd64 -> linux-image-6.12.N+debV-amd64),
+# or a versioned package itself (linux-image-6.1.0-57-amd64).  Each kernel
+# wants its own OUTDIR: the kit's list is KERNEL_KITS in tools/linux/unit.mk.
+# Leaves:
 #
 #   OUTDIR/vmlinuz     the bzImage (also a valid EFI application: EFI stub)
 #   OUTDIR/modules/    holds VERSION/, the lib/modules/VERSION tree; the
@@ -20,9 +24,9 @@
 #   OUTDIR/package     the exact package name and Debian version
 #
 # Idempotent: if OUTDIR/vmlinuz already belongs to the version that
-# linux-image-amd64 currently resolves to, nothing is downloaded.
+# PACKAGE currently resolves to, nothing is downloaded.
 # Needs apt-get/apt-cache (Debian); runs `apt-get update` once if the
-# package lists do not know linux-image-amd64 (that needs root).
+# package lists do not know PACKAGE (that needs root).
 set -euo pipefail
 
 die() { echo "fetch-kernel: error: $*" >&2; exit 1; }
@@ -30,6 +34,7 @@ log() { echo "fetch-kernel: $*" >&2; }
 
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 OUT=${1:-$TOP/build/linux}
+META=${2:-linux-image-amd64}
 mkdir -p "$OUT" || die "cannot create $OUT"
 OUT=$(cd "$OUT" && pwd)
 
@@ -37,22 +42,30 @@ command -v apt-cache >/dev/null || die "apt-cache not found (this script needs a
 command -v dpkg-deb >/dev/null || die "dpkg-deb not found"
 
 resolve() {
-	# The first "Depends: linux-image-X.Y.Z-N-amd64" line of the metapackage.
-	apt-cache depends linux-image-amd64 2>/dev/null |
-		sed -n 's/^ *Depends: \(linux-image-[0-9][^ ]*\)$/\1/p' | head -n1
+	# A metapackage: the first "Depends: linux-image-X.Y..." line.  A
+	# versioned package depends on no other kernel image: itself, if apt
+	# knows it.
+	local dep
+	dep=$(apt-cache depends "$META" 2>/dev/null |
+		sed -n 's/^ *Depends: \(linux-image-[0-9][^ ]*\)$/\1/p' | head -n1)
+	if [ -n "$dep" ]; then
+		echo "$dep"
+	elif apt-cache show "$META" 2>/dev/null | grep -q '^Version: '; then
+		echo "$META"
+	fi
 }
 
 PKG=$(resolve || true)
 if [ -z "$PKG" ]; then
-	log "apt does not know linux-image-amd64; running apt-get update"
+	log "apt does not know $META; running apt-get update"
 	if [ "$(id -u)" != 0 ]; then
 		die "package lists are empty or stale and we are not root: run 'sudo apt-get update' first"
 	fi
 	apt-get update -qq >&2 || die "apt-get update failed (no network to the Debian mirror?)"
 	PKG=$(resolve || true)
-	[ -n "$PKG" ] || die "could not resolve linux-image-amd64's versioned dependency (apt-cache depends linux-image-amd64 shows none)"
+	[ -n "$PKG" ] || die "could not resolve $META to a kernel package (apt-cache depends $META shows no linux-image-N dependency)"
 fi
-REL=${PKG#linux-image-}          # e.g. 6.1.0-56-amd64
+REL=${PKG#linux-image-}          # e.g. 6.1.0-56-amd64, 6.12.118+deb12-amd64
 REL=${REL%-unsigned}
 
 run_depmod() {
@@ -75,18 +88,27 @@ run_depmod() {
 extract_vmlinux() {
 	# bzImage: setup is (setup_sects+1)*512 bytes (setup_sects at 0x1f1);
 	# payload_offset (0x248) and payload_length (0x24c) locate the
-	# compressed kernel inside the protected-mode part.
-	local sects poff plen
-	command -v xz >/dev/null || { log "warning: no xz (apt-get install xz-utils): not extracting vmlinux"; return 0; }
+	# compressed kernel inside the protected-mode part.  Debian compresses
+	# it with XZ up to 6.1 and with zstd from 6.12 on; the magic says which.
+	local sects poff plen magic tool
 	sects=$(od -An -tu1 -j 497 -N1 "$OUT/vmlinuz" | tr -d ' ')
 	poff=$(od -An -tu4 -j 584 -N4 "$OUT/vmlinuz" | tr -d ' ')
 	plen=$(od -An -tu4 -j 588 -N4 "$OUT/vmlinuz" | tr -d ' ')
 	poff=$(( (sects + 1) * 512 + poff ))
-	if [ "$(dd if="$OUT/vmlinuz" bs=64k iflag=skip_bytes,count_bytes skip=$poff count=6 status=none | od -An -tx1 | tr -d ' ')" != fd377a585a00 ]; then
-		log "warning: the bzImage payload is not XZ: not extracting vmlinux"; return 0
-	fi
+	magic=$(dd if="$OUT/vmlinuz" bs=64k iflag=skip_bytes,count_bytes skip=$poff count=6 status=none | od -An -tx1 | tr -d ' ')
+	case $magic in
+	fd377a585a00) tool="xz -dc --single-stream" ;;
+	28b52ffd*) tool="zstd -dcq" ;;
+	*) log "warning: the bzImage payload is neither XZ nor zstd ($magic): not extracting vmlinux"; return 0 ;;
+	esac
+	command -v "${tool%% *}" >/dev/null ||
+		{ log "warning: no ${tool%% *} (apt-get install xz-utils zstd): not extracting vmlinux"; return 0; }
+	# zstd may complain about the padding after the frame; the frame is
+	# whole if the ELF came out.
 	dd if="$OUT/vmlinuz" bs=64k iflag=skip_bytes,count_bytes skip=$poff count=$plen status=none |
-		xz -dc --single-stream >"$OUT/vmlinux.tmp" || die "could not decompress the kernel payload"
+		$tool >"$OUT/vmlinux.tmp" 2>/dev/null || true
+	[ "$(od -An -tx1 -N4 "$OUT/vmlinux.tmp" | tr -d ' ')" = 7f454c46 ] ||
+		die "could not decompress the kernel payload"
 	mv "$OUT/vmlinux.tmp" "$OUT/vmlinux"
 }
 
@@ -100,7 +122,7 @@ fi
 
 DEBVER=$(apt-cache show "$PKG" 2>/dev/null | sed -n 's/^Version: //p' | head -n1 || true)
 [ -n "$DEBVER" ] || die "apt-cache show $PKG gives no Version"
-log "linux-image-amd64 -> $PKG ($DEBVER)"
+log "$META -> $PKG ($DEBVER)"
 
 DL="$OUT/deb"
 mkdir -p "$DL"

@@ -2,6 +2,17 @@
 # initramfs with the workload.  Both land in build/linux/.
 build/linux/vmlinuz:
 	tools/linux/fetch-kernel.sh build/linux
+# More kernels, one directory each: build/linux-S/ holds Debian's newest
+# kernel of the series S (the metapackage linux-image-S-amd64), e.g.
+# build/linux-6.12/.  KERNEL_KITS are the kernels make test-kernels runs
+# the Antfarm test on: the default one first.
+build/linux-%/vmlinuz:
+	tools/linux/fetch-kernel.sh build/linux-$* linux-image-$*-amd64
+KERNEL_KITS := build/linux build/linux-6.12
+.PHONY: test-kernels
+test-kernels: all $(addsuffix /vmlinuz,$(KERNEL_KITS)) build/antfarm/tree/bin/afwork \
+		build/linux/compile-kit/tree.stamp
+	@KERNEL_KITS="$(KERNEL_KITS)" tools/test-kernels.sh
 build/linux/initramfs.cpio.gz: tools/linux/mkinitramfs.sh
 	tools/linux/mkinitramfs.sh $@
 LINUX_GUEST := build/linux/vmlinuz build/linux/initramfs.cpio.gz

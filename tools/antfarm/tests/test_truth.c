@@ -3,8 +3,9 @@
  *
  * Three fixtures are real traces, cut from Debian 6.1.0-56-amd64 booted
  * bare in QEMU (afwork fork 2, afwork vforkexec 1, and a static program
- * with two pthreads run by afwork run).  The rest are synthetic sequences
- * in the same text format, built by the helpers below.
+ * with two pthreads run by afwork run), and one from 6.12.118 under Formica
+ * with the CR3 events (tlb_flush, execve).  The rest are synthetic
+ * sequences in the same text format, built by the helpers below.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -121,6 +122,18 @@ static const char *vforkexec1[] = {
 	"            true-98      [000] d..2.     2.229298: sched_switch: prev_comm=true prev_pid=98 prev_prio=120 prev_state=Z ==> next_comm=afwork next_pid=97 next_prio=120\n",
 };
 
+/* One vfork+exec, whole: one process, one address space (the exec's). */
+static void assert_one_vfork_exec(const struct truth_counts *c)
+{
+	assert_int_equal(c->proc_create, 1);
+	assert_int_equal(c->as_create, 1);
+	assert_int_equal(c->exec, 1);
+	assert_int_equal(c->proc_exit, 1);
+	assert_int_equal(c->as_exit, 1);
+	assert_int_equal(c->as_exit_derived, 1);
+	assert_int_equal(c->unknown, 0);
+}
+
 /* vfork+exec: CLONE_VM|CLONE_VFORK (0x4100): a process but no address space
  * until the exec; switching between parent and the vfork child is no cs;
  * the exec loads the new mm (a cs without a sched_switch), and the switch
@@ -132,12 +145,7 @@ static void test_real_vforkexec(void **state)
 	assert_int_equal(truth_task(t, 97, 97, 0), 0);
 	feed(t, vforkexec1, sizeof vforkexec1 / sizeof vforkexec1[0]);
 	struct truth_counts c = result(t);
-	assert_int_equal(c.proc_create, 1);
-	assert_int_equal(c.as_create, 1);
-	assert_int_equal(c.exec, 1);
-	assert_int_equal(c.proc_exit, 1);
-	assert_int_equal(c.as_exit, 1);
-	assert_int_equal(c.as_exit_derived, 1);
+	assert_one_vfork_exec(&c);
 	assert_int_equal(c.cs, 2);
 	assert_int_equal(c.sched_switch, 6);
 	assert_int_equal(c.header, 0);
@@ -496,6 +504,188 @@ static void test_pid_reuse(void **state)
 	truth_free(t);
 }
 
+/* ------------------------------------------------------------ CR3 events */
+
+/* switch_mm_irqs_off()'s CR3 load, as x86 traces it, in task pid on cpu. */
+static void cr3(struct truth *t, int cpu, int pid)
+{
+	ev(t, cpu, "p", pid, "tlb_flush: pages:-1 reason:flush on task switch (0)");
+}
+
+static void execve_enter(struct truth *t, int cpu, int pid)
+{
+	ev(t, cpu, "p", pid, "sys_execve(filename: 4a0f18, argv: 7ffd4b8c1e30, envp: 7ffd4b8c1f48)");
+}
+
+static void execve_return(struct truth *t, int cpu, int pid)
+{
+	ev(t, cpu, "p", pid, "sys_execve -> 0x0");
+}
+
+/* The case the model without CR3 events gets wrong (6.12's vfork+exec):
+ * the parent, woken when the child's exec releases the shared mm, preempts
+ * the child after activate_mm() loaded the new mm but before
+ * sched_process_exec.  The child's switch-out is then a switch between two
+ * address spaces, and so is its switch back in: 4 loads, where the model
+ * says 2.  Its exit ends in init_mm (a load that is no cs). */
+static void vfork_preempted(struct truth *t)
+{
+	newtask(t, 0, 50, 60, 0x4111);   /* CLONE_VM|CLONE_VFORK|SIGCHLD */
+	sw(t, 0, 50, 60);                /* shared mm: no load */
+	execve_enter(t, 0, 60);
+	cr3(t, 0, 60);                   /* activate_mm(): 1 */
+	sw(t, 0, 60, 50);
+	cr3(t, 0, 60);                   /* back to the parent's mm: 2 */
+	sw(t, 0, 50, 60);
+	cr3(t, 0, 50);                   /* the child's new mm: 3 */
+	exec(t, 0, 60, 60);
+	execve_return(t, 0, 60);
+	cr3(t, 0, 60);                   /* exit_mmap()'s flush: init_mm */
+	ev(t, 0, "p", 60, "exit_mmap: mt_mod (____ptrval____), DESTROY");
+	texit(t, 0, 60);
+	sw(t, 0, 60, 50);
+	cr3(t, 0, 60);                   /* the parent: 4 */
+}
+
+static void test_cr3_vfork_preempted(void **state)
+{
+	struct truth *t = truth_new(TRUTH_EV_EXIT_MMAP | TRUTH_EV_CR3);
+	assert_int_equal(truth_task(t, 50, 50, 0), 0);
+	vfork_preempted(t);
+	struct truth_counts c = result(t);
+	assert_one_vfork_exec(&c);
+	assert_int_equal(c.cs, 4);
+	assert_int_equal(c.cr3_switch, 5);
+	truth_free(t);
+
+	/* The same lines without TRUTH_EV_CR3: the model's 2. */
+	t = truth_new(TRUTH_EV_EXIT_MMAP);
+	assert_int_equal(truth_task(t, 50, 50, 0), 0);
+	vfork_preempted(t);
+	c = result(t);
+	assert_int_equal(c.cs, 2);
+	assert_int_equal(c.cr3_switch, -1);
+	assert_int_equal(c.as_create, 1);
+	truth_free(t);
+}
+
+/* An exiting task switched out after exit_mm() (its CPU already moved to
+ * init_mm) and back in runs lazily: no CR3 load, no cs, though the task is
+ * still a user task until sched_process_exit.  A switch to a kernel thread
+ * loads nothing; a flush on return to the same mm after lazy TLB reloads
+ * it: no cs either.  Shootdowns (reason 1..4) are no loads at all. */
+static void test_cr3_lazy_and_exit(void **state)
+{
+	struct truth *t = truth_new(TRUTH_EV_EXIT_MMAP | TRUTH_EV_CR3);
+	assert_int_equal(truth_task(t, 40, 40, 1), 0);
+	assert_int_equal(truth_task(t, 50, 50, 0), 0);
+	newtask(t, 0, 50, 60, FORK_FLAGS);
+	sw(t, 0, 50, 60);
+	cr3(t, 0, 50);                   /* the child: 1 */
+	cr3(t, 0, 60);                   /* exit_mmap()'s flush: init_mm */
+	sw(t, 0, 60, 50);
+	cr3(t, 0, 60);                   /* the parent: 2 */
+	sw(t, 0, 50, 60);                /* the exiting child: lazy, no load */
+	ev(t, 0, "p", 60, "exit_mmap: mt_mod (____ptrval____), DESTROY");
+	texit(t, 0, 60);
+	sw(t, 0, 60, 40);                /* a kernel thread: lazy */
+	ev(t, 0, "p", 40, "tlb_flush: pages:1 reason:local shootdown (2)");
+	sw(t, 0, 40, 50);
+	cr3(t, 0, 40);                   /* stale TLB after lazy: reload, no cs */
+	struct truth_counts c = result(t);
+	assert_int_equal(c.cs, 2);
+	assert_int_equal(c.cr3_switch, 4);
+	assert_int_equal(c.proc_exit, 1);
+	assert_int_equal(c.as_exit, 1);
+	assert_int_equal(c.bad, 0);
+	truth_free(t);
+}
+
+/* A failed execve (no sched_process_exec, the syscall returns an error)
+ * leaves the task in its mm: a later load in it is not an exec's. */
+static void test_cr3_failed_exec(void **state)
+{
+	struct truth *t = truth_new(TRUTH_EV_CR3);
+	assert_int_equal(truth_task(t, 50, 50, 0), 0);
+	assert_int_equal(truth_task(t, 51, 51, 0), 0);
+	execve_enter(t, 0, 50);
+	ev(t, 0, "p", 50, "sys_execve -> 0xfffffffffffffffe");
+	cr3(t, 0, 50);                   /* not an exec's load: the kernel's */
+	sw(t, 0, 50, 51);
+	cr3(t, 0, 50);                   /* 1 */
+	sw(t, 0, 51, 50);
+	cr3(t, 0, 51);                   /* 2 */
+	struct truth_counts c = result(t);
+	assert_int_equal(c.cs, 2);
+	assert_int_equal(c.exec, 0);
+	assert_int_equal(c.as_create, 0);
+	truth_free(t);
+}
+
+/* A real 6.12 trace (Debian 6.12.118+deb12-amd64 under Formica in Bochs,
+ * afwork vforkexec 100 with AFWORK_DUMP, so the clock is the TSC): one
+ * vfork+exec in which the parent, woken when the child's exec released the
+ * shared mm, preempted the child (prev_state=R+, prev_comm still afwork)
+ * after activate_mm() had loaded the new mm.  36 of the 100 iterations of
+ * that run went like this.  The kernel's CR3 loads: the new mm (in the
+ * child, in execve), the parent's (the switch to 126), the new mm again
+ * (the switch from rcu_preempt back to 130), init_mm (exit_mmap()'s flush),
+ * the parent's: 4 into user mms.  Formica inferred the same; the model
+ * without CR3 events says 2. */
+static const char *vforkexec612[] = {
+	"          afwork-126     [000] .....   3343253401: task_newtask: pid=130 comm=afwork clone_flags=4100 oom_score_adj=0\n",
+	"          afwork-126     [000] .....   3343254184: sched_process_fork: comm=afwork pid=126 child_comm=afwork child_pid=130\n",
+	"          afwork-126     [000] d..2.   3343259300: sched_switch: prev_comm=afwork prev_pid=126 prev_prio=120 prev_state=R+ ==> next_comm=afwork next_pid=130 next_prio=120\n",
+	"            true-130     [000] ...1.   3343264707: sys_execve(filename: 49a0fc, argv: 4c8100, envp: 7ffe2428f838)\n",
+	"            true-130     [000] d..1.   3343450206: tlb_flush: pages:-1 reason:flush on task switch (0)\n",
+	"            true-130     [000] d..2.   3343467900: sched_switch: prev_comm=afwork prev_pid=130 prev_prio=120 prev_state=R+ ==> next_comm=afwork next_pid=126 next_prio=120\n",
+	"            true-130     [000] d..2.   3343496331: tlb_flush: pages:-1 reason:flush on task switch (0)\n",
+	"          afwork-126     [000] d..2.   3343513753: sched_switch: prev_comm=afwork prev_pid=126 prev_prio=120 prev_state=S ==> next_comm=rcu_preempt next_pid=19 next_prio=120\n",
+	"     rcu_preempt-19      [000] d..2.   3343518217: sched_switch: prev_comm=rcu_preempt prev_pid=19 prev_prio=120 prev_state=I ==> next_comm=afwork next_pid=130 next_prio=120\n",
+	"     rcu_preempt-19      [000] d..2.   3343525102: tlb_flush: pages:-1 reason:flush on task switch (0)\n",
+	"            true-130     [000] dN.3.   3343558145: tlb_flush: pages:1 reason:local mm shootdown (3)\n",
+	"            true-130     [000] dN.1.   3343566972: tlb_flush: pages:-1 reason:local mm shootdown (3)\n",
+	"            true-130     [000] d..2.   3343570366: sched_switch: prev_comm=true prev_pid=130 prev_prio=120 prev_state=R+ ==> next_comm=rcu_preempt next_pid=19 next_prio=120\n",
+	"     rcu_preempt-19      [000] d..2.   3343575554: sched_switch: prev_comm=rcu_preempt prev_pid=19 prev_prio=120 prev_state=I ==> next_comm=true next_pid=130 next_prio=120\n",
+	"            true-130     [000] .....   3343660637: sched_process_exec: filename=/bin/true pid=130 old_pid=130\n",
+	"            true-130     [000] ...1.   3343661856: sys_execve -> 0x0\n",
+	"            true-130     [000] d..2.   3343759864: sched_switch: prev_comm=true prev_pid=130 prev_prio=120 prev_state=R ==> next_comm=rcu_preempt next_pid=19 next_prio=120\n",
+	"     rcu_preempt-19      [000] d..2.   3343765311: sched_switch: prev_comm=rcu_preempt prev_pid=19 prev_prio=120 prev_state=I ==> next_comm=true next_pid=130 next_prio=120\n",
+	"            true-130     [000] d..2.   3343862965: tlb_flush: pages:1 reason:local mm shootdown (3)\n",
+	"            true-130     [000] d..2.   3343956578: sched_switch: prev_comm=true prev_pid=130 prev_prio=120 prev_state=R+ ==> next_comm=rcu_preempt next_pid=19 next_prio=120\n",
+	"     rcu_preempt-19      [000] d..2.   3343961798: sched_switch: prev_comm=rcu_preempt prev_pid=19 prev_prio=120 prev_state=I ==> next_comm=true next_pid=130 next_prio=120\n",
+	"            true-130     [000] d..2.   3344070068: tlb_flush: pages:1 reason:local mm shootdown (3)\n",
+	"            true-130     [000] d..2.   3344159399: sched_switch: prev_comm=true prev_pid=130 prev_prio=120 prev_state=R ==> next_comm=rcu_preempt next_pid=19 next_prio=120\n",
+	"     rcu_preempt-19      [000] d..2.   3344163724: sched_switch: prev_comm=rcu_preempt prev_pid=19 prev_prio=120 prev_state=I ==> next_comm=true next_pid=130 next_prio=120\n",
+	"            true-130     [000] d..1.   3344209430: tlb_flush: pages:2 reason:local mm shootdown (3)\n",
+	"            true-130     [000] d..2.   3344359213: sched_switch: prev_comm=true prev_pid=130 prev_prio=120 prev_state=R+ ==> next_comm=rcu_preempt next_pid=19 next_prio=120\n",
+	"     rcu_preempt-19      [000] d..2.   3344363586: sched_switch: prev_comm=rcu_preempt prev_pid=19 prev_prio=120 prev_state=I ==> next_comm=true next_pid=130 next_prio=120\n",
+	"            true-130     [000] d..1.   3344504344: tlb_flush: pages:-1 reason:flush on task switch (0)\n",
+	"            true-130     [000] d..2.   3344555760: sched_switch: prev_comm=true prev_pid=130 prev_prio=120 prev_state=R+ ==> next_comm=rcu_preempt next_pid=19 next_prio=120\n",
+	"     rcu_preempt-19      [000] d..2.   3344560031: sched_switch: prev_comm=rcu_preempt prev_pid=19 prev_prio=120 prev_state=I ==> next_comm=true next_pid=130 next_prio=120\n",
+	"            true-130     [000] .....   3344564523: exit_mmap: mt_mod 000000005478618a, DESTROY\n",
+	"            true-130     [000] .....   3344565715: sched_process_exit: comm=true pid=130 prio=120\n",
+	"            true-130     [000] d..2.   3344576531: sched_switch: prev_comm=true prev_pid=130 prev_prio=120 prev_state=Z ==> next_comm=afwork next_pid=126 next_prio=120\n",
+	"            true-130     [000] d..2.   3344604896: tlb_flush: pages:-1 reason:flush on task switch (0)\n",
+};
+
+static void test_real_vforkexec_612(void **state)
+{
+	for (int cr3_events = 1; cr3_events >= 0; cr3_events--) {
+		struct truth *t = truth_new(TRUTH_EV_EXIT_MMAP | (cr3_events ? TRUTH_EV_CR3 : 0));
+		assert_int_equal(truth_task(t, 19, 19, 1), 0);   /* rcu_preempt */
+		assert_int_equal(truth_task(t, 126, 126, 0), 0);
+		feed(t, vforkexec612, sizeof vforkexec612 / sizeof vforkexec612[0]);
+		struct truth_counts c = result(t);
+		assert_one_vfork_exec(&c);
+		assert_int_equal(c.sched_switch, 17);
+		assert_int_equal(c.events, 34);
+		assert_int_equal(c.cs, cr3_events ? 4 : 2);
+		assert_int_equal(c.cr3_switch, cr3_events ? 5 : -1);
+		truth_free(t);
+	}
+}
+
 /* The TRUTH line's keys are an interface: compare it whole. */
 static void test_format(void **state)
 {
@@ -511,13 +701,15 @@ static void test_format(void **state)
 	c.exec = 1000;
 	c.exit_mmap = 2000;
 	c.as_exit_derived = 2000;
+	c.cr3_switch = 3110;
 	c.events = 13078;
 	char buf[512];
 	truth_format(&c, buf, sizeof buf);
 	assert_string_equal(buf,
 		"proc_create=1000 as_create=2000 proc_exit=1000 as_exit=2000 cs=2028 "
 		"sched_switch=7078 kthread_create=0 thread_create=0 kthread_exit=0 fork=1000 "
-		"exec=1000 exit_mmap=2000 as_exit_derived=2000 unknown=0 events=13078 bad=0 lost=0");
+		"exec=1000 exit_mmap=2000 as_exit_derived=2000 cr3_switch=3110 unknown=0 events=13078 "
+		"bad=0 lost=0");
 }
 
 int main(void)
@@ -537,6 +729,10 @@ int main(void)
 		cmocka_unit_test(test_lost),
 		cmocka_unit_test(test_bad_and_unknown),
 		cmocka_unit_test(test_pid_reuse),
+		cmocka_unit_test(test_real_vforkexec_612),
+		cmocka_unit_test(test_cr3_vfork_preempted),
+		cmocka_unit_test(test_cr3_lazy_and_exit),
+		cmocka_unit_test(test_cr3_failed_exec),
 		cmocka_unit_test(test_format),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
