@@ -73,8 +73,10 @@ struct guest {
 
 	struct guest_msrs msrs; /* MSRs the VMCS does not switch (msr.h) */
 
-	/* console: guest UART output, one line at a time */
-	char line[200];
+	/* console: guest UART output, one line at a time.  Longer lines are
+	 * cut; 448 leaves room for the stamp and name within kprintf's 512,
+	 * and keeps afwork's TRUTH lines (about 300 characters) whole. */
+	char line[448];
 	u32 line_len;
 
 	/* statistics */

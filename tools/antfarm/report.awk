@@ -57,6 +57,7 @@ BEGIN {
 { sub(/\r$/, ""); sub(/^\[ *[0-9.]+\] /, "") }
 
 /^tsc: [0-9.]+ MHz/ { mhz = $2 + 0 }
+kernel == "" && match($0, /Linux version [^ ]+/) { kernel = substr($0, RSTART + 14, RLENGTH - 14) }
 
 /^mark guest=/ {
 	v = kv($0, "value")
@@ -102,7 +103,11 @@ BEGIN {
 	seen[w]++
 	t_pc[w] += kv($0, "proc_create"); t_ac[w] += kv($0, "as_create")
 	t_pe[w] += kv($0, "proc_exit"); t_ae[w] += kv($0, "as_exit")
-	t_cs[w] += kv($0, "cs"); t_lost[w] += kv($0, "lost")
+	t_cs[w] += kv($0, "cs")
+	# A TRUTH line cut short (a console line limit) must not read as
+	# "nothing lost": no lost= field, no number.
+	if (kv($0, "lost") == "") unread[w] = 1
+	t_lost[w] += kv($0, "lost")
 	i_cr[w] += w_cr; i_ex[w] += w_ex; i_pc[w] += w_pc; i_sw[w] += w_sw
 	# Process exits and the late ones need the events after the window
 	# too: counted at the end, per window.
@@ -166,7 +171,7 @@ END {
 		i_pe[win_w[k]] += window_exits(k)
 	if (nwl > 0) {
 		print ""
-		print "Table 1 on Linux (Debian 6.1) under formica.  Each row: ours, then [the paper's Linux 2.6 x86]."
+		print "Table 1 on Linux " (kernel != "" ? kernel : "(version not in the log)") " under formica.  Each row: ours, then [the paper's Linux 2.6 x86]."
 		print "Inferred = address spaces (the paper's rules); +exec = processes in exec-aware mode."
 		printf "%-10s | %7s %7s %8s %6s | %7s %7s %8s %6s | %7s %7s\n", "", "Process", "AddrSpc", "Inferred", "+exec",
 			"Process", "AddrSpc", "Inferred", "+exec", "Context", "CS"
@@ -185,7 +190,7 @@ END {
 				"[" pp[4] "]", "[" pp[5] "]", "[" pp[6] "]", "", "[" pp[7] "]", "[" pp[8] "]"
 			if (csv != "") {
 				gsub(/ /, ",", p); gsub(/-/, "", p)
-				print w "," t_pc[w] "," t_ac[w] "," i_cr[w] "," i_pc[w] "," t_pe[w] "," t_ae[w] "," i_ex[w] "," i_pe[w] "," t_cs[w] "," i_sw[w] "," t_lost[w] "," p > csv
+				print w "," t_pc[w] "," t_ac[w] "," i_cr[w] "," i_pc[w] "," t_pe[w] "," t_ae[w] "," i_ex[w] "," i_pe[w] "," t_cs[w] "," i_sw[w] "," (w in unread ? "unread" : t_lost[w]) "," p > csv
 			}
 			if (i_cr[w] + 0 < t_ac[w] + 0 || i_ex[w] + 0 < t_ae[w] + 0)
 				missed = missed " " w
