@@ -15,9 +15,9 @@ test_virtio_blk_SRCS := hv/dev/tests/test_virtio_blk.c hv/dev/virtio_blk.c hv/de
 	hv/dev/pci_cfg.c
 test_vdisk_SRCS := hv/dev/tests/test_vdisk.c hv/dev/vdisk.c
 UNIT_TESTS += test_vdisk
-# The whole virtual-disk path: device, keys, scheduler, extents, block layer.
+# The whole virtual-disk path: device, keys, disk queue and scheduler, extents, block layer.
 UNIT_TESTS += test_vblkq
 test_vblkq_SRCS := hv/dev/tests/test_vblkq.c hv/dev/vblkq.c hv/dev/vdisk.c hv/dev/virtio_blk.c \
 	hv/dev/virtqueue.c hv/dev/pci_cfg.c hv/antfarm/iokey.c hv/antfarm/antfarm.c \
-	hv/storage/block.c \
+	hv/storage/diskq.c hv/storage/block.c \
 	$(filter-out %/tests/%,$(wildcard sched/*.c))

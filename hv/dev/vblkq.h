@@ -1,18 +1,15 @@
 /*
- * vblkq.h - the guests' disk requests on their way to the one real disk.
+ * vblkq.h - the guests' virtio disk requests on their way to the real disk.
  *
- * This is the virtual disk's I/O path with the hardware left out: each
- * guest's virtio-blk device (virtio_blk.h) hands over validated requests,
- * each is keyed with its (guest, process) at the exit where it was
- * submitted (iokey.h), queued in the I/O scheduler (sched/), and, when the
- * scheduler says so, cut into block-layer pieces over the guest's extents
- * (vdisk.h) and sent to the disk driver one piece at a time.  When the last
- * piece is done, and - with a disk model (sched/hdd_model.h) - not before
- * the modelled disk would have finished, the guest gets its completion.
- *
- * One request is at the disk at a time: that is how the anticipatory
- * scheduler must drive a disk (it decides to idle only with nothing in
- * flight), and what makes the disk model's times meaningful.
+ * The virtio front of the disk queue (hv/storage/diskq.h): each guest's
+ * virtio-blk device (virtio_blk.h) hands over validated requests, each is
+ * keyed with its (guest, process) at the exit where it was submitted
+ * (iokey.h) and handed to the disk queue with a piece cutter that lays it
+ * over the guest's extents (vdisk.h).  The disk queue does the rest - the
+ * scheduler (sched/), one request at the disk at a time, the pieces one
+ * after another, the disk model's hold (sched/hdd_model.h), the deadlines -
+ * and calls back when the request is done; the guest's device then gets
+ * its status and completion.
  *
  * The glue:
  *   vblkq_init(...), vblkq_add_guest(...)    at boot
@@ -28,8 +25,8 @@
  * Not here yet: FLUSH reaches no disk cache (the block layer has no flush
  * operation; a FLUSH completes at once, which is only as durable as the
  * drive's write cache allows), and Antfarm's process exits are not passed
- * on (a process's scheduler entry is recycled when the table is full and
- * it has nothing queued).
+ * on (diskq_proc_gone(); until then a process's scheduler entry is recycled
+ * when the table is full and it has nothing queued).
  */
 #ifndef FORMICA_DEV_VBLKQ_H
 #define FORMICA_DEV_VBLKQ_H
@@ -38,16 +35,16 @@
 #include "dev/vdisk.h"
 #include "dev/virtio_blk.h"
 #include "sched/hdd_model.h"
-#include "sched/sched.h"
-#include "storage/block.h"
+#include "storage/diskq.h"
 #include "types.h"
 
 #define VBLKQ_MAX_GUESTS 4
 /* A chain needs at least 2 descriptors, so a guest can have at most
- * VBLK_QUEUE_SIZE / 2 requests outstanding: room for all of them. */
+ * VBLK_QUEUE_SIZE / 2 requests outstanding: room for all of them, here
+ * and in the disk queue. */
 #define VBLKQ_PER_GUEST (VBLK_QUEUE_SIZE / 2)
 #define VBLKQ_SLOTS (VBLKQ_MAX_GUESTS * VBLKQ_PER_GUEST)
-#define VBLKQ_PROCS 64
+_Static_assert(VBLKQ_SLOTS <= DISKQ_SLOTS, "the disk queue must hold every virtio request");
 
 struct vblkq_guest {
 	struct vblk *blk;
@@ -58,41 +55,22 @@ struct vblkq_guest {
 };
 
 struct vblkq_req {
+	struct diskq_req dr;    /* first: the disk queue's callbacks get &dr */
 	bool used;
-	u32 guest;
-	int sched_id;
 	struct vblk_req vr;
-	struct vdisk_cursor cur;
-	struct blk_req piece;   /* the piece at the disk */
-	u32 piece_extent;
-	u8 status;              /* VIRTIO_BLK_S_* so far */
-	bool pieces_done;
-	u64 model_done;         /* ns: the modelled disk's completion (0: no model) */
-};
-
-struct vblkq_proc {
-	bool used;
-	u32 guest;
-	u64 key;
+	struct vdisk_cursor cur; /* how far the disk queue has cut it */
 };
 
 struct vblkq_stats {
-	u64 requests, completed, ioerr, faults, flushes, proc_evictions;
+	u64 ioerr, faults, flushes;
 };
 
 struct vblkq {
-	struct blk_dev *dev;
-	struct hdd *model;               /* NULL: complete as soon as the disk does */
+	struct diskq dq;                 /* the disk, its scheduler and model */
 	enum iokey_mode key_mode;
-	struct sched s;
-	struct sched_slot slots[VBLKQ_SLOTS];
-	struct sched_proc procs[VBLKQ_PROCS];
-	struct vblkq_proc known[VBLKQ_PROCS]; /* (guest, key) pairs the scheduler has */
 	struct vblkq_guest g[VBLKQ_MAX_GUESTS];
 	u32 nguests;
 	struct vblkq_req req[VBLKQ_SLOTS];
-	int active;                      /* req[] index at the disk, or -1 */
-	u64 idle_until;                  /* the scheduler is anticipating until then */
 	void (*fault)(void *ctx, u32 guest, const char *what);
 	void *fault_ctx;
 	struct vblkq_stats st;
@@ -115,11 +93,12 @@ int vblkq_add_guest(struct vblkq *q, struct vblk *blk, const struct gmem *mem,
 /* Take every new request from guest's device, keyed by what vcpu runs now. */
 void vblkq_notify(struct vblkq *q, u32 guest, u32 vcpu, u64 now);
 
-/* Move the disk along: finished pieces, held completions, the next dispatch. */
+/* Move the disk along (diskq_poll()): pieces, held completions, the next
+ * dispatch. */
 void vblkq_poll(struct vblkq *q, u64 now);
 
 /* When vblkq_poll() next has something to do by the clock (a held
- * completion, the end of an anticipation), or SCHED_NEVER. */
+ * completion, the end of an anticipation: diskq_deadline()), or SCHED_NEVER. */
 u64 vblkq_next_event(const struct vblkq *q);
 
 #endif

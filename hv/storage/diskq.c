@@ -4,11 +4,13 @@
  * The life of a request: diskq_submit() checks it against the guest's
  * extent and hands it to sched_add(); kick() asks sched_dispatch() whether
  * to send a request to the disk now, or to keep the disk idle until a given
- * time (anticipation), and sends it through the driver's submit();
- * diskq_poll() runs the driver's poll(), and when the request on the disk
- * has finished, tells sched_complete() (which starts the process's think-
- * time clock), calls the caller's done() and kicks again.  The queue holds
- * no clock of its own: whoever calls it passes the time in.
+ * time (anticipation), starts the disk model's clock for it and sends its
+ * first piece through the driver's submit(); diskq_poll() runs the driver's
+ * poll() and sends the next piece when one has finished.  When the last
+ * piece is done - and the modelled disk would be done too - retire() tells
+ * sched_complete() (which starts the process's think-time clock), calls
+ * the caller's done() and the queue kicks again.  The queue holds no clock
+ * of its own: whoever calls it passes the time in.
  */
 #include "types.h"
 #include "string.h"
@@ -30,32 +32,158 @@ int diskq_init(struct diskq *q, struct blk_dev *dev, enum sched_policy policy,
 			  DISKQ_PROCS);
 }
 
+void diskq_set_model(struct diskq *q, struct hdd *model)
+{
+	q->model = model;
+}
+
+/* ---- the scheduler's process table ---- */
+
+static struct diskq_proc *known(struct diskq *q, u32 guest, u64 key)
+{
+	for (u32 i = 0; i < DISKQ_PROCS; i++) {
+		struct diskq_proc *k = &q->known[i];
+		if (k->used && k->guest == guest && k->key == key)
+			return k;
+	}
+	return NULL;
+}
+
+/* Remove k from the scheduler if it has nothing queued or in flight. */
+static bool drop_if_idle(struct diskq *q, struct diskq_proc *k)
+{
+	if (sched_proc_remove(&q->s, k->guest, k->key) == SCHED_EBUSY)
+		return false;
+	k->used = false;
+	return true;
+}
+
+/* Add (guest, key) to the scheduler; when its table is full, an idle
+ * process gives up its entry. */
+static int proc_add(struct diskq *q, u32 guest, u64 key)
+{
+	int rc = sched_proc_add(&q->s, guest, key);
+
+	for (u32 i = 0; rc == SCHED_EFULL && i < DISKQ_PROCS; i++) {
+		if (q->known[i].used && drop_if_idle(q, &q->known[i])) {
+			q->st.proc_evictions++;
+			rc = sched_proc_add(&q->s, guest, key);
+		}
+	}
+	if (rc)
+		return rc;
+	/* The scheduler has DISKQ_PROCS entries, so has this table. */
+	for (u32 i = 0; i < DISKQ_PROCS; i++) {
+		if (!q->known[i].used) {
+			q->known[i] = (struct diskq_proc){ .used = true, .guest = guest, .key = key };
+			break;
+		}
+	}
+	return 0;
+}
+
 /* Exited processes leave the scheduler once their requests have drained. */
 static void reap_gone(struct diskq *q)
 {
-	u32 i = 0;
+	for (u32 i = 0; i < DISKQ_PROCS; i++)
+		if (q->known[i].used && q->known[i].gone)
+			drop_if_idle(q, &q->known[i]);
+}
 
-	while (i < q->ngone) {
-		int rc = sched_proc_remove(&q->s, q->gone_guest[i], q->gone_key[i]);
+void diskq_proc_gone(struct diskq *q, u32 guest, u64 proc)
+{
+	struct diskq_proc *k = known(q, guest, proc);
 
-		if (rc == SCHED_EBUSY) {
-			i++;
-			continue;
-		}
-		q->ngone--;
-		q->gone_guest[i] = q->gone_guest[q->ngone];
-		q->gone_key[i] = q->gone_key[q->ngone];
+	if (k && !drop_if_idle(q, k))
+		k->gone = true;
+}
+
+int diskq_proc_stats(const struct diskq *q, u32 guest, u64 proc, struct sched_proc_stats *st)
+{
+	return sched_proc_stats(&q->s, guest, proc, st);
+}
+
+/* ---- the request on the disk ---- */
+
+/* A request without pieces(): its one piece. */
+static int one_piece(struct diskq_req *r, struct diskq_piece *p)
+{
+	if (r->npieces)
+		return 0;
+	*p = (struct diskq_piece){ .ext = r->ext, .lba = r->lba, .count = r->count, .buf = r->buf };
+	return 1;
+}
+
+/* Send the piece in r->blk to the driver (again, if it was busy). */
+static void issue(struct diskq *q, struct diskq_req *r)
+{
+	r->blk.status = BLK_PENDING;
+	/* The extent check once more, right before the disk: the one place
+	 * that keeps a guest inside its window. */
+	int rc = blk_extent_submit(r->piece_ext, &r->blk);
+	if (rc == BLK_EBUSY) {
+		r->blk.status = BLK_EBUSY; /* the driver's queue is full: again at poll */
+		q->st.driver_busy++;
+	} else if (rc < 0) {
+		r->status = rc; /* refused by the driver: r ends with its error */
+		r->pieces_done = true;
 	}
 }
 
-static void finish(struct diskq *q, struct diskq_req *r, int status, u64 now)
+/* Cut r's next piece and send it, or note that r has none left. */
+static void next_piece(struct diskq *q, struct diskq_req *r)
 {
+	struct diskq_piece p;
+	int rc = r->pieces ? r->pieces(r, &p) : one_piece(r, &p);
+
+	if (rc <= 0) {
+		r->status = rc < 0 ? rc : BLK_OK;
+		r->pieces_done = true;
+		return;
+	}
+	r->blk = (struct blk_req){
+		.op = r->op, .lba = p.lba, .count = p.count, .buf = p.buf, .priv = r,
+	};
+	r->piece_ext = p.ext;
+	r->npieces++;
+	issue(q, r);
+}
+
+/* Move the request on the disk along: resend a piece the driver was too
+ * busy for, or poll the driver and follow a finished piece with the next. */
+static void advance(struct diskq *q, struct diskq_req *r)
+{
+	if (r->blk.status == BLK_EBUSY) {
+		issue(q, r);
+		return;
+	}
+	q->dev->ops->poll(q->dev);
+	int st = r->blk.status;
+	if (st == BLK_PENDING || st == BLK_EBUSY)
+		return;
+	if (st != BLK_OK) {
+		r->status = st; /* the rest of its pieces are not sent */
+		r->pieces_done = true;
+		return;
+	}
+	next_piece(q, r);
+}
+
+/* Complete the request on the disk if it is done, by the disk and by the
+ * model: the scheduler, then the caller's done(). */
+static void retire(struct diskq *q, u64 now)
+{
+	struct diskq_req *r = q->inflight;
+
+	if (!r->pieces_done || (q->model && now < r->model_ns))
+		return;
+	q->inflight = NULL;
+	q->st.busy_ns += now - r->dispatch_ns;
 	sched_complete(&q->s, r->id, now);
 	q->by_id[r->id] = NULL;
-	r->status = status;
 	r->complete_ns = now;
 	q->st.completed++;
-	if (status != BLK_OK)
+	if (r->status != BLK_OK)
 		q->st.errors++;
 	reap_gone(q);
 	if (r->done)
@@ -75,20 +203,13 @@ static void kick(struct diskq *q, u64 now)
 			return;
 
 		struct diskq_req *r = q->by_id[d.id];
-		memset(&r->blk, 0, sizeof(r->blk));
-		r->blk.op = r->op;
-		r->blk.lba = r->lba;
-		r->blk.count = r->count;
-		r->blk.buf = r->buf;
 		r->dispatch_ns = now;
-		/* The extent check once more, right before the disk: the one
-		 * place that keeps a guest inside its window. */
-		int rc = blk_extent_submit(r->ext, &r->blk);
-		if (rc < 0) {
-			finish(q, r, rc, now); /* refused by the driver: done, next */
-			continue;
-		}
+		if (q->model) /* the modelled disk starts it now, where sched/ put it */
+			r->model_ns = hdd_serve(q->model, d.req.lba, d.req.nsect,
+						d.req.dir == SCHED_READ, now);
 		q->inflight = r;
+		next_piece(q, r);
+		retire(q, now); /* refused before it reached the disk: done, next */
 	}
 }
 
@@ -96,10 +217,10 @@ int diskq_submit(struct diskq *q, struct diskq_req *r, u64 now)
 {
 	if (r->op != BLK_READ && r->op != BLK_WRITE)
 		return BLK_EINVAL;
-	if (!r->ext || r->count == 0 || r->count > q->dev->max_sectors)
+	if (!r->ext || r->count == 0 || (!r->pieces && r->count > q->dev->max_sectors))
 		return BLK_EINVAL;
 	if (r->ext->dev != q->dev || r->lba >= r->ext->sectors ||
-	    r->count > r->ext->sectors - r->lba) {
+	    (!r->pieces && r->count > r->ext->sectors - r->lba)) {
 		q->st.refused++;
 		return BLK_ERANGE;
 	}
@@ -113,8 +234,10 @@ int diskq_submit(struct diskq *q, struct diskq_req *r, u64 now)
 		.arrival = now,
 	};
 	int id = sched_add(&q->s, &sr);
-	if (id == SCHED_ENOPROC && sched_proc_add(&q->s, r->guest, r->proc) == SCHED_OK)
-		id = sched_add(&q->s, &sr);
+	if (id == SCHED_ENOPROC) {
+		int rc = proc_add(q, r->guest, r->proc);
+		id = rc ? rc : sched_add(&q->s, &sr);
+	}
 	if (id < 0) {
 		q->st.refused++;
 		return id == SCHED_EFULL ? BLK_EBUSY : BLK_EINVAL;
@@ -123,6 +246,9 @@ int diskq_submit(struct diskq *q, struct diskq_req *r, u64 now)
 	r->status = BLK_PENDING;
 	r->submit_ns = now;
 	r->dispatch_ns = r->complete_ns = 0;
+	r->npieces = 0;
+	r->pieces_done = false;
+	r->model_ns = 0;
 	q->by_id[id] = r;
 	q->st.submitted++;
 	kick(q, now);
@@ -131,36 +257,22 @@ int diskq_submit(struct diskq *q, struct diskq_req *r, u64 now)
 
 u32 diskq_poll(struct diskq *q, u64 now)
 {
-	u32 done = 0;
+	u64 before = q->st.completed;
 
 	if (q->inflight) {
-		q->dev->ops->poll(q->dev);
-		struct diskq_req *r = q->inflight;
-		if (r->blk.status != BLK_PENDING) {
-			q->inflight = NULL;
-			q->st.busy_ns += now - r->dispatch_ns;
-			finish(q, r, r->blk.status, now);
-			done++;
-		}
+		if (!q->inflight->pieces_done)
+			advance(q, q->inflight);
+		retire(q, now);
 	}
 	kick(q, now);
-	return done;
+	return (u32)(q->st.completed - before);
 }
 
 u64 diskq_deadline(const struct diskq *q)
 {
-	return q->inflight ? SCHED_NEVER : q->idle_until;
-}
+	const struct diskq_req *r = q->inflight;
 
-void diskq_proc_gone(struct diskq *q, u32 guest, u64 proc)
-{
-	if (sched_proc_remove(&q->s, guest, proc) != SCHED_EBUSY || q->ngone >= DISKQ_PROCS)
-		return;
-	q->gone_guest[q->ngone] = guest;
-	q->gone_key[q->ngone++] = proc;
-}
-
-int diskq_proc_stats(const struct diskq *q, u32 guest, u64 proc, struct sched_proc_stats *st)
-{
-	return sched_proc_stats(&q->s, guest, proc, st);
+	if (r)
+		return q->model && r->pieces_done ? r->model_ns : SCHED_NEVER;
+	return q->idle_until;
 }

@@ -6,8 +6,12 @@
  * anticipation keeps the disk idle for the process whose read just finished
  * and diskq_deadline() names the end of that wait, so the glue's timer can
  * end it; the extent is enforced before anything is queued; a request the
- * driver refuses completes with its error and the queue moves on; a process
- * that exits leaves the scheduler only once its I/O has drained.
+ * driver refuses completes with its error and the queue moves on, one it
+ * is too busy for goes again; a request of several pieces sends them one
+ * after another and is on the disk until the last is done; the disk model
+ * holds a completion until its time, which diskq_deadline() names; a
+ * process that exits leaves the scheduler only once its I/O has drained,
+ * and an idle one makes room when the process table is full.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -23,7 +27,7 @@
 
 /* ---- a fake disk: requests stay pending until finish_disk() ---- */
 static struct blk_req *on_disk;
-static int disk_submits, refuse_next;
+static int disk_submits, refuse_next, busy_next;
 
 static int fake_submit(struct blk_dev *d, struct blk_req *r)
 {
@@ -33,6 +37,10 @@ static int fake_submit(struct blk_dev *d, struct blk_req *r)
 	if (refuse_next) {
 		refuse_next = 0;
 		return BLK_EIO;
+	}
+	if (busy_next) {
+		busy_next = 0;
+		return BLK_EBUSY;
 	}
 	assert_null(on_disk); /* the queue must never stack requests on the disk */
 	on_disk = r;
@@ -56,7 +64,7 @@ static void finish_disk(int status)
 }
 
 /* ---- requests and what completed ---- */
-#define MAXR 32
+#define MAXR 160
 static struct diskq_req reqs[MAXR];
 static int nreq;
 static struct diskq_req *completed[MAXR];
@@ -93,7 +101,7 @@ static int setup(enum sched_policy pol)
 	ext_a = (struct blk_extent){ .dev = &dev, .lba = 1000, .sectors = 100000 };
 	ext_b = (struct blk_extent){ .dev = &dev, .lba = 500000, .sectors = 100000 };
 	on_disk = NULL;
-	disk_submits = refuse_next = 0;
+	disk_submits = refuse_next = busy_next = 0;
 	nreq = ncompleted = 0;
 	return diskq_init(&q, &dev, pol, NULL);
 }
@@ -247,7 +255,8 @@ static void test_proc_gone_after_drain(void **state)
 	finish_disk(BLK_OK);
 	diskq_poll(&q, 3 * MS);
 	assert_int_equal(diskq_proc_stats(&q, 0, 7, &st), SCHED_ENOPROC); /* gone now */
-	assert_int_equal(q.ngone, 0);
+	for (int i = 0; i < DISKQ_PROCS; i++)
+		assert_false(q.known[i].used && q.known[i].key == 7);
 	/* with nothing outstanding, at once */
 	assert_int_equal(diskq_submit(&q, req(0, 8, &ext_a, BLK_READ, 0, 8), 4 * MS), 0);
 	finish_disk(BLK_OK);
@@ -275,6 +284,199 @@ static void test_full(void **state)
 	assert_true(sched_consistent(&q.s));
 }
 
+/* ---- requests of several pieces ---- */
+struct cut {
+	struct diskq_piece p[4];
+	int n, next;
+	int fail_at; /* the cutter fails here instead of giving a piece; -1: never */
+};
+
+static int cut_next(struct diskq_req *r, struct diskq_piece *p)
+{
+	struct cut *c = r->priv;
+
+	if (c->next == c->fail_at)
+		return BLK_ERANGE;
+	if (c->next == c->n)
+		return 0;
+	*p = c->p[c->next++];
+	return 1;
+}
+
+static struct diskq_req *cut_req(struct cut *c, u32 guest, u64 proc, u8 op, u32 count)
+{
+	struct diskq_req *r = req(guest, proc, c->p[0].ext, op, c->p[0].lba, count);
+
+	r->pieces = cut_next;
+	r->priv = c;
+	return r;
+}
+
+/* Pieces go one after another; the request is on the disk (and the next
+ * one waits) until the last is done; sched/ sees one request of them all. */
+static void test_pieces_one_after_another(void **state)
+{
+	(void)state;
+	struct cut c = { .n = 3, .fail_at = -1, .p = {
+		{ &ext_a, 99990, 10, 0x100000 },	/* the end of guest 0's first extent... */
+		{ &ext_b, 0, 256, 0x200000 },		/* ...then a second, max_sectors long */
+		{ &ext_b, 256, 6, 0x300000 },
+	} };
+	struct diskq_req *r = cut_req(&c, 0, 1, BLK_WRITE, 272); /* > max_sectors: fine */
+	struct diskq_req *b = req(1, 2, &ext_b, BLK_READ, 1000, 8);
+	struct sched_proc_stats st;
+
+	assert_int_equal(diskq_submit(&q, r, 1 * MS), 0);
+	assert_int_equal(diskq_submit(&q, b, 1 * MS), 0);
+	assert_ptr_equal(on_disk, &r->blk);
+	assert_int_equal(on_disk->lba, 1000 + 99990);
+	assert_int_equal(on_disk->count, 10);
+	assert_int_equal(diskq_poll(&q, 2 * MS), 0);
+	finish_disk(BLK_OK);
+	assert_int_equal(diskq_poll(&q, 3 * MS), 0); /* the next piece, not the next request */
+	assert_int_equal(on_disk->lba, 500000);
+	assert_int_equal(on_disk->count, 256);
+	assert_int_equal(on_disk->buf, 0x200000);
+	assert_int_equal(diskq_proc_stats(&q, 0, 1, &st), 0);
+	assert_int_equal(st.in_flight, 1);
+	finish_disk(BLK_OK);
+	diskq_poll(&q, 4 * MS);
+	assert_int_equal(on_disk->lba, 500256);
+	assert_int_equal(ncompleted, 0);
+	finish_disk(BLK_OK);
+	assert_int_equal(diskq_poll(&q, 5 * MS), 1);
+	assert_ptr_equal(completed[0], r);
+	assert_int_equal(r->status, BLK_OK);
+	assert_int_equal(r->npieces, 3);
+	assert_ptr_equal(on_disk, &b->blk); /* only now */
+	assert_int_equal(disk_submits, 4);
+	assert_int_equal(diskq_proc_stats(&q, 0, 1, &st), 0);
+	assert_int_equal(st.sectors_written, 272);
+	assert_int_equal(q.st.busy_ns, 4 * MS);
+	assert_true(sched_consistent(&q.s));
+}
+
+/* A piece that fails at the disk ends its request: the rest is not sent.
+ * So does a cutter that fails, with its own error. */
+static void test_piece_errors(void **state)
+{
+	(void)state;
+	struct cut c1 = { .n = 3, .fail_at = -1, .p = {
+		{ &ext_a, 0, 8, 0x100000 }, { &ext_a, 8, 8, 0x200000 }, { &ext_a, 16, 8, 0x300000 },
+	} };
+	struct cut c2 = { .n = 2, .fail_at = 1, .p = {
+		{ &ext_a, 64, 8, 0x100000 }, { &ext_a, 72, 8, 0x200000 },
+	} };
+	struct diskq_req *r1 = cut_req(&c1, 0, 1, BLK_READ, 24);
+	struct diskq_req *r2 = cut_req(&c2, 0, 2, BLK_READ, 16);
+
+	assert_int_equal(diskq_submit(&q, r1, 1 * MS), 0);
+	assert_int_equal(diskq_submit(&q, r2, 1 * MS), 0);
+	finish_disk(BLK_OK);
+	diskq_poll(&q, 2 * MS);
+	finish_disk(BLK_EIO);
+	assert_int_equal(diskq_poll(&q, 3 * MS), 1);
+	assert_int_equal(r1->status, BLK_EIO);
+	assert_int_equal(r1->npieces, 2);
+	assert_ptr_equal(on_disk, &r2->blk); /* r2's first piece; r1's third never went */
+	assert_int_equal(disk_submits, 3);
+	finish_disk(BLK_OK);
+	assert_int_equal(diskq_poll(&q, 4 * MS), 1);
+	assert_int_equal(r2->status, BLK_ERANGE);
+	assert_int_equal(r2->npieces, 1);
+	assert_null(on_disk);
+	assert_int_equal(q.st.errors, 2);
+	assert_true(sched_consistent(&q.s));
+}
+
+/* The driver's queue is full: the piece goes again at the next poll. */
+static void test_driver_busy_resent(void **state)
+{
+	(void)state;
+	struct diskq_req *a = req(0, 1, &ext_a, BLK_READ, 0, 8);
+
+	busy_next = 1;
+	assert_int_equal(diskq_submit(&q, a, 1 * MS), 0);
+	assert_null(on_disk);
+	assert_int_equal(q.st.driver_busy, 1);
+	assert_int_equal(diskq_poll(&q, 2 * MS), 0);
+	assert_ptr_equal(on_disk, &a->blk);
+	finish_disk(BLK_OK);
+	assert_int_equal(diskq_poll(&q, 3 * MS), 1);
+	assert_int_equal(a->status, BLK_OK);
+	assert_int_equal(q.st.errors, 0);
+}
+
+/*
+ * The disk model: a request the real disk has finished stays on the disk
+ * until the modelled one would have; diskq_deadline() names that time, the
+ * completion comes not a nanosecond earlier, and the next request waits
+ * for it.  The model sees each request where sched/ put it on the disk.
+ */
+static void test_model_holds(void **state)
+{
+	(void)state;
+	static struct hdd model, twin;
+	struct hdd_params hp;
+	struct diskq_req *a = req(0, 1, &ext_a, BLK_READ, 0, 8);
+	struct diskq_req *b = req(0, 1, &ext_a, BLK_READ, 5000, 8);
+
+	hdd_default_params(&hp);
+	assert_int_equal(hdd_init(&model, &hp), 0);
+	twin = model; /* the same disk, to know the times */
+	diskq_set_model(&q, &model);
+
+	assert_int_equal(diskq_submit(&q, a, 1 * MS), 0);
+	u64 t_a = hdd_serve(&twin, 1000, 8, true, 1 * MS);
+	assert_true(t_a > 1 * MS && t_a < 31 * MS); /* within one seek and turn */
+	assert_int_equal(diskq_deadline(&q), SCHED_NEVER); /* the real disk has it */
+	finish_disk(BLK_OK);
+	assert_int_equal(diskq_poll(&q, 1 * MS + 1), 0);
+	assert_int_equal(diskq_deadline(&q), t_a);
+	assert_int_equal(diskq_submit(&q, b, 1 * MS + 2), 0);
+	assert_null(on_disk); /* one at a time, the modelled disk included */
+	assert_int_equal(diskq_poll(&q, t_a - 1), 0);
+	assert_int_equal(ncompleted, 0);
+	assert_int_equal(diskq_poll(&q, t_a), 1);
+	assert_int_equal(a->complete_ns, t_a);
+	assert_ptr_equal(on_disk, &b->blk);
+	u64 t_b = hdd_serve(&twin, 6000, 8, true, t_a);
+	finish_disk(BLK_OK);
+	diskq_poll(&q, t_a + 1);
+	assert_int_equal(diskq_deadline(&q), t_b);
+	assert_int_equal(diskq_poll(&q, t_b), 1);
+	assert_int_equal(diskq_deadline(&q), SCHED_NEVER);
+	assert_int_equal(model.head_lba, 6008);
+	assert_true(sched_consistent(&q.s));
+}
+
+/* The process table is full: an idle process makes room (its history
+ * goes); with every process busy, the request must wait (BLK_EBUSY). */
+static void test_proc_table_full(void **state)
+{
+	(void)state;
+	struct sched_proc_stats st;
+	u64 t = 1 * MS;
+
+	for (u64 k = 1; k <= DISKQ_PROCS; k++) {
+		assert_int_equal(diskq_submit(&q, req(0, k, &ext_a, BLK_READ, k * 8, 8), t), 0);
+		finish_disk(BLK_OK);
+		diskq_poll(&q, ++t);
+	}
+	assert_int_equal(diskq_submit(&q, req(0, 100, &ext_a, BLK_READ, 0, 8), t), 0);
+	assert_int_equal(q.st.proc_evictions, 1);
+	assert_int_equal(diskq_proc_stats(&q, 0, 1, &st), SCHED_ENOPROC); /* the first idle */
+	for (u64 k = 2; k <= DISKQ_PROCS; k++) /* every process busy */
+		assert_int_equal(diskq_submit(&q, req(0, k, &ext_a, BLK_READ, 0, 8), t), 0);
+	assert_int_equal(diskq_submit(&q, req(0, 200, &ext_a, BLK_READ, 0, 8), t), BLK_EBUSY);
+	finish_disk(BLK_OK); /* process 100's read: it is idle now */
+	diskq_poll(&q, ++t);
+	assert_int_equal(diskq_submit(&q, req(0, 200, &ext_a, BLK_READ, 0, 8), t), 0);
+	assert_int_equal(q.st.proc_evictions, 2);
+	assert_int_equal(diskq_proc_stats(&q, 0, 100, &st), SCHED_ENOPROC);
+	assert_true(sched_consistent(&q.s));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -284,6 +486,11 @@ int main(void)
 		cmocka_unit_test_setup(test_anticipation_and_deadline, setup_as),
 		cmocka_unit_test_setup(test_proc_gone_after_drain, setup_as),
 		cmocka_unit_test_setup(test_full, setup_fcfs),
+		cmocka_unit_test_setup(test_pieces_one_after_another, setup_fcfs),
+		cmocka_unit_test_setup(test_piece_errors, setup_fcfs),
+		cmocka_unit_test_setup(test_driver_busy_resent, setup_fcfs),
+		cmocka_unit_test_setup(test_model_holds, setup_fcfs),
+		cmocka_unit_test_setup(test_proc_table_full, setup_fcfs),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
