@@ -50,7 +50,10 @@ struct stream {
 	u64 think_ns, next_at;
 	bool busy;
 	u64 rng;
-	u8 *buf;
+	u8 *buf[2];              /* requests alternate between the two */
+	u8 *check;               /* a read to verify, once the next one is out */
+	u64 check_lba;
+	u32 check_count;
 	struct diskq_req r;
 	u32 bad, errs;
 	u64 bytes;
@@ -97,14 +100,29 @@ static void stream_done(struct diskq_req *r)
 	}
 	s->bytes += (u64)r->count * BLK_SECTOR_SIZE;
 	if (r->op == BLK_READ) {
-		u64 first = 0;
-		u32 bad = pattern_check(s->buf, s->e->lba + r->lba, r->count, seed, &first);
-		if (bad && s->bad == 0)
-			kprintf("iosched selftest: guest %u proc %llu: %u bad sectors, first at LBA "
-				"%llu\n", s->guest, (unsigned long long)s->key, bad,
-				(unsigned long long)first);
-		s->bad += bad;
+		s->check = (u8 *)(uintptr_t)r->buf;
+		s->check_lba = s->e->lba + r->lba;
+		s->check_count = r->count;
 	}
+}
+
+/*
+ * Verify a completed read, and make its buffer stale again for its next
+ * use.  Done only once the stream's next request is on its way: checking
+ * 32 KiB takes milliseconds in Bochs, and done before the next request it
+ * would be the process's think time, longer than antic_expire.
+ */
+static void stream_check(struct stream *s)
+{
+	u64 first = 0;
+	u32 bad = pattern_check(s->check, s->check_lba, s->check_count, seed, &first);
+
+	if (bad && s->bad == 0)
+		kprintf("iosched selftest: guest %u proc %llu: %u bad sectors, first at LBA %llu\n",
+			s->guest, (unsigned long long)s->key, bad, (unsigned long long)first);
+	s->bad += bad;
+	memset(s->check, 0xa5, (u64)s->check_count * BLK_SECTOR_SIZE);
+	s->check = NULL;
 }
 
 static void stream_submit(struct stream *s, u64 now)
@@ -126,13 +144,12 @@ static void stream_submit(struct stream *s, u64 now)
 			 (x >> 1) % (s->len / IOST_RANDOM_LEN) * IOST_RANDOM_LEN;
 		r->count = IOST_RANDOM_LEN;
 	}
-	r->buf = (u64)(uintptr_t)s->buf;
+	u8 *buf = s->buf[i & 1];
+	r->buf = (u64)(uintptr_t)buf;
 	r->done = stream_done;
 	r->priv = s;
 	if (r->op == BLK_WRITE)
-		pattern_fill(s->buf, s->e->lba + r->lba, r->count, seed);
-	else
-		memset(s->buf, 0xa5, (u64)r->count * BLK_SECTOR_SIZE);
+		pattern_fill(buf, s->e->lba + r->lba, r->count, seed);
 	int rc = diskq_submit(&q, r, now);
 	if (rc < 0) { /* refused before queueing: counts as that request's error */
 		kprintf("iosched selftest: guest %u proc %llu: submit refused (%d)\n", s->guest,
@@ -168,6 +185,8 @@ static u64 run_streams(u64 *gap)
 				all_done = false;
 			if (!s->busy && s->issued < s->nreq && now >= s->next_at)
 				stream_submit(s, now);
+			if (s->check && (s->busy || s->issued == s->nreq))
+				stream_check(s);
 		}
 		if (all_done)
 			return late;
@@ -196,9 +215,10 @@ static void setup_streams(const struct handoff *h)
 			len = (u64)IOST_SEQ_MAX * IOST_REQ;
 		for (u32 k = 0; k < 3; k++) {
 			struct stream *s = &st[nst++];
-			u8 *buf = s->buf;
+			u8 *buf0 = s->buf[0], *buf1 = s->buf[1];
 			memset(s, 0, sizeof(*s));
-			s->buf = buf;
+			s->buf[0] = buf0;
+			s->buf[1] = buf1;
 			s->guest = g;
 			s->key = k + 1;
 			s->e = e;
@@ -292,8 +312,11 @@ int iosched_selftest(const struct handoff *h)
 	}
 	seed = rdtsc();
 	for (u32 i = 0; i < IOST_STREAMS; i++)
-		if (!st[i].buf)
-			st[i].buf = pmm_alloc_pages(pages);
+		for (u32 b = 0; b < 2; b++)
+			if (!st[i].buf[b]) {
+				st[i].buf[b] = pmm_alloc_pages(pages);
+				memset(st[i].buf[b], 0xa5, pages * PAGE_SIZE);
+			}
 	setup_streams(h);
 	kprintf("iosched selftest: start, %u streams on %s (%s), seed 0x%llx\n", nst,
 		storage_guest_disk()->name, storage_guest_disk()->transport,
@@ -314,7 +337,7 @@ int iosched_selftest(const struct handoff *h)
 	/* The extent's end, through the same queue the guests use. */
 	struct diskq_req past = { .guest = st[0].guest, .proc = 1, .ext = st[0].e, .op = BLK_WRITE,
 				  .lba = st[0].e->sectors, .count = 1,
-				  .buf = (u64)(uintptr_t)st[0].buf };
+				  .buf = (u64)(uintptr_t)st[0].buf[0] };
 	bool refused = diskq_submit(&q, &past, now_ns()) == BLK_ERANGE;
 
 	u32 bad = 0, errs = 0;
