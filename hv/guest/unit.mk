@@ -1,3 +1,6 @@
 # hv/guest: the Linux boot-protocol loader (pure core).
 UNIT_TESTS += test_bzimage
 test_bzimage_SRCS := hv/guest/tests/test_bzimage.c hv/guest/bzimage.c
+# hv/guest: the vCPU scheduler (pure core of the run loop).
+UNIT_TESTS += test_vsched
+test_vsched_SRCS := hv/guest/tests/test_vsched.c hv/guest/vsched.c
