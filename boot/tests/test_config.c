@@ -305,6 +305,20 @@ static void test_antfarm(void **state)
 	assert_int_equal(cfg.antfarm, ANTFARM_PLAIN); /* a bad value keeps the default */
 }
 
+static void test_max_ms(void **state)
+{
+	assert_int_equal(parse("[guest a]\nkernel = a.bin\nmax_ms = 2500\n"
+			       "[guest b]\nkernel = b.bin\n"),
+			 0);
+	assert_int_equal(cfg.nguests, 2);
+	assert_int_equal(cfg.guest[0].max_ms, 2500);
+	assert_int_equal(cfg.guest[1].max_ms, 0); /* default: no limit */
+	assert_one_error("[guest a]\nkernel = a.bin\nmax_ms = 0\n",
+			 "formica.cfg:3: value '0' out of range for max_ms (1..86400000)\n");
+	assert_one_error("max_ms = 5\n", "formica.cfg:1: key 'max_ms' outside a [guest NAME] "
+					  "section\n");
+}
+
 static void test_timer(void **state)
 {
 	assert_int_equal(parse("timer = preemption\n"), 0);
@@ -718,6 +732,7 @@ int main(void)
 		cmocka_unit_test(test_guest_defaults),
 		cmocka_unit_test(test_serial_none_and_numbers),
 		cmocka_unit_test(test_timer),
+		cmocka_unit_test(test_max_ms),
 		cmocka_unit_test(test_antfarm),
 		cmocka_unit_test(test_extents),
 		cmocka_unit_test(test_crlf),
