@@ -82,6 +82,9 @@ struct guest {
 	u64 exits_total;
 	u64 tsc_started, tsc_ended;
 	u64 next_progress_ns; /* when to print the next "progress" line */
+	/* wake-ups from HLT: how late after its device event the guest got
+	 * the CPU (the bound hv/guest/vsched.c promises) */
+	u64 wakeups, wake_late_sum_ns, wake_late_max_ns;
 };
 
 extern struct guest guests[CFG_MAX_GUESTS];
