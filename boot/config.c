@@ -39,7 +39,7 @@
  *                       new process) | exec-aware (an exec by the same guest
  *                       task continues its process).  Default plain.
  *
- * Then one section per guest, at most CFG_MAX_GUESTS (8) of them (a
+ * Then one section per guest, at most CFG_MAX_GUESTS (16) of them (a
  * section beyond that is an error):
  *
  *   [guest NAME]        NAME: 1..31 characters of A-Z a-z 0-9 _ -, unique

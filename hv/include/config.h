@@ -13,7 +13,7 @@
 
 #include "types.h"
 
-#define CFG_MAX_GUESTS 8
+#define CFG_MAX_GUESTS 16 /* the itest boot runs a dozen small guests */
 #define CFG_NAME_LEN 32
 #define CFG_PATH_LEN 128
 #define CFG_CMDLINE_LEN 512
