@@ -249,6 +249,8 @@ static void run_slice_on_cpu(struct guest *g, u64 deadline_ns)
 		progress(g, now);
 		guest_af_tick(g, rdtsc());
 		console_poll(); /* the console is asynchronous while guests run */
+		if (g->idle) /* it halted: note when its devices will want it */
+			g->wake_ns = vpc_next_event_ns(&g->pc, now);
 		if (stop_at_time_limit(g, now) || now >= deadline_ns)
 			return;
 	}
@@ -267,7 +269,9 @@ static struct vsched_vcpu vcpu_view(const struct guest *g, u64 now)
 	struct vsched_vcpu c = { .ended = g->state == GUEST_ENDED, .halted = g->idle,
 				 .wake_ns = VSCHED_NEVER };
 	if (c.halted && !c.ended) {
-		c.wake_ns = vpc_next_event_ns(&g->pc, now); /* VPC_NO_EVENT == VSCHED_NEVER */
+		/* Its devices do not change while it sleeps: the time noted at
+		 * its HLT holds.  VPC_NO_EVENT == VSCHED_NEVER. */
+		c.wake_ns = g->wake_ns;
 		u64 limit = time_limit_ns(g);
 		if (limit < c.wake_ns)
 			c.wake_ns = limit; /* so that it is stopped on time */
@@ -276,16 +280,19 @@ static struct vsched_vcpu vcpu_view(const struct guest *g, u64 now)
 }
 
 /*
- * g halted and its device event (due at due_ns) has come: let the devices
- * raise their interrupts.  Returns true if g can take one and runs again.
+ * g halted and its device event (due at g->wake_ns) has come: let the
+ * devices raise their interrupts.  Returns true if g can take one and runs
+ * again; otherwise it sleeps on until its next event.
  */
-static bool wake_up(struct guest *g, u64 now, u64 due_ns)
+static bool wake_up(struct guest *g, u64 now)
 {
 	vpc_tick(&g->pc, now);
-	if (vpc_hlt_decide(&g->pc, true) != VPC_HLT_WAKE)
+	if (vpc_hlt_decide(&g->pc, true) != VPC_HLT_WAKE) {
+		g->wake_ns = vpc_next_event_ns(&g->pc, now);
 		return false;
+	}
 	g->idle = false;
-	u64 late = now > due_ns ? now - due_ns : 0;
+	u64 late = now > g->wake_ns ? now - g->wake_ns : 0;
 	g->wakeups++;
 	g->wake_late_sum_ns += late;
 	if (late > g->wake_late_max_ns)
@@ -337,7 +344,7 @@ static void schedule(void)
 		if (stop_at_time_limit(g, now))
 			continue;
 		if (g->idle) {
-			if (!wake_up(g, now, v[i].wake_ns))
+			if (!wake_up(g, now))
 				continue;
 		} else {
 			turn = i;

@@ -69,6 +69,7 @@ struct guest {
 	/* the virtual PC: UART, PIC, PIT, RTC, PCI config space, ... */
 	struct vpc pc;
 	bool idle;          /* in HLT, waiting for an interrupt */
+	u64 wake_ns;        /* idle: when its next device event is due (guest.c) */
 	u32 unhandled_ports; /* I/O to ports no device owns (logged up to a limit) */
 
 	struct guest_msrs msrs; /* MSRs the VMCS does not switch (msr.h) */
