@@ -33,9 +33,7 @@ start:
 	mov r13, ALT_ROOT		; R13: the other root
 
 	PRINTLN "storming MOV CR3 and INVLPG between two roots"
-	rdtsc
-	shl rdx, 32
-	or rax, rdx
+	READ_TSC
 	mov r14, rax			; R14: TSC at the start
 	xor ebx, ebx			; RBX: rounds done
 .round:
@@ -53,9 +51,7 @@ start:
 	cmp rbx, ROUNDS
 	jb .round
 
-	rdtsc
-	shl rdx, 32
-	or rax, rdx
+	READ_TSC
 	sub rax, r14
 	PRINT "rounds="
 	PRINT_HEX rbx, 4

@@ -67,9 +67,7 @@ start:
 	out 0x40, al
 
 	PRINTLN "PIC and PIT programmed: IRQ 0 at 100 Hz, halting until 10 ticks"
-	rdtsc
-	shl rdx, 32
-	or rax, rdx
+	READ_TSC
 	mov r14, rax			; R14: TSC at the start
 	xor r13d, r13d			; R13: HLTs executed
 .wait:
@@ -79,9 +77,7 @@ start:
 	inc r13
 	cmp qword [rel ticks], WANT_TICKS
 	jb .wait
-	rdtsc
-	shl rdx, 32
-	or rax, rdx
+	READ_TSC
 	sub rax, r14
 
 	PRINT "ticks="
