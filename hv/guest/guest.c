@@ -341,8 +341,10 @@ static void schedule(void)
 			continue;
 		}
 		struct guest *g = &guests[i];
-		if (stop_at_time_limit(g, now))
+		if (stop_at_time_limit(g, now)) {
+			kprintf("guest %s: ended: %s\n", g->name, g->ended);
 			continue;
+		}
 		if (g->idle) {
 			if (!wake_up(g, now))
 				continue;
