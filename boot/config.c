@@ -33,7 +33,9 @@
  *                       local APIC timer, one-shot) | preemption (the
  *                       VMX-preemption timer).  Default lapic: Bochs runs
  *                       guests about 3x slower while the preemption timer is
- *                       armed.
+ *                       armed.  With lapic, an entry into a guest with
+ *                       interrupts off still gets the preemption timer if
+ *                       the CPU has one (hv/guest/guest.c, arm_deadline()).
  *   antfarm = plain     process inference (hv/antfarm): off | plain (the
  *                       paper's rules: an exec's new address space is a
  *                       new process) | exec-aware (an exec by the same guest
