@@ -113,16 +113,18 @@ static void set_ctl(u32 field, u32 bit, bool on)
  * causes an external-interrupt exit) or the VMX-preemption timer.
  *
  * Bochs vs. real hardware: with "external-interrupt exiting" set, RFLAGS.IF
- * of the guest does not block external interrupts (SDM Vol. 3C, 26.2 and
- * 25.3), so on a real CPU the APIC timer ends the stay whatever the guest
- * did with IF.  Bochs 2.7 recomputes which interrupts are masked only when
- * IF changes (cpu/flag_ctrl_pro.cc, handleInterruptMaskChange()), and a VM
- * entry from the hv (IF = 0) into a guest with IF = 0 changes nothing: the
- * APIC interrupt stays masked as it was for the hv, and a guest spinning
- * with interrupts off (`cli; jmp $`) ran on until Bochs happened to
- * recompute the mask, seconds later.  So an entry with IF = 0 gets the
- * VMX-preemption timer, which Bochs never masks (vmx_pure.c decides).
- * On hardware that is merely a second correct timer.
+ * of the guest does not block external interrupts (SDM Vol. 3C, Table 24-5,
+ * pin-based controls; 25.6.1 in recent editions), so on a real CPU the APIC
+ * timer ends the stay whatever the guest did with IF.  Bochs 2.7 recomputes
+ * which interrupts are masked only when IF changes (setEFlags(), CLI, STI:
+ * handleInterruptMaskChange()), and VMLAUNCH/VMRESUME load the guest's
+ * RFLAGS before they set "in VMX non-root operation": an entry from the hv
+ * (IF = 0) into a guest with IF = 0 leaves the APIC interrupt masked, as it
+ * was for the hv.  A guest spinning with interrupts off (`cli; jmp $`) then
+ * never exits (its own CLI, executed in the guest, unmasks it once: one
+ * exit).  So an entry with IF = 0 gets the VMX-preemption timer, which
+ * Bochs never masks (vmx_pure.c decides).  On hardware it is merely a
+ * second correct timer.
  */
 static bool lapic_armed;
 static void arm_deadline(u64 ns, bool guest_if)
