@@ -33,7 +33,9 @@
  *                       local APIC timer, one-shot) | preemption (the
  *                       VMX-preemption timer).  Default lapic: Bochs runs
  *                       guests about 3x slower while the preemption timer is
- *                       armed.
+ *                       armed.  With lapic, an entry into a guest with
+ *                       interrupts off still gets the preemption timer if
+ *                       the CPU has one (hv/guest/guest.c, arm_deadline()).
  *   antfarm = plain     process inference (hv/antfarm): off | plain (the
  *                       paper's rules: an exec's new address space is a
  *                       new process) | exec-aware (an exec by the same guest
@@ -55,6 +57,9 @@
  *   disk = 2048+409600  a slice of the physical disk for this guest: first
  *                       LBA + number of sectors (at least 1).  Repeat the
  *                       key for more slices, at most CFG_MAX_EXTENTS (4).
+ *   max_ms = 2000       a time limit: the hv stops the guest this many ms
+ *                       after its first VM entry (a log line says so, and it
+ *                       ends "time-limit"), 1..86400000.  Default: none.
  *
  * Numbers are decimal or 0x-prefixed hexadecimal; a leading 0 does not mean
  * octal.  Keys and words (summary, flat, ...) are lower case.  Each key may
@@ -274,6 +279,7 @@ enum key {
 	K_CMDLINE,
 	K_MEM_MB,
 	K_DISK,
+	K_MAX_MS,
 	NKEYS,
 	K_FIRST_GUEST = K_KIND,
 };
@@ -281,7 +287,7 @@ enum key {
 /* Indexed by enum key.  Arrays, not pointers: no relocations to apply. */
 static const char key_name[NKEYS][12] = {
 	"serial", "log",    "sample_ms", "slice_ms", "selftest", "timer", "antfarm",
-	"kind",   "kernel", "initrd",    "cmdline",  "mem_mb",   "disk",
+	"kind",   "kernel", "initrd",    "cmdline",  "mem_mb",   "disk",     "max_ms",
 };
 
 enum state {
@@ -594,6 +600,10 @@ static void set_guest(struct parser *p, enum key k, struct view v)
 		break;
 	case K_DISK:
 		add_extent(p, v);
+		break;
+	case K_MAX_MS:
+		if (number(p, k, v, 1, 86400000, &x))
+			g->max_ms = (u32)x;
 		break;
 	default:
 		break;

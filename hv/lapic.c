@@ -95,6 +95,9 @@ void lapic_timer_arm(u64 ns)
 	lapic_write(XAPIC_TIMER_INITIAL, (u32)count);
 }
 
+/* Stop the timer: an initial count of 0 (SDM Vol. 3A, 11.5.4). */
+void lapic_timer_stop(void) { lapic_write(XAPIC_TIMER_INITIAL, 0); }
+
 void lapic_eoi(void)
 {
 	if (xapic_base || x2apic)

@@ -313,6 +313,20 @@ static void test_antfarm(void **state)
 	assert_int_equal(cfg.antfarm, ANTFARM_PLAIN); /* a bad value keeps the default */
 }
 
+static void test_max_ms(void **state)
+{
+	assert_int_equal(parse("[guest a]\nkernel = a.bin\nmax_ms = 2500\n"
+			       "[guest b]\nkernel = b.bin\n"),
+			 0);
+	assert_int_equal(cfg.nguests, 2);
+	assert_int_equal(cfg.guest[0].max_ms, 2500);
+	assert_int_equal(cfg.guest[1].max_ms, 0); /* default: no limit */
+	assert_one_error("[guest a]\nkernel = a.bin\nmax_ms = 0\n",
+			 "formica.cfg:3: value '0' out of range for max_ms (1..86400000)\n");
+	assert_one_error("max_ms = 5\n", "formica.cfg:1: key 'max_ms' outside a [guest NAME] "
+					  "section\n");
+}
+
 static void test_timer(void **state)
 {
 	assert_int_equal(parse("timer = preemption\n"), 0);
@@ -399,10 +413,17 @@ static void test_too_many_guests(void **state)
 		n += (size_t)snprintf(text + n, sizeof(text) - n, "[guest g%d]\nkernel = \\k%d\n",
 				      i, i);
 	assert_int_equal(parse(text), 2);
-	assert_string_equal(err, "formica.cfg:49: too many guests (max 24)\n"
-				 "formica.cfg:51: too many guests (max 24)\n");
+	/* two lines per guest: the first one too many starts on line 2 * MAX + 1 */
+	char want[256];
+	snprintf(want, sizeof(want),
+		 "formica.cfg:%d: too many guests (max %d)\n"
+		 "formica.cfg:%d: too many guests (max %d)\n",
+		 2 * CFG_MAX_GUESTS + 1, CFG_MAX_GUESTS, 2 * CFG_MAX_GUESTS + 3, CFG_MAX_GUESTS);
+	assert_string_equal(err, want);
 	assert_int_equal(cfg.nguests, CFG_MAX_GUESTS);
-	assert_string_equal(cfg.guest[23].name, "g23");
+	char last[8];
+	snprintf(last, sizeof(last), "g%d", CFG_MAX_GUESTS - 1);
+	assert_string_equal(cfg.guest[CFG_MAX_GUESTS - 1].name, last);
 
 	/* dropped guests do not take a place */
 	n = (size_t)snprintf(text, sizeof(text), "[guest bad]\nmem_mb = 0\nkernel = \\k\n");
@@ -727,6 +748,7 @@ int main(void)
 		cmocka_unit_test(test_guest_defaults),
 		cmocka_unit_test(test_serial_none_and_numbers),
 		cmocka_unit_test(test_timer),
+		cmocka_unit_test(test_max_ms),
 		cmocka_unit_test(test_antfarm),
 		cmocka_unit_test(test_extents),
 		cmocka_unit_test(test_crlf),

@@ -1,16 +1,18 @@
 /*
  * guest.c - creating the configured guests and running them.
  *
- * The guests share the one CPU in time slices: run_slice() runs one guest
- * until its slice ends (the VMX-preemption timer makes sure we get control
- * back), it goes idle in HLT, or it ends.  Around every VM entry we tick
- * the guest's virtual devices and inject the interrupt they raise, if the
+ * The guests share the one CPU: schedule() asks vsched.c (pure) whom to
+ * run and until when, and run_slice() runs that guest until the deadline
+ * (a timer makes sure we get control back: arm_deadline()), until it goes
+ * idle in HLT, or until it ends.  Around every VM entry we tick the
+ * guest's virtual devices and inject the interrupt they raise, if the
  * guest can take it (prepare_entry()).  Whatever one guest does, the others
  * still run: a guest's end is a log line, never a hv panic.  When all have
  * ended we print their exit counts and one summary line each.
  */
 #include <stdarg.h>
 #include "guest/guest.h"
+#include "guest/vsched.h"
 #include "io.h"
 #include "console.h"
 #include "kprintf.h"
@@ -97,23 +99,60 @@ static int guest_create(struct guest *g, int id, const struct handoff *h)
 	return 0;
 }
 
-/* Set or clear a primary processor-based control of the current VMCS. */
-static void set_proc_ctl(u32 bit, bool on)
+/* Set or clear one bit of a VM-execution control field of the current VMCS. */
+static void set_ctl(u32 field, u32 bit, bool on)
 {
-	u32 ctl = (u32)vmread(CPU_BASED_VM_EXEC_CONTROL);
+	u32 ctl = (u32)vmread(field);
 	u32 want = on ? ctl | bit : ctl & ~bit;
 	if (want != ctl)
-		vmwrite(CPU_BASED_VM_EXEC_CONTROL, want);
+		vmwrite(field, want);
+}
+
+/*
+ * Get control back in ns: the local APIC one-shot timer (its interrupt
+ * causes an external-interrupt exit) or the VMX-preemption timer.
+ *
+ * Bochs vs. real hardware: with "external-interrupt exiting" set, RFLAGS.IF
+ * of the guest does not block external interrupts (SDM Vol. 3C, Table 24-5,
+ * pin-based controls; 25.6.1 in recent editions), so on a real CPU the APIC
+ * timer ends the stay whatever the guest did with IF.  Bochs 2.7 recomputes
+ * which interrupts are masked only when IF changes (setEFlags(), CLI, STI:
+ * handleInterruptMaskChange()), and VMLAUNCH/VMRESUME load the guest's
+ * RFLAGS before they set "in VMX non-root operation": an entry from the hv
+ * (IF = 0) into a guest with IF = 0 leaves the APIC interrupt masked, as it
+ * was for the hv.  A guest spinning with interrupts off (`cli; jmp $`) then
+ * never exits (its own CLI, executed in the guest, unmasks it once: one
+ * exit).  So an entry with IF = 0 gets the VMX-preemption timer, which
+ * Bochs never masks (vmx_pure.c decides).  On hardware it is merely a
+ * second correct timer.
+ */
+static bool lapic_armed;
+static void arm_deadline(u64 ns, bool guest_if)
+{
+	bool pt = vmx_deadline_by_preemption_timer(vmx.preemption_timer_cfg,
+						   vmx.preemption_timer_ok, guest_if);
+	set_ctl(PIN_BASED_VM_EXEC_CONTROL, PIN_VMX_PREEMPTION_TIMER, pt);
+	if (pt) {
+		u64 ticks = ns_to_tsc(ns) >> vmx.preemption_timer_shift;
+		vmwrite(VMX_PREEMPTION_TIMER_VALUE, ticks > 0xffffffffull ? 0xffffffffull : ticks);
+		if (lapic_armed)
+			lapic_timer_stop();
+		lapic_armed = false;
+	} else {
+		lapic_timer_arm(ns);
+		lapic_armed = true;
+	}
 }
 
 /*
  * Before each VM entry: let the devices catch up with time, inject the
  * interrupt the PIC has for the guest (or ask for an interrupt-window exit
- * if the guest cannot take it yet), and arm the preemption timer for the
- * next device event or the end of the slice, whichever comes first.
+ * if the guest cannot take it yet), and arm a timer for the next device
+ * event or the deadline (end of slice, another guest's wake-up), whichever
+ * comes first.
  */
 #define MIN_TIMER_NS 20000ull
-static void prepare_entry(struct guest *g, u64 slice_end)
+static void prepare_entry(struct guest *g, u64 deadline_ns)
 {
 	u64 now = guest_now_ns();
 	vpc_tick(&g->pc, now);
@@ -124,64 +163,36 @@ static void prepare_entry(struct guest *g, u64 slice_end)
 	struct vpc_intr d = vpc_intr_decide(&g->pc, guest_if, blocked, pending);
 	if (d.action == VPC_INTR_INJECT)
 		vmwrite(VM_ENTRY_INTR_INFO_FIELD, INTR_INFO_VALID | INTR_TYPE_EXT_INTR | d.vector);
-	set_proc_ctl(CPU_INTERRUPT_WINDOW_EXITING, d.action == VPC_INTR_WINDOW);
+	set_ctl(CPU_BASED_VM_EXEC_CONTROL, CPU_INTERRUPT_WINDOW_EXITING,
+		d.action == VPC_INTR_WINDOW);
 
 	u64 deadline = vpc_next_event_ns(&g->pc, now);
-	if (deadline > slice_end)
-		deadline = slice_end;
+	if (deadline > deadline_ns)
+		deadline = deadline_ns;
 	/* At least MIN_TIMER_NS in the guest: a guest that programs its PIT
 	 * absurdly fast must not turn the hv into an exit storm. */
 	if (deadline < now + MIN_TIMER_NS)
 		deadline = now + MIN_TIMER_NS;
-	if (vmx.pin_ctl & PIN_VMX_PREEMPTION_TIMER) {
-		u64 ticks = ns_to_tsc(deadline - now) >> vmx.preemption_timer_shift;
-		vmwrite(VMX_PREEMPTION_TIMER_VALUE, ticks > 0xffffffffull ? 0xffffffffull : ticks);
-	} else {
-		lapic_timer_arm(deadline - now);
-	}
+	arm_deadline(deadline - now, guest_if);
 }
 
-/* Another guest that could use the CPU now? */
-static bool others_runnable(const struct guest *g, u64 now)
+/* When g's max_ms (formica.cfg) is up, in guest time; VSCHED_NEVER if never. */
+static u64 time_limit_ns(const struct guest *g)
 {
-	for (int i = 0; i < nguests; i++) {
-		const struct guest *o = &guests[i];
-		if (o == g || o->state == GUEST_ENDED)
-			continue;
-		if (!o->idle || vpc_next_event_ns(&o->pc, now) <= now)
-			return true;
-	}
-	return false;
+	if (!g->cfg->max_ms || !g->tsc_started)
+		return VSCHED_NEVER;
+	return tsc_to_ns(g->tsc_started - tsc_boot) + (u64)g->cfg->max_ms * 1000000;
 }
 
-/*
- * The guest halted with interrupts on.  Give the CPU away if another guest
- * can use it; otherwise wait here until its next device event (or the end
- * of the slice), and wake it if that event raised an interrupt.
- * Returns false when this slice should end.
- */
-static bool idle_wait(struct guest *g, u64 slice_end)
+/* Stop g if its time limit is up; true if it was stopped. */
+static bool stop_at_time_limit(struct guest *g, u64 now)
 {
-	u64 now = guest_now_ns();
-	if (others_runnable(g, now))
+	if (g->state == GUEST_ENDED || now < time_limit_ns(g))
 		return false;
-	u64 next = vpc_next_event_ns(&g->pc, now);
-	if (next == VPC_NO_EVENT && nguests == 1) {
-		guest_end(g, "idle-forever");
-		kprintf("guest %s: halted with interrupts on, and no device will ever interrupt "
-			"it\n", g->name);
-		return false;
-	}
-	u64 until = next < slice_end ? next : slice_end;
-	while (guest_now_ns() < until) {
-		console_poll();
-		cpu_pause();
-	}
-	now = guest_now_ns();
-	vpc_tick(&g->pc, now);
-	if (vpc_hlt_decide(&g->pc, true) == VPC_HLT_WAKE)
-		g->idle = false;
-	return now < slice_end;
+	guest_end(g, "time-limit");
+	kprintf("guest %s: stopped: its time limit max_ms=%u is up (%lu exits, %s)\n", g->name,
+		g->cfg->max_ms, g->exits_total, g->idle ? "halted" : "running");
+	return true;
 }
 
 /* Every PROGRESS_NS of guest time, one line that shows the guest is alive
@@ -199,7 +210,8 @@ static void progress(struct guest *g, u64 now)
 	g->next_progress_ns = now + PROGRESS_NS;
 }
 
-static void run_slice_on_cpu(struct guest *g)
+/* Run g until deadline_ns, until it halts, or until it ends. */
+static void run_slice_on_cpu(struct guest *g, u64 deadline_ns)
 {
 	if (vmptrld((u64)g->vmcs))
 		panic("vmx: VMPTRLD of guest %s's VMCS failed\n", g->name);
@@ -210,15 +222,11 @@ static void run_slice_on_cpu(struct guest *g)
 		g->tsc_started = rdtsc();
 		kprintf("guest %s: VMLAUNCH at rip=0x%lx\n", g->name, vmread(GUEST_RIP));
 	}
-	u64 slice_end = guest_now_ns() + slice_ns;
-	while (g->state == GUEST_RUNNING) {
-		if (g->idle) {
-			if (!idle_wait(g, slice_end))
-				return;
-			if (g->idle)
-				continue;
-		}
-		prepare_entry(g, slice_end);
+	u64 limit = time_limit_ns(g);
+	if (deadline_ns > limit)
+		deadline_ns = limit;
+	while (g->state == GUEST_RUNNING && !g->idle) {
+		prepare_entry(g, deadline_ns);
 		write_cr2(g->cr2);
 		int r = vmx_run(&g->regs, g->launched);
 		if (r) {
@@ -243,19 +251,112 @@ static void run_slice_on_cpu(struct guest *g)
 		progress(g, now);
 		guest_af_tick(g, rdtsc());
 		console_poll(); /* the console is asynchronous while guests run */
-		if (now >= slice_end) {
-			if (others_runnable(g, now))
-				return;
-			slice_end = now + slice_ns; /* nobody else: carry on */
-		}
+		if (g->idle) /* it halted: note when its devices will want it */
+			g->wake_ns = vpc_next_event_ns(&g->pc, now);
+		if (stop_at_time_limit(g, now) || now >= deadline_ns)
+			return;
 	}
 }
 
-/* One time slice of g; what the CPU holds of g goes back into g after. */
-static void run_slice(struct guest *g)
+/* One stay of g on the CPU; what the CPU holds of g goes back into g after. */
+static void run_slice(struct guest *g, u64 deadline_ns)
 {
-	run_slice_on_cpu(g);
+	run_slice_on_cpu(g, deadline_ns);
 	msr_save_guest(g);
+}
+
+/* What the scheduler (vsched.c) needs to know of g at time now. */
+static struct vsched_vcpu vcpu_view(const struct guest *g, u64 now)
+{
+	struct vsched_vcpu c = { .ended = g->state == GUEST_ENDED, .halted = g->idle,
+				 .wake_ns = VSCHED_NEVER };
+	if (c.halted && !c.ended) {
+		/* Its devices do not change while it sleeps: the time noted at
+		 * its HLT holds.  VPC_NO_EVENT == VSCHED_NEVER. */
+		c.wake_ns = g->wake_ns;
+		u64 limit = time_limit_ns(g);
+		if (limit < c.wake_ns)
+			c.wake_ns = limit; /* so that it is stopped on time */
+	}
+	return c;
+}
+
+/*
+ * g halted and its device event (due at g->wake_ns) has come: let the
+ * devices raise their interrupts.  Returns true if g can take one and runs
+ * again; otherwise it sleeps on until its next event.
+ */
+static bool wake_up(struct guest *g, u64 now)
+{
+	vpc_tick(&g->pc, now);
+	if (vpc_hlt_decide(&g->pc, true) != VPC_HLT_WAKE) {
+		g->wake_ns = vpc_next_event_ns(&g->pc, now);
+		return false;
+	}
+	g->idle = false;
+	u64 late = now > g->wake_ns ? now - g->wake_ns : 0;
+	g->wakeups++;
+	g->wake_late_sum_ns += late;
+	if (late > g->wake_late_max_ns)
+		g->wake_late_max_ns = late;
+	return true;
+}
+
+/* Every live guest is halted and no device will ever wake any of them. */
+static void end_sleepers(void)
+{
+	for (int i = 0; i < nguests; i++) {
+		struct guest *g = &guests[i];
+		if (g->state == GUEST_ENDED)
+			continue;
+		guest_end(g, "idle-forever");
+		kprintf("guest %s: halted with interrupts on, and no device will ever interrupt "
+			"it\n", g->name);
+	}
+}
+
+/* Share the CPU among the guests (rules: vsched.c) until all have ended. */
+static void schedule(void)
+{
+	struct vsched_vcpu v[CFG_MAX_GUESTS];
+	int turn = -1; /* the last guest that ran by round robin, not by a wake-up */
+	for (;;) {
+		u64 now = guest_now_ns();
+		int live = 0;
+		for (int i = 0; i < nguests; i++) {
+			v[i] = vcpu_view(&guests[i], now);
+			live += !v[i].ended;
+		}
+		if (!live)
+			return;
+		int i = vsched_pick(v, nguests, turn, now);
+		if (i < 0) {
+			u64 wake = vsched_next_wake(v, nguests, -1);
+			if (wake == VSCHED_NEVER) {
+				end_sleepers();
+				continue;
+			}
+			while (guest_now_ns() < wake) {
+				console_poll();
+				cpu_pause();
+			}
+			continue;
+		}
+		struct guest *g = &guests[i];
+		if (stop_at_time_limit(g, now)) {
+			kprintf("guest %s: ended: %s\n", g->name, g->ended);
+			continue;
+		}
+		if (g->idle) {
+			if (!wake_up(g, now))
+				continue;
+		} else {
+			turn = i;
+		}
+		run_slice(g, vsched_deadline(v, nguests, i, now, slice_ns));
+		if (g->state == GUEST_ENDED)
+			kprintf("guest %s: ended: %s\n", g->name, g->ended);
+	}
 }
 
 static void print_exit_counts(const struct guest *g)
@@ -274,18 +375,7 @@ void guests_run(const struct handoff *h)
 	for (int i = 0; i < nguests; i++)
 		guest_create(&guests[i], i, h);
 
-	for (bool any = true; any;) {
-		any = false;
-		for (int i = 0; i < nguests; i++) {
-			struct guest *g = &guests[i];
-			if (g->state == GUEST_ENDED)
-				continue;
-			run_slice(g);
-			if (g->state == GUEST_ENDED)
-				kprintf("guest %s: ended: %s\n", g->name, g->ended);
-			any = true;
-		}
-	}
+	schedule();
 
 	kprintf("summary: %d guest(s)\n", nguests);
 	for (int i = 0; i < nguests; i++) {
@@ -296,6 +386,12 @@ void guests_run(const struct handoff *h)
 			"switches=%lu\n",
 			g->name, g->ended, us, g->exits_total, guest_af_live(g), g->af.st.creates,
 			g->af.st.exits, g->af.st.switches);
+		if (g->wakeups)
+			kprintf("guest %s: wakeups=%lu wake-late-us max=%lu mean=%lu pit-irqs=%lu "
+				"pit-coalesced=%lu\n",
+				g->name, g->wakeups, g->wake_late_max_ns / 1000,
+				g->wake_late_sum_ns / g->wakeups / 1000, g->pc.pit.irq0_pulses,
+				g->pc.pit.irq0_coalesced);
 		guest_af_report(g);
 		guest_paging_report(g);
 	}

@@ -69,6 +69,7 @@ struct guest {
 	/* the virtual PC: UART, PIC, PIT, RTC, PCI config space, ... */
 	struct vpc pc;
 	bool idle;          /* in HLT, waiting for an interrupt */
+	u64 wake_ns;        /* idle: when its next device event is due (guest.c) */
 	u32 unhandled_ports; /* I/O to ports no device owns (logged up to a limit) */
 
 	struct guest_msrs msrs; /* MSRs the VMCS does not switch (msr.h) */
@@ -84,6 +85,9 @@ struct guest {
 	u64 exits_total;
 	u64 tsc_started, tsc_ended;
 	u64 next_progress_ns; /* when to print the next "progress" line */
+	/* wake-ups from HLT: how late after its device event the guest got
+	 * the CPU (the bound hv/guest/vsched.c promises) */
+	u64 wakeups, wake_late_sum_ns, wake_late_max_ns;
 };
 
 extern struct guest guests[CFG_MAX_GUESTS];

@@ -51,6 +51,7 @@ struct cfg_guest {
 	u64 mem_mb; /* guest RAM, default 256 (Linux) or 16 (flat) */
 	u32 nextents;
 	struct cfg_extent extent[CFG_MAX_EXTENTS];
+	u32 max_ms; /* stop the guest this long after its first VM entry; 0 = never */
 };
 
 enum vmx_timer {

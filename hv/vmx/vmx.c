@@ -145,11 +145,15 @@ static int choose_controls(bool preemption_timer)
 		if (!vmx.proc2_ctl)
 			vmx.proc_ctl &= ~CPU_ACTIVATE_SECONDARY_CONTROLS;
 	}
-	if (preemption_timer && !(vmx.pin_ctl & PIN_VMX_PREEMPTION_TIMER))
+	vmx.preemption_timer_ok = (vmx.pin >> 32) & PIN_VMX_PREEMPTION_TIMER;
+	vmx.preemption_timer_cfg = vmx.pin_ctl & PIN_VMX_PREEMPTION_TIMER;
+	if (preemption_timer && !vmx.preemption_timer_ok)
 		kprintf("vmx: no VMX-preemption timer on this CPU: using the local APIC timer\n");
-	kprintf("vmx: guest deadlines by the %s\n", vmx.pin_ctl & PIN_VMX_PREEMPTION_TIMER
-							? "VMX-preemption timer"
-							: "local APIC timer");
+	kprintf("vmx: guest deadlines by the %s%s\n",
+		vmx.preemption_timer_cfg ? "VMX-preemption timer" : "local APIC timer",
+		!vmx.preemption_timer_cfg && vmx.preemption_timer_ok
+			? " (the VMX-preemption timer for entries with RFLAGS.IF = 0)"
+			: "");
 	return 0;
 }
 

@@ -52,6 +52,8 @@ struct vmx_caps {
 	/* the controls chosen (hv/vmx/vmx.c), the same for every guest */
 	u32 pin_ctl, proc_ctl, proc2_ctl, exit_ctl, entry_ctl;
 	unsigned preemption_timer_shift; /* the timer counts TSC >> this */
+	bool preemption_timer_ok;        /* the CPU allows the VMX-preemption timer */
+	bool preemption_timer_cfg;       /* formica.cfg: timer = preemption */
 };
 extern struct vmx_caps vmx;
 

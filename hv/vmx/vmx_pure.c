@@ -4,6 +4,11 @@
 #include "vmx/vmx_pure.h"
 #include "vmx/vmcs_fields.h"
 
+bool vmx_deadline_by_preemption_timer(bool configured, bool available, bool guest_if)
+{
+	return available && (configured || !guest_if);
+}
+
 u32 vmx_adjust_controls(u64 cap_msr, u32 wanted, u32 *refused)
 {
 	u32 must_be_1 = (u32)cap_msr;

@@ -21,6 +21,16 @@
  */
 u32 vmx_adjust_controls(u64 cap_msr, u32 wanted, u32 *refused);
 
+/*
+ * Which timer ends the next stay in the guest.  configured: formica.cfg
+ * says timer = preemption; available: the CPU allows the VMX-preemption
+ * timer; guest_if: RFLAGS.IF of the guest at this entry.  The local APIC
+ * timer is used otherwise, except for an entry with IF = 0: Bochs then
+ * never delivers the APIC timer's interrupt, so that stay gets the
+ * VMX-preemption timer (hv/guest/guest.c, arm_deadline(), says why).
+ */
+bool vmx_deadline_by_preemption_timer(bool configured, bool available, bool guest_if);
+
 enum vmcs_width { VMCS_W16 = 0, VMCS_W64 = 1, VMCS_W32 = 2, VMCS_WNATURAL = 3 };
 enum vmcs_type { VMCS_CONTROL = 0, VMCS_EXIT_INFO = 1, VMCS_GUEST = 2, VMCS_HOST = 3 };
 

@@ -49,6 +49,19 @@ static void test_adjust_null_refused(void **s)
 	assert_int_equal(vmx_adjust_controls(cap(1, 1), 2, NULL), 1);
 }
 
+static void test_deadline_timer_choice(void **s)
+{
+	/* timer = preemption: always, if the CPU has it */
+	assert_true(vmx_deadline_by_preemption_timer(true, true, true));
+	assert_true(vmx_deadline_by_preemption_timer(true, true, false));
+	/* timer = lapic: only for an entry with interrupts off */
+	assert_false(vmx_deadline_by_preemption_timer(false, true, true));
+	assert_true(vmx_deadline_by_preemption_timer(false, true, false));
+	/* no VMX-preemption timer: never */
+	assert_false(vmx_deadline_by_preemption_timer(true, false, true));
+	assert_false(vmx_deadline_by_preemption_timer(false, false, false));
+}
+
 static void test_field_width_and_type(void **s)
 {
 	assert_int_equal(vmcs_field_width(GUEST_ES_SELECTOR), VMCS_W16);
@@ -115,6 +128,7 @@ int main(void)
 		cmocka_unit_test(test_adjust_drops_must_be_zero),
 		cmocka_unit_test(test_adjust_real_bochs_values),
 		cmocka_unit_test(test_adjust_null_refused),
+		cmocka_unit_test(test_deadline_timer_choice),
 		cmocka_unit_test(test_field_width_and_type),
 		cmocka_unit_test(test_segment_field_layout),
 		cmocka_unit_test(test_exit_reason_names),
