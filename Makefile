@@ -24,8 +24,10 @@ NASM := nasm
 # ---------------------------------------------------------------- packages
 # Debian packages the build and the tests need, and the command that proves
 # each is there.  `make deps` installs what is missing (as root), or prints
-# the one command to run.
+# the one command to run.  clang and libclang-rt-dev (libFuzzer, for the
+# default clang) are for `make fuzz` (tools/fuzz/).
 DEPS_PKGS := gcc make binutils gnu-efi nasm libcmocka-dev bochs bochsbios vgabios \
+	clang libclang-rt-dev \
 	ovmf qemu-system-x86 mtools dosfstools python3 busybox-static cpio kmod xz-utils
 deps:
 	@tools/deps.sh $(DEPS_PKGS)
