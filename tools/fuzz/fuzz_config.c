@@ -2,9 +2,10 @@
  * fuzz_config.c - libFuzzer harness for the formica.cfg parser (boot/config.c).
  *
  * formica.cfg is whatever someone put on the ESP, so config_parse() must
- * survive any bytes.  The input is the file's text.  It is parsed twice: with
- * a full-size error buffer and a tiny one (each malloc()ed to exactly its
- * size, over a struct pre-filled with different junk), and the harness checks
+ * survive any bytes.  The input is the file's text.  It is parsed with a
+ * full-size error buffer and, one input in 4, again with a tiny one (each
+ * malloc()ed to exactly its size, over a struct pre-filled with different
+ * junk), and the harness checks
  * what the parser promises in config.h: the same settings either way, every
  * kept value in its documented range, strings NUL-terminated, one error line
  * per error unless the buffer filled up.  Any failed check aborts: a crash.
@@ -77,12 +78,16 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 	CHECK(full ? lines <= n : lines == n);
 	check_config(&big_cfg);
 
-	/* The error buffer's size must not change what was parsed. */
+	free(big);
+
+	/* The error buffer's size must not change what was parsed.  (Only
+	 * for one input in 4: parsing is most of the time a run takes.) */
+	if (size % 4)
+		return 0;
 	CHECK(parse(data, size, &small_cfg, 0x5a, &small, small_len) == n);
 	CHECK(memcmp(&big_cfg, &small_cfg, sizeof(big_cfg)) == 0);
 	if (small_len)
 		check_string(small, small_len);
-	free(big);
 	free(small);
 	return 0;
 }
