@@ -69,6 +69,12 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 	struct gmem m = { ram, RAM };
 	err = bzimage_load(data, size, &info, data, size, CMDLINE, &m, &boot);
 	CHECK(known_error(err) && err != BZ_ERR_BAD_ARG);
+	if (err == BZ_ERR_NO_ROOM) { /* only if neither pref_address nor 16 MiB has room */
+		u64 dflt = ALIGN_UP(16ull << 20, info.kernel_alignment);
+		CHECK(info.pref_address == 0 || info.pref_address >= RAM ||
+		      info.init_size > RAM - info.pref_address);
+		CHECK(dflt + info.init_size > RAM);
+	}
 	if (err == BZ_OK) {
 		CHECK(boot.initrd_size == size &&
 		      memcmp(ram + boot.initrd_addr, data, size) == 0);
