@@ -167,8 +167,15 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 	}
 	CHECK((st.regs.rflags ^ before.rflags) == ((st.regs.rflags ^ before.rflags) & RFLAGS_STATUS));
 	if (in.op == EMU_STOS) {
-		bool done = !(in.prefixes & EMU_PFX_REP) || st.regs.gpr[GPR_RCX] == 0;
+		bool rep = in.prefixes & EMU_PFX_REP, done = !rep || st.regs.gpr[GPR_RCX] == 0;
+		u64 count = rep ? before.gpr[GPR_RCX] : 1;
+		u64 stored = rep ? before.gpr[GPR_RCX] - st.regs.gpr[GPR_RCX] : 1;
+		u64 step = st.regs.rflags & RFLAGS_DF ? -(u64)in.size : in.size;
+
 		CHECK(st.regs.rip == before.rip + (done ? in.len : 0));
+		/* Elements counted as stored were stored, RDI moved past them. */
+		CHECK(stored <= count && (count == 0 || (stored >= 1 && nwrites >= 1)));
+		CHECK(st.regs.gpr[GPR_RDI] == before.gpr[GPR_RDI] + stored * step);
 		before.gpr[GPR_RCX] = st.regs.gpr[GPR_RCX];
 		before.gpr[GPR_RDI] = st.regs.gpr[GPR_RDI];
 		CHECK(memcmp(before.gpr, st.regs.gpr, sizeof(before.gpr)) == 0);
