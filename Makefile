@@ -6,6 +6,7 @@
 #   make run        boot the default configuration in Bochs, console on stdout
 #   make qemu       boot in QEMU + OVMF (KVM with nested VT-x if /dev/kvm exists)
 #   make bench      measured ratios (see README.md)
+#   make fuzz       libFuzzer on the parsers of untrusted input (tools/fuzz/)
 #
 # Subsystems add their unit tests and benchmarks through small fragments
 # (*/unit.mk); see hv/ARCHITECTURE.md, "Adding a unit test".
