@@ -5,7 +5,7 @@
  * must never read outside guest RAM and must answer as walk.h says.  The input
  * is a 48-byte header (CR0, CR3, CR4, EFER, the address, the access, the
  * guest's MAXPHYADDR), then 10-byte records {u16 offset, u64 value} that
- * write the non-zero entries of a 16 KiB fake guest RAM (malloc()ed to
+ * write the non-zero entries of an 8 KiB fake guest RAM (malloc()ed to
  * exactly that size: ASan sees any read past it).  The harness
  * walks once with WALK_PEEK and once for real, and checks: the two agree;
  * PEEK and faults change no byte of RAM; a real walk changes only A and D
@@ -18,7 +18,7 @@
 #include "mm/walk.h"
 
 #define CHECK(c) do { if (!(c)) abort(); } while (0)
-#define RAM 0x4000u
+#define RAM 0x2000u
 
 struct input {
 	u64 cr0, cr3, cr4, efer, gva;
