@@ -5,7 +5,8 @@
 # `make test`.
 #
 # A target is one line below: its NAME and the sources it fuzzes.  The
-# harness is tools/fuzz/fuzz_NAME.c, its seeds tools/fuzz/corpus/NAME/.
+# harness is tools/fuzz/fuzz_NAME.c, its seeds tools/fuzz/corpus/NAME/.  The
+# build is quiet: `make fuzz` prints only its summary lines.
 FUZZ_CC ?= clang
 FUZZ_S ?= 60
 FUZZ_RUNS ?= 0
@@ -18,7 +19,7 @@ define fuzz_target
 FUZZ_TARGETS += $(1)
 $(B)/fuzz/fuzz_$(1): tools/fuzz/fuzz_$(1).c $(2) $(wildcard hv/include/*.h hv/*/*.h) | $(B)/.deps-ok
 	@mkdir -p $$(dir $$@)
-	$$(FUZZ_CC) $$(FUZZ_CFLAGS) -o $$@ $$(filter %.c,$$^)
+	@$$(FUZZ_CC) $$(FUZZ_CFLAGS) -o $$@ $$(filter %.c,$$^)
 endef
 
 $(eval $(call fuzz_target,config,boot/config.c))
