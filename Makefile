@@ -7,6 +7,7 @@
 #   make run        boot the default configuration in Bochs, console on stdout
 #   make qemu       boot in QEMU + OVMF (KVM with nested VT-x if /dev/kvm exists)
 #   make bench      measured ratios (see README.md)
+#   make fuzz       libFuzzer on the parsers of untrusted input (tools/fuzz/)
 #
 # Subsystems add their unit tests and benchmarks through small fragments
 # (*/unit.mk); see hv/ARCHITECTURE.md, "Adding a unit test".
@@ -25,8 +26,10 @@ NASM := nasm
 # ---------------------------------------------------------------- packages
 # Debian packages the build and the tests need, and the command that proves
 # each is there.  `make deps` installs what is missing (as root), or prints
-# the one command to run.
+# the one command to run.  clang and libclang-rt-dev (libFuzzer, for the
+# default clang) are for `make fuzz` (tools/fuzz/).
 DEPS_PKGS := gcc make binutils gnu-efi nasm libcmocka-dev bochs bochsbios vgabios \
+	clang libclang-rt-dev \
 	ovmf qemu-system-x86 mtools dosfstools python3 busybox-static cpio kmod xz-utils zstd
 deps:
 	@tools/deps.sh $(DEPS_PKGS)

@@ -141,7 +141,7 @@ static int exec_stos(const struct emu_insn *in, struct emu_regs *r, const struct
 	bool rep = in->prefixes & EMU_PFX_REP, down = r->rflags & RFLAGS_DF;
 	u64 size = in->size, first = r->gpr[GPR_RDI], page = first & PAGE_MASK;
 	u64 v = r->gpr[GPR_RAX] & size_mask(in->size);
-	u64 count = rep ? r->gpr[GPR_RCX] : 1, room, n, lo, hi, q;
+	u64 count = rep ? r->gpr[GPR_RCX] : 1, room, n, lo, len, q;
 
 	if (count == 0) {
 		r->rip += in->len;
@@ -150,10 +150,13 @@ static int exec_stos(const struct emu_insn *in, struct emu_regs *r, const struct
 	/* Elements whose first byte is in the faulting page. */
 	room = down ? (first - page) / size + 1 : (page + PAGE_SIZE - first + size - 1) / size;
 	n = count < room ? count : room;
+	/* The bytes stored are [lo, lo + len).  Compared as offsets from lo:
+	 * in the top page of the address space lo + len wraps to 0, and a
+	 * test against that end would store nothing. */
 	lo = down ? first - (n - 1) * size : first;
-	hi = (down ? first : first + (n - 1) * size) + size;
+	len = n * size;
 
-	for (q = lo & ~7ull; q < hi; q += 8) {
+	for (q = lo & ~7ull; q - (lo & ~7ull) < (lo & 7) + len; q += 8) {
 		u64 old, new_val;
 		unsigned b;
 
@@ -163,7 +166,7 @@ static int exec_stos(const struct emu_insn *in, struct emu_regs *r, const struct
 		for (b = 0; b < 8; b++) {
 			u64 a = q + b;
 
-			if (a < lo || a >= hi)
+			if (a - lo >= len) /* before lo (wraps: huge) or past the end */
 				continue;
 			/* Element boundaries sit at first + k * size, in either
 			 * direction, so (a - first) mod size is the byte's index

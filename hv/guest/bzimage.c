@@ -297,7 +297,9 @@ int bzimage_load(const u8 *img, u64 len, const struct bzimage_info *info, const 
 	 * kernel_alignment.  The kernel runs from there and uses init_size
 	 * bytes before it looks at the e820 map, so all of it must be RAM. */
 	u64 kaddr = info->pref_address;
-	if (!kaddr || kaddr + info->init_size > ram_top)
+	/* Not kaddr + init_size > ram_top: pref_address comes from the file,
+	 * and near 2^64 the sum wraps and would look as if it fitted. */
+	if (!kaddr || kaddr > ram_top || info->init_size > ram_top - kaddr)
 		kaddr = ALIGN_UP(BZ_DEFAULT_KERNEL_ADDR, info->kernel_alignment);
 	u64 kend = kaddr + info->init_size;
 	if (kend > ram_top)

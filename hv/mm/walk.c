@@ -302,13 +302,22 @@ static enum walk_status walk_once(const struct gmem *m, const struct guest_pagin
 	/* The access is allowed: now, and only now, mark the entries used. */
 	if (!(access & WALK_PEEK)) {
 		for (int i = 0; i < n; i++) {
-			u64 want = path[i].e;
+			u64 old = path[i].e, want;
 
+			/* A guest may use one entry at several levels (a table
+			 * that points to itself).  Then this walk has already
+			 * set A in it above: start from what we wrote, or the
+			 * compare below fails on our own update and the retry
+			 * reads a PAE PDPTE with A set, a reserved bit. */
+			for (int j = 0; j < i; j++)
+				if (path[j].p == path[i].p)
+					old = path[j].e;
+			want = old;
 			if (has_accessed_flag(pg, path[i].level))
 				want |= PTE_A;
 			if (i == n - 1 && (access & WALK_WRITE))
 				want |= PTE_D;
-			if (want != path[i].e && !entry_update(path[i].p, s->entry_bytes, path[i].e, want))
+			if (want != old && !entry_update(path[i].p, s->entry_bytes, old, want))
 				return WALK_RETRY;
 			path[i].e = want;
 		}

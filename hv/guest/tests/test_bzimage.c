@@ -429,6 +429,12 @@ static void test_load_placement_rules(void **state)
 	assert_int_equal(load(&g, NULL, 0, ""), BZ_OK);
 	assert_int_equal(g.boot.kernel_addr, 32 * MiB);
 	assert_int_equal(g.boot.rip, 32 * MiB + 0x200);
+	/* One so high that pref_address + init_size wraps past 2^64 does
+	 * not fit either: 16 MiB, not "no room". */
+	make_image();
+	w64(image, 0x258, 0xffffffffffe00000ull);
+	assert_int_equal(load(&g, NULL, 0, ""), BZ_OK);
+	assert_int_equal(g.boot.kernel_addr, 16 * MiB);
 	guest_free(&g);
 }
 

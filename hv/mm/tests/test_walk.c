@@ -827,6 +827,29 @@ static void test_pae(void **state)
 	gpt_free(&g);
 }
 
+/* A PAE PDPTE used again as the PDE and the PTE (the PDPT's page doubles as
+ * page directory and page table).  Setting A in the PDE sets it in the
+ * PDPTE too, where bit 5 is reserved: the walk must not take its own update
+ * for another vCPU's, retry and fault on it (found by tools/fuzz/fuzz_walk). */
+static void test_pae_self_map(void **state)
+{
+	struct gpt g;
+	struct guest_paging pg;
+	struct walk_result r;
+
+	gpt_init(&g, PAGING_PAE);
+	pg = gpt_paging(&g);
+	u64 page = g.cr3 & ~0xfffull, pdpte = g.cr3 & ~0x1full; /* PDPTE 0 */
+	u64 idx = (pdpte - page) / 8; /* the PD and PT index that lands on it */
+	u64 va = idx << 21 | idx << 12 | 0x123;
+
+	gpt_set(&g, pdpte, page | PTE_P);
+	assert_int_equal(walk(&g, &pg, va, WALK_READ, &r), WALK_OK);
+	assert_int_equal(r.gpa, page + 0x123);
+	assert_int_equal(gpt_get(&g, pdpte), page | PTE_P | PTE_A);
+	gpt_free(&g);
+}
+
 /* ---------------------------------------------------------------- 32-bit */
 
 static void test_32bit(void **state)
@@ -959,6 +982,7 @@ int main(void)
 		cmocka_unit_test(test_long4_page_outside_ram_translates),
 		cmocka_unit_test(test_long4_noncanonical),
 		cmocka_unit_test(test_pae),
+		cmocka_unit_test(test_pae_self_map),
 		cmocka_unit_test(test_32bit),
 		cmocka_unit_test(test_paging_from_regs),
 		cmocka_unit_test(test_long4_cr3_low_bits_ignored),
