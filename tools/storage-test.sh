@@ -345,52 +345,39 @@ test_ide_bochs() {
 }
 
 # ---------------------------------------------------------------- iosched
-# iosched_checks NAME LOG DATA BEFORE ESP ESP_BEFORE EXTENTS...: the
-# self-test's verdict and the disk outside the extents untouched.
-iosched_checks() {
-	local name=$1 log=$2; shift 2
+# test_iosched ahci|ide: `selftest = iosched` over AHCI in QEMU q35 or over
+# IDE in Bochs; the self-test's verdict, the transport it ran on, and the
+# disk outside the extents untouched.
+test_iosched() {
+	local bus=$1 name=iosched-$1 cfg=tools/configs/storage-iosched.cfg esp=$B/esp-iosched.img
+	local data=$B/data-iosched-$1.img log=$B/iosched-$1.log ext before esp_before rc why
+	build_esp "$cfg" "$esp" || { fail $name "cannot build the ESP"; return; }
+	$T mkdata "$data" $DATA_SECTORS
+	mapfile -t ext < <(extents_of "$cfg")
+	before=$($T sum "$data" "${ext[@]}")
+	esp_before=$(sha256sum <"$esp" | cut -d' ' -f1)
+	if [ "$bus" = ahci ]; then
+		run_qemu "$log" q35 \
+			-drive if=none,id=esp,format=raw,file="$esp" -device ide-hd,drive=esp,bus=ide.0 \
+			-device ahci,id=ahci \
+			-drive if=none,id=d0,format=raw,file="$data" -device ide-hd,drive=d0,bus=ahci.0
+		[ $? = 124 ] && { fail $name "QEMU timeout after ${QTIMEOUT}s (log $log)"; return; }
+	else
+		tools/storage/bochs-storage.sh --esp "$esp" --data "$data" --log "$log" \
+			--timeout "$BTIMEOUT" \
+			--marker 'iosched selftest: (PASS|FAIL)|formica: (powering off|stopped)' \
+			>"$log.run" 2>&1
+		rc=$?
+		[ $rc = 124 ] && { fail $name "Bochs timeout after ${BTIMEOUT}s (log $log)"; return; }
+		[ $rc != 0 ] && { fail $name "Bochs failed ($(tail -1 "$log.run"))"; return; }
+	fi
+	grep -aqi "iosched selftest: start, .*($bus" "$log" ||
+		{ fail $name "self-test did not run over ${bus^^} (log $log)"; return; }
 	grep -aq 'iosched selftest: PASS' "$log" ||
 		{ fail $name "no 'iosched selftest: PASS' ($(grep -a 'iosched selftest: FAIL' "$log" | head -1)) log $log"; return; }
-	local why
-	why=$(disk_checks "$log" "$@") || { fail $name "$why"; return; }
+	why=$(disk_checks "$log" "$data" "$before" "$esp" "$esp_before" "${ext[@]}") ||
+		{ fail $name "$why"; return; }
 	pass "$name ($(grep -ao 'anticipatory read: .*' "$log" | tr -d '\r' | head -1))"
-}
-
-test_iosched_ahci() {
-	local name=iosched-ahci cfg=tools/configs/storage-iosched.cfg esp=$B/esp-iosched.img
-	local data=$B/data-iosched.img log=$B/iosched-ahci.log ext before esp_before
-	build_esp "$cfg" "$esp" || { fail $name "cannot build the ESP"; return; }
-	$T mkdata "$data" $DATA_SECTORS
-	mapfile -t ext < <(extents_of "$cfg")
-	before=$($T sum "$data" "${ext[@]}")
-	esp_before=$(sha256sum <"$esp" | cut -d' ' -f1)
-	run_qemu "$log" q35 \
-		-drive if=none,id=esp,format=raw,file="$esp" -device ide-hd,drive=esp,bus=ide.0 \
-		-device ahci,id=ahci \
-		-drive if=none,id=d0,format=raw,file="$data" -device ide-hd,drive=d0,bus=ahci.0
-	[ $? = 124 ] && { fail $name "QEMU timeout after ${QTIMEOUT}s (log $log)"; return; }
-	grep -aq 'iosched selftest: start, .*(AHCI' "$log" ||
-		{ fail $name "self-test did not run over AHCI (log $log)"; return; }
-	iosched_checks $name "$log" "$data" "$before" "$esp" "$esp_before" "${ext[@]}"
-}
-
-test_iosched_ide() {
-	local name=iosched-ide cfg=tools/configs/storage-iosched.cfg esp=$B/esp-iosched.img
-	local data=$B/data-iosched-ide.img log=$B/iosched-ide.log ext before esp_before
-	build_esp "$cfg" "$esp" || { fail $name "cannot build the ESP"; return; }
-	$T mkdata "$data" $DATA_SECTORS
-	mapfile -t ext < <(extents_of "$cfg")
-	before=$($T sum "$data" "${ext[@]}")
-	esp_before=$(sha256sum <"$esp" | cut -d' ' -f1)
-	tools/storage/bochs-storage.sh --esp "$esp" --data "$data" --log "$log" \
-		--timeout "$BTIMEOUT" --marker 'iosched selftest: (PASS|FAIL)|formica: (powering off|stopped)' \
-		>"$log.run" 2>&1
-	local rc=$?
-	[ $rc = 124 ] && { fail $name "Bochs timeout after ${BTIMEOUT}s (log $log)"; return; }
-	[ $rc != 0 ] && { fail $name "Bochs failed ($(tail -1 "$log.run"))"; return; }
-	grep -aq 'iosched selftest: start, .*(IDE' "$log" ||
-		{ fail $name "self-test did not run over IDE (log $log)"; return; }
-	iosched_checks $name "$log" "$data" "$before" "$esp" "$esp_before" "${ext[@]}"
 }
 
 make --no-print-directory -s build/formica.efi build/hv.bin >"$B/make.log" 2>&1 ||
@@ -402,8 +389,8 @@ want ahci-timeout && test_ahci_timeout
 want gpt-esp && test_gpt_esp
 want ide-qemu && test_ide_qemu
 want ide-bochs && test_ide_bochs
-want iosched-ahci && test_iosched_ahci
-want iosched-ide && test_iosched_ide
+want iosched-ahci && test_iosched ahci
+want iosched-ide && test_iosched ide
 # The disk images are 64 MiB each: keep them only when something failed.
 [ "$fails" -eq 0 ] && rm -f "$B"/data-*.img "$B"/gpt-disk.img
 echo "storage-test: $passes passed, $fails failed"
