@@ -136,15 +136,21 @@ while :; do
 done
 
 # ---------------------------------------------------------------- program
-# The program to build: Formica's disk request scheduler (sched/, 7 files)
-# and its simulator (tools/schedsim/, 4 files), copied from this tree as it
-# is now, with a Makefile and a quick driver from tools/linux/compile-kit/.
+# The program to build: Formica's disk request scheduler (sched/, the 7
+# files the simulator links) and its simulator (tools/schedsim/, 4 files),
+# copied from this tree as it is now, with a Makefile and a quick driver
+# from tools/linux/compile-kit/.  The scheduler's files are named, not
+# globbed: a file added to sched/ later (hdd_model.c, which needs a 128-bit
+# integer tcc does not have) must not change or break the guest's compile.
 # The layout mirrors the include paths the sources use: "sched/sched.h"
 # from the top, "types.h" and "string.h" from include/ (hv/include).
 S=$OUT/src/schedsim
 mkdir -p "$S/include" "$S/sched" "$S/sim"
 cp "$TOP/hv/include/types.h" "$TOP/hv/include/string.h" "$S/include/"
-cp "$TOP"/sched/*.c "$TOP"/sched/*.h "$S/sched/"
+for f in anticipatory deadline fcfs params proc queue sched; do
+	cp "$TOP/sched/$f.c" "$S/sched/"
+done
+cp "$TOP"/sched/*.h "$S/sched/"
 cp "$TOP"/tools/schedsim/*.c "$TOP"/tools/schedsim/*.h "$S/sim/"
 cp "$TOP"/tools/linux/compile-kit/Makefile.guest "$S/Makefile"
 cp "$TOP"/tools/linux/compile-kit/quick.c "$S/quick.c"
