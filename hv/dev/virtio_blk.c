@@ -42,6 +42,16 @@ static void pci_written(void *ctx, struct pci_fn *fn, unsigned off, unsigned siz
 
 /* ---------------------------------------------------------------- reset */
 
+/* The ring is gone (reset, or a new queue address): requests the glue
+ * still holds belong to it; their completions are recognised and dropped.
+ * The new ring holds no descriptors, so this also keeps what a guest has
+ * outstanding at VBLK_QUEUE_SIZE / 2 per ring. */
+static void drop_requests(struct vblk *b)
+{
+	b->generation++;
+	b->in_flight = 0;
+}
+
 static void device_reset(struct vblk *b)
 {
 	b->guest_features = 0;
@@ -50,10 +60,7 @@ static void device_reset(struct vblk *b)
 	b->isr = 0;
 	b->pending_fault = 0;
 	vq_reset(&b->vq);
-	/* Requests the glue still holds belong to a ring that no longer
-	 * exists; their completions are recognised and dropped. */
-	b->generation++;
-	b->in_flight = 0;
+	drop_requests(b);
 	update_line(b);
 }
 
@@ -185,6 +192,7 @@ static void write_queue_pfn(struct vblk *b, u32 pfn)
 	if (b->queue_sel != 0)
 		return; /* no such queue: the write goes nowhere */
 	int rc = vq_set_pfn(&b->vq, b->mem, pfn);
+	drop_requests(b);
 	if (rc) {
 		b->vq_err = rc;
 		b->pending_fault = needs_reset(b, VBLK_F_QUEUE);

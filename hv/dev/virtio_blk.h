@@ -133,7 +133,8 @@ struct vblk_req {
 	u16 nseg;
 	struct vq_buf seg[VBLK_SEG_MAX];
 	u64 status_gpa;
-	u32 generation;   /* device resets since init, to drop stale completions */
+	u32 generation;   /* rings since init (resets, queue addresses): to drop
+			   * stale completions */
 };
 
 struct vblk {
@@ -180,9 +181,10 @@ int vblk_next(struct vblk *b, struct vblk_req *req);
 /*
  * The disk finished req with status (VIRTIO_BLK_S_OK or _IOERR): write the
  * status byte, put the chain in the used ring, set ISR and raise the line.
- * Returns 0, 1 if the request belonged to a generation before a reset (it
- * is dropped: the ring it came from is gone), or VBLK_F_QUEUE if the used
- * ring cannot be written (the device then needs a reset).
+ * Returns 0, 1 if the request belonged to a ring before a reset or a new
+ * queue address (it is dropped: the ring it came from is gone), or
+ * VBLK_F_QUEUE if the used ring cannot be written (the device then needs a
+ * reset).
  */
 int vblk_complete(struct vblk *b, const struct vblk_req *req, u8 status);
 

@@ -26,9 +26,10 @@ static const char *const vq_err_names[] = {
 	[-VQ_ERR_ZERO_LEN + 1] = "zero-length-buffer",
 	[-VQ_ERR_ORDER + 1] = "readable-after-writable",
 	[-VQ_ERR_USED_ID + 1] = "used-id-out-of-range",
+	[-VQ_ERR_IN_USE + 1] = "descriptor-in-use",
 };
 
-/* Outcomes are 1, 0 and -1..-11: index 0 = ok, 1 = empty, 1 - err for the rest. */
+/* Outcomes are 1, 0 and -1..-12: index 0 = ok, 1 = empty, 1 - err for the rest. */
 const char *vq_err_name(int err)
 {
 	unsigned i = err >= 0 ? (unsigned)err : (unsigned)(1 - err);
@@ -100,6 +101,7 @@ static int read_desc(const struct virtqueue *q, const struct gmem *m, u16 i, str
 	memcpy(&b->len, raw + 8, 4);
 	memcpy(flags, raw + 12, 2);
 	memcpy(next, raw + 14, 2);
+	b->desc = i;
 	b->write = (*flags & VQ_DESC_F_WRITE) != 0;
 	if (*flags & VQ_DESC_F_INDIRECT)
 		return VQ_ERR_INDIRECT;
@@ -109,6 +111,8 @@ static int read_desc(const struct virtqueue *q, const struct gmem *m, u16 i, str
 		return VQ_ERR_BUF_RAM;
 	if ((*flags & VQ_DESC_F_NEXT) && *next >= q->size)
 		return VQ_ERR_NEXT_RANGE;
+	if (q->held[i])
+		return VQ_ERR_IN_USE;
 	return VQ_OK;
 }
 
@@ -152,6 +156,9 @@ int vq_pop(struct virtqueue *q, const struct gmem *m, struct vq_chain *c)
 		c->n++;
 		i = next;
 	} while (flags & VQ_DESC_F_NEXT);
+	/* The whole chain is good: the device holds it until vq_push_used. */
+	for (unsigned k = 0; k < c->n; k++)
+		q->held[c->buf[k].desc] = (u16)(head + 1);
 	return VQ_OK;
 }
 
@@ -172,5 +179,8 @@ int vq_push_used(struct virtqueue *q, const struct gmem *m, u16 head, u32 len)
 	if (!wr(m, q->used + 2, &idx, 2))
 		return VQ_ERR_RING_RAM;
 	q->used_idx = idx;
+	for (u16 i = 0; i < q->size; i++)
+		if (q->held[i] == head + 1)
+			q->held[i] = 0;
 	return VQ_OK;
 }

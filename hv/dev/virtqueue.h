@@ -20,9 +20,10 @@
  * All of this is guest-written memory, so nothing here trusts it: each
  * descriptor is copied out once and then checked (buffer inside guest RAM,
  * length not zero, NEXT inside the table, chain no longer than the table,
- * no INDIRECT since we never offer it, device-writable after readable).  A
- * fault is a negative enum vq_err with a name for the log line; after one
- * the queue cannot be trusted and the device should ask for a reset.
+ * no INDIRECT since we never offer it, device-writable after readable, not
+ * held by the device already).  A fault is a negative enum vq_err with a
+ * name for the log line; after one the queue cannot be trusted and the
+ * device should ask for a reset.
  */
 #ifndef FORMICA_DEV_VIRTQUEUE_H
 #define FORMICA_DEV_VIRTQUEUE_H
@@ -56,6 +57,7 @@ enum vq_err {
 	VQ_ERR_ZERO_LEN = -9,     /* buffer of length 0 */
 	VQ_ERR_ORDER = -10,       /* device-readable buffer after a device-writable one */
 	VQ_ERR_USED_ID = -11,     /* device bug: used entry for a head >= size */
+	VQ_ERR_IN_USE = -12,      /* chain reuses a descriptor the device still holds */
 };
 
 /* "empty", "ring-outside-ram", ...: for log lines. */
@@ -66,6 +68,7 @@ struct vq_buf {
 	u64 gpa;
 	u32 len;
 	bool write; /* device-writable (VQ_DESC_F_WRITE) */
+	u16 desc;   /* its entry in the descriptor table */
 };
 
 /* A chain popped from the available ring.  buf[] has room for the whole
@@ -83,6 +86,12 @@ struct virtqueue {
 	u64 desc, avail, used; /* guest-physical addresses of the three parts */
 	u16 last_avail;    /* next available-ring entry the device takes */
 	u16 used_idx;      /* the device's copy of used.idx */
+	/* Per descriptor: 1 + the head of the popped chain that holds it, 0 if
+	 * free.  A driver offers a descriptor again only after the device put
+	 * its chain in the used ring; holding it to that bounds what a guest
+	 * can have outstanding to `size` descriptors: size / 2 requests of
+	 * two parts or more (what hv/dev/vblkq.h counts on). */
+	u16 held[VQ_MAX_SIZE];
 };
 
 /* Bytes the legacy layout takes for a queue of `size` entries (2.7.2 legacy). */
@@ -114,7 +123,8 @@ static inline bool vq_ready(const struct virtqueue *q)
  */
 int vq_pop(struct virtqueue *q, const struct gmem *m, struct vq_chain *c);
 
-/* Put {head, len} in the used ring and publish it (used.idx += 1). */
+/* Put {head, len} in the used ring and publish it (used.idx += 1); the
+ * chain's descriptors are free again. */
 int vq_push_used(struct virtqueue *q, const struct gmem *m, u16 head, u32 len);
 
 #endif

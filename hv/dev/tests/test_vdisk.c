@@ -17,7 +17,7 @@ static struct vblk_req make_req(u64 sector, unsigned nseg, const u32 *len)
 	struct vblk_req r = { .type = VIRTIO_BLK_T_IN, .sector = sector };
 	u64 bytes = 0;
 	for (unsigned i = 0; i < nseg; i++) {
-		r.seg[i] = (struct vq_buf){ 0x100000 * (i + 1), len[i], true };
+		r.seg[i] = (struct vq_buf){ .gpa = 0x100000 * (i + 1), .len = len[i], .write = true };
 		bytes += len[i];
 	}
 	r.nseg = (u16)nseg;

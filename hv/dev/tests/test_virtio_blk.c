@@ -191,6 +191,41 @@ static void test_status_and_reset(void **state)
 	assert_int_equal(drv_used_idx(&drv), 1);
 }
 
+/* A guest offering a request it has not had back yet: without the
+ * virtqueue's descriptor ownership it had any number outstanding (fuzz_virtq:
+ * 66 on this 128-entry queue, where vblkq counts on at most 64). */
+static void test_reoffered_request(void **state)
+{
+	chain(0, 0, VIRTIO_BLK_T_IN, 0, 1, 512, true);
+	assert_int_equal(vblk_next(&blk, &req), VBLK_REQUEST);
+	for (int i = 0; i < 64; i++)
+		drv_kick(&drv, 0);
+	struct vblk_req again;
+	assert_int_equal(vblk_next(&blk, &again), VBLK_F_QUEUE);
+	assert_string_equal(vblk_fault_name(&blk, VBLK_F_QUEUE), "descriptor-in-use");
+	assert_true(rd(VIRTIO_PCI_STATUS, 1) & VIRTIO_STATUS_NEEDS_RESET);
+	assert_int_equal(vblk_next(&blk, &again), VBLK_NONE);
+	assert_int_equal(blk.in_flight, 1);
+	/* The request handed out first still completes. */
+	assert_int_equal(vblk_complete(&blk, &req, VIRTIO_BLK_S_OK), 0);
+	assert_int_equal(status_byte(0), VIRTIO_BLK_S_OK);
+	assert_int_equal(blk.in_flight, 0);
+}
+
+/* Writing the queue address again gives the device a new ring: requests
+ * from the old one are dropped at completion, as after a reset, so a guest
+ * cannot move its ring to have more outstanding. */
+static void test_new_ring_drops_old_requests(void **state)
+{
+	chain(0, 0, VIRTIO_BLK_T_IN, 0, 1, 512, true);
+	assert_int_equal(vblk_next(&blk, &req), VBLK_REQUEST);
+	wr(VIRTIO_PCI_QUEUE_PFN, 4, RING_PFN);
+	assert_int_equal(blk.in_flight, 0);
+	assert_int_equal(vblk_complete(&blk, &req, VIRTIO_BLK_S_OK), 1);
+	assert_int_equal(status_byte(0), 0xee);
+	assert_int_equal(drv_used_idx(&drv), 0);
+}
+
 static void test_read_round_trip(void **state)
 {
 	u16 head = chain(10, 1, VIRTIO_BLK_T_IN, 990, 2, 4096, true);
@@ -441,6 +476,8 @@ int main(void)
 		T(test_config_space),
 		T(test_queue_registers),
 		T(test_status_and_reset),
+		T(test_reoffered_request),
+		T(test_new_ring_drops_old_requests),
 		T(test_read_round_trip),
 		T(test_write_flush_getid),
 		T(test_unsupported_type),
