@@ -249,7 +249,6 @@ static void setup_streams(const struct handoff *h)
 			s->kind = k < 2 ? SEQ : RANDOM;
 			s->start = k == 1 ? e->sectors / 2 : 0;
 			s->len = len;
-			s->rng = seed ^ (g * 3 + k + 1) * 0x9e3779b97f4a7c15ull;
 		}
 	}
 }
