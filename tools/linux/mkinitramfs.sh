@@ -17,7 +17,9 @@
 #   cpuinfo       cat /proc/cpuinfo:   FORMICA-RESULT: cpuinfo lines=N
 #   PATH.sh       any shell script: copied in as /workload/NN-NAME.sh and run
 #                 with busybox sh (it may use the applets listed in APPLETS
-#                 below plus EXTRA_APPLETS); it prints its own results
+#                 below plus EXTRA_APPLETS); it prints its own results.
+#                 Helpers shared by such scripts (workloads/lib/*.sh) are
+#                 always copied to /lib/formica/, for them to source
 # Each step is followed by   FORMICA-TIME: STEP seconds=S.SS   (guest time).
 #
 # /init prints, in order:
@@ -67,14 +69,15 @@ command -v cpio >/dev/null || die "cpio not found: apt-get install cpio"
 command -v gzip >/dev/null || die "gzip not found"
 
 # Applets /init and the built-in steps use.  `true` is exec'd as /bin/true.
-APPLETS="sh mount umount mkdir cat echo true wc poweroff insmod sleep uname dd md5sum rm ${EXTRA_APPLETS:-}"
+APPLETS="sh mount umount mkdir cat echo true wc poweroff insmod sleep uname dd md5sum rm awk ${EXTRA_APPLETS:-}"
 
 mkdir -p "$(dirname "$OUTFILE")"
 OUTFILE=$(cd "$(dirname "$OUTFILE")" && pwd)/$(basename "$OUTFILE")
 STAGE=$(mktemp -d "$(dirname "$OUTFILE")/.initramfs.XXXXXX")
 trap 'rm -rf "$STAGE"' EXIT
 
-mkdir -p "$STAGE"/{bin,dev,proc,sys,tmp,workload,lib/modules}
+mkdir -p "$STAGE"/{bin,dev,proc,sys,tmp,workload,lib/modules,lib/formica}
+cp "$TOP"/tools/linux/workloads/lib/*.sh "$STAGE/lib/formica/"
 cp "$BUSYBOX" "$STAGE/bin/busybox"
 HAVE=" $("$BUSYBOX" --list | tr '\n' ' ') "
 for a in $APPLETS; do
