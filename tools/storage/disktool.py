@@ -14,6 +14,15 @@
   verify IMG LBA+N ...        every sector of the ranges carries the hv's
                               self-test pattern header ("FORMICA!", its own
                               LBA, one seed for all); prints the seed
+  verify-guest IMG NAME LBA+N ...
+                              the ranges, end to end, are guest NAME's
+                              /dev/vda: sector i must hold the Linux disk
+                              workloads' pattern for NAME and i
+                              (tools/linux/workloads/lib/vda.sh), any
+                              generation; prints how many sectors carry
+                              each generation, e.g. "gen1=8192 gen2=8192"
+  extents CFG [GUEST]         the `disk = LBA+N` extents of a formica.cfg, one
+                              per line: all of them, or guest GUEST's in order
 Only the standard library: it runs wherever python3 does.
 """
 import hashlib
@@ -181,6 +190,64 @@ def verify(img, ranges):
     return bad == 0
 
 
+def guest_sector(name, sector, gen):
+    """The sector tools/linux/workloads/lib/vda.sh's pattern() writes."""
+    text = f"FORMICA-DISK guest={name} sector={sector} gen={gen}".encode()
+    return text.ljust(SECTOR - 1, b" ") + b"\n"
+
+
+def verify_guest(img, name, ranges):
+    gens = {}
+    bad = 0
+    i = 0
+    with open(img, "rb") as f:
+        for lba, n in ranges:
+            f.seek(lba * SECTOR)
+            for k in range(n):
+                s = f.read(SECTOR)
+                head = s.split(b" gen=", 1)
+                gen = head[1].split(b" ", 1)[0].decode("ascii", "replace") if len(head) == 2 else "?"
+                if gen.isdigit() and s == guest_sector(name, i, gen):
+                    gens[gen] = gens.get(gen, 0) + 1
+                else:
+                    if bad < 5:
+                        print(f"verify-guest: {name} sector {i} (LBA {lba + k}): "
+                              f"{s[:60]!r}")
+                    bad += 1
+                i += 1
+    counts = " ".join(f"gen{g}={gens[g]}" for g in sorted(gens, key=int))
+    print(f"verify-guest {name}: {i - bad}/{i} sectors carry its pattern, {counts or 'none'}")
+    return bad == 0
+
+
+def cfg_lines(cfg):
+    """(guest or None, key, value) for each `key = value` of a formica.cfg
+    (boot/config.c's syntax: [guest NAME] sections, # comments)."""
+    cur = None
+    with open(cfg) as f:
+        for line in f:
+            line = line.split("#", 1)[0].strip()
+            if line.startswith("[") and line.endswith("]"):
+                words = line[1:-1].split()
+                cur = words[1] if len(words) == 2 and words[0] == "guest" else None
+                if cur:
+                    yield cur, None, None
+            elif "=" in line:
+                k, v = (x.strip() for x in line.split("=", 1))
+                yield cur, k, v
+
+
+def guests(cfg):
+    """The guests' names, in the config's order."""
+    return [g for g, k, _ in cfg_lines(cfg) if k is None]
+
+
+def extents(cfg, guest=None):
+    """`disk =` values ("LBA+N") of all guests or of one, in order."""
+    return [v.split()[0] for g, k, v in cfg_lines(cfg)
+            if k == "disk" and (guest is None or guest == g)]
+
+
 def main(argv):
     if len(argv) < 3:
         sys.exit(__doc__)
@@ -196,6 +263,11 @@ def main(argv):
         print(digest(img, [parse_range(r) for r in argv[3:]]))
     elif cmd == "range-sum":
         print(range_digest(img, *parse_range(argv[3])))
+    elif cmd == "extents":
+        print("\n".join(extents(img, argv[3] if len(argv) > 3 else None)))
+    elif cmd == "verify-guest":
+        ok = verify_guest(img, argv[3], [parse_range(r) for r in argv[4:]])
+        sys.exit(0 if ok else 1)
     elif cmd == "verify":
         sys.exit(0 if verify(img, [parse_range(r) for r in argv[3:]]) else 1)
     else:
