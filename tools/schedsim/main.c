@@ -7,12 +7,14 @@
  *
  *	schedsim            print the tables and the check
  *	schedsim --check    the same, and exit 1 if the check fails
+ *	schedsim --case ... one given workload under one policy (onecase.c)
  *
  * The output depends on nothing but the code: run it twice and diff.
  */
 #include <stdio.h>
 #include <string.h>
 
+#include "onecase.h"
 #include "sim.h"
 
 struct column {
@@ -84,6 +86,8 @@ static bool small_think(const struct workload *w)
 
 int main(int argc, char **argv)
 {
+	if (argc > 1 && strcmp(argv[1], "--case") == 0)
+		return onecase_main(argc - 2, argv + 2);
 	bool check = argc > 1 && strcmp(argv[1], "--check") == 0;
 	struct disk_params dp;
 	struct wl_sizes z;
