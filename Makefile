@@ -8,6 +8,7 @@
 #   make qemu       boot in QEMU + OVMF (KVM with nested VT-x if /dev/kvm exists)
 #   make bench      measured ratios (see README.md)
 #   make fuzz       libFuzzer on the parsers of untrusted input (tools/fuzz/)
+#   make iosched    the Antfarm scheduling case study on Linux guests (tools/iosched/)
 #
 # Subsystems add their unit tests and benchmarks through small fragments
 # (*/unit.mk); see hv/ARCHITECTURE.md, "Adding a unit test".
@@ -27,10 +28,12 @@ NASM := nasm
 # Debian packages the build and the tests need, and the command that proves
 # each is there.  `make deps` installs what is missing (as root), or prints
 # the one command to run.  clang and libclang-rt-dev (libFuzzer, for the
-# default clang) are for `make fuzz` (tools/fuzz/).
+# default clang) are for `make fuzz` (tools/fuzz/); gnuplot-nox draws the chart
+# of `make iosched`.
 DEPS_PKGS := gcc make binutils gnu-efi nasm libcmocka-dev bochs bochsbios vgabios \
 	clang libclang-rt-dev \
-	ovmf qemu-system-x86 mtools dosfstools python3 busybox-static cpio kmod xz-utils zstd
+	ovmf qemu-system-x86 mtools dosfstools python3 busybox-static cpio kmod xz-utils zstd \
+	gnuplot-nox
 deps:
 	@tools/deps.sh $(DEPS_PKGS)
 $(B)/.deps-ok: tools/deps.sh | $(B)

@@ -24,3 +24,6 @@ bench-linux: all $(LINUX_GUEST)
 # The top Makefile includes only */unit.mk and */*/unit.mk: one level deeper
 # needs this.
 include tools/linux/compile-kit/unit.mk
+# Two Linux guests with a disk each (virtio-blk on their extents of a
+# second ATA disk): pattern written, read back, checked on the host.
+ITESTS += tools/linux-disk-test.sh
