@@ -46,12 +46,23 @@
 #define VBLKQ_SLOTS (VBLKQ_MAX_GUESTS * VBLKQ_PER_GUEST)
 _Static_assert(VBLKQ_SLOTS <= DISKQ_SLOTS, "the disk queue must hold every virtio request");
 
+/* One guest's requests, counted when they complete (flushes: when taken). */
+struct vblkq_gstats {
+	u64 reads, writes, sectors_read, sectors_written, flushes, ioerr, faults;
+};
+
 struct vblkq_guest {
 	struct vblk *blk;
 	const struct gmem *mem;
 	struct vdisk disk;
 	const struct af *af; /* NULL: every request has key 0 */
-	u32 outstanding;
+	u32 outstanding;     /* at most VBLKQ_PER_GUEST, stale ones included */
+	/* Requests left in its ring because it had VBLKQ_PER_GUEST outstanding
+	 * (only after a reset with requests in flight): taken by vblkq_poll()
+	 * once some complete, keyed as at the notify that found them. */
+	bool deferred;
+	u64 deferred_key;
+	struct vblkq_gstats st;
 };
 
 struct vblkq_req {
