@@ -47,7 +47,7 @@ static void report(struct vblkq *q, u32 guest, const char *what)
 	q->st.faults++;
 	q->g[guest].st.faults++;
 	if (q->fault)
-		q->fault(q->fault_ctx, guest, what);
+		q->fault(q->cb_ctx, guest, what);
 }
 
 /* The disk queue asks for the request's next piece: vdisk cuts it. */
@@ -86,6 +86,8 @@ static void request_done(struct diskq_req *dr)
 		g->st.writes++;
 		g->st.sectors_written += dr->count;
 	}
+	if (q->trace)
+		q->trace(q->cb_ctx, dr->guest, dr);
 	vblk_complete(g->blk, &r->vr, status); /* 1: the device was reset meanwhile */
 	g->outstanding--;
 	r->used = false;
