@@ -20,17 +20,17 @@
 #
 # Options: --runs fcfs-process,deadline-process,anticipatory-process,
 # anticipatory-guest (which boots; default all four), --cases 1x2,2x1,2x2,
-# --mib N (MiB each process reads; default 4), --at S (guest uptime at
-# which the first case starts; default 120: boot and module loading must
-# be done by then in both guests), --slot S (guest seconds per case;
-# default 20), --timeout S (Bochs wall seconds per boot, default 3600),
+# --mib N (MiB each process reads; default 8), --at S (guest uptime at
+# which the first case starts; default 60: boot and module loading must
+# be done by then in both guests, and were at 43 s in a 6.1 boot), --slot S
+# (guest seconds per case; default 30), --timeout S (Bochs wall seconds per boot, default 3600),
 # --parse-only (rebuild the CSV from the logs already there).
 set -u
 cd "$(dirname "$0")/../.."
 B=build/iosched
 K=${FORMICA_KERNEL:-build/linux}
 runs=fcfs-process,deadline-process,anticipatory-process,anticipatory-guest
-cases=1x2,2x1,2x2 mib=4 at=120 slot=20 timeout=3600 parse_only=0
+cases=1x2,2x1,2x2 mib=8 at=60 slot=30 timeout=3600 parse_only=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--runs) runs=$2; shift 2 ;;
