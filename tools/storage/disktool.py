@@ -168,24 +168,28 @@ def range_digest(img, lba, n):
     return h.hexdigest()
 
 
-def verify(img, ranges):
-    seed = None
-    bad = 0
-    total = 0
+def sectors(img, ranges):
+    """(LBA, 512 bytes) for every sector of the ranges, in order."""
     with open(img, "rb") as f:
         for lba, n in ranges:
             f.seek(lba * SECTOR)
             for i in range(n):
-                s = f.read(SECTOR)
-                total += 1
-                magic, got_lba, got_seed = struct.unpack_from("<8sQQ", s)
-                if seed is None:
-                    seed = got_seed
-                if magic != b"FORMICA!" or got_lba != lba + i or got_seed != seed:
-                    if bad < 5:
-                        print(f"verify: LBA {lba + i}: magic {magic!r} lba {got_lba} "
-                              f"seed {got_seed:#x}")
-                    bad += 1
+                yield lba + i, f.read(SECTOR)
+
+
+def verify(img, ranges):
+    seed = None
+    bad = 0
+    total = 0
+    for lba, s in sectors(img, ranges):
+        total += 1
+        magic, got_lba, got_seed = struct.unpack_from("<8sQQ", s)
+        if seed is None:
+            seed = got_seed
+        if magic != b"FORMICA!" or got_lba != lba or got_seed != seed:
+            if bad < 5:
+                print(f"verify: LBA {lba}: magic {magic!r} lba {got_lba} seed {got_seed:#x}")
+            bad += 1
     print(f"verify: {total - bad}/{total} sectors carry the pattern, seed {seed or 0:#x}")
     return bad == 0
 
@@ -200,21 +204,16 @@ def verify_guest(img, name, ranges):
     gens = {}
     bad = 0
     i = 0
-    with open(img, "rb") as f:
-        for lba, n in ranges:
-            f.seek(lba * SECTOR)
-            for k in range(n):
-                s = f.read(SECTOR)
-                head = s.split(b" gen=", 1)
-                gen = head[1].split(b" ", 1)[0].decode("ascii", "replace") if len(head) == 2 else "?"
-                if gen.isdigit() and s == guest_sector(name, i, gen):
-                    gens[gen] = gens.get(gen, 0) + 1
-                else:
-                    if bad < 5:
-                        print(f"verify-guest: {name} sector {i} (LBA {lba + k}): "
-                              f"{s[:60]!r}")
-                    bad += 1
-                i += 1
+    for lba, s in sectors(img, ranges):
+        head = s.split(b" gen=", 1)
+        gen = head[1].split(b" ", 1)[0].decode("ascii", "replace") if len(head) == 2 else "?"
+        if gen.isdigit() and s == guest_sector(name, i, gen):
+            gens[gen] = gens.get(gen, 0) + 1
+        else:
+            if bad < 5:
+                print(f"verify-guest: {name} sector {i} (LBA {lba}): {s[:60]!r}")
+            bad += 1
+        i += 1
     counts = " ".join(f"gen{g}={gens[g]}" for g in sorted(gens, key=int))
     print(f"verify-guest {name}: {i - bad}/{i} sectors carry its pattern, {counts or 'none'}")
     return bad == 0
