@@ -124,11 +124,19 @@ if [ -n "${MODULES:-}" ]; then
 		MODLIST+=("$path")
 	}
 	for m in $MODULES; do resolve "$m"; done
-	case " ${MODLIST[*]} " in *.ko.*) die "compressed modules are not supported by busybox insmod here";; esac
+	# Compressed modules (Debian's 6.12 ships .ko.xz) go in uncompressed:
+	# busybox insmod here reads only plain .ko files, and the kernel takes
+	# them either way (the signature covers the uncompressed module).
 	: >"$STAGE/lib/modules/load-order"
 	for p in "${MODLIST[@]}"; do
-		cp "$KMODDIR/$p" "$STAGE/lib/modules/"
-		echo "$(basename "$p")" >>"$STAGE/lib/modules/load-order"
+		b=$(basename "$p")
+		case "$b" in
+		*.ko) cp "$KMODDIR/$p" "$STAGE/lib/modules/" ;;
+		*.ko.xz) b=${b%.xz}; xz -dc "$KMODDIR/$p" >"$STAGE/lib/modules/$b" ;;
+		*.ko.zst) b=${b%.zst}; zstd -qdc "$KMODDIR/$p" >"$STAGE/lib/modules/$b" ;;
+		*) die "module $p: unknown compression" ;;
+		esac
+		echo "$b" >>"$STAGE/lib/modules/load-order"
 	done
 	log "modules (load order): $(tr '\n' ' ' <"$STAGE/lib/modules/load-order")"
 fi
