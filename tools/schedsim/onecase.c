@@ -40,11 +40,11 @@ static bool parse_proc(const char *s, u32 *guest, u64 *lba, u64 *kib)
 	return *e == 0 && *kib > 0;
 }
 
-int onecase_main(int argc, char **argv)
+int onecase_run(int argc, char **argv, struct sim_result *r)
 {
 	struct sim_config c = { 0 };
 	if (argc < 5)
-		return usage();
+		return -1;
 	if (strcmp(argv[0], "fcfs") == 0)
 		c.policy = SCHED_FCFS;
 	else if (strcmp(argv[0], "deadline") == 0)
@@ -52,15 +52,15 @@ int onecase_main(int argc, char **argv)
 	else if (strcmp(argv[0], "anticipatory") == 0)
 		c.policy = SCHED_ANTICIPATORY;
 	else
-		return usage();
+		return -1;
 	if (strcmp(argv[1], "guest") == 0)
 		c.guest_keys_only = true;
 	else if (strcmp(argv[1], "process") != 0)
-		return usage();
+		return -1;
 	double think_us = atof(argv[2]);
 	u64 req_kib = strtoull(argv[3], NULL, 0);
-	if (think_us < 0 || req_kib == 0 || argc - 4 > WL_MAX_PROCS)
-		return usage();
+	if (think_us < 0 || req_kib == 0 || req_kib > 1024 || argc - 4 > WL_MAX_PROCS)
+		return -1;
 
 	static struct workload w;
 	u32 in_guest[WL_MAX_PROCS] = { 0 };
@@ -70,7 +70,7 @@ int onecase_main(int argc, char **argv)
 		u32 g;
 		u64 lba, kib;
 		if (!parse_proc(argv[i], &g, &lba, &kib) || g >= WL_MAX_PROCS)
-			return usage();
+			return -1;
 		struct wl_proc *p = &w.procs[w.nprocs++];
 		*p = (struct wl_proc){
 			.kind = WL_SEQ_READ, .guest = g, .key = 0x1000ull * ++in_guest[g],
@@ -82,9 +82,17 @@ int onecase_main(int argc, char **argv)
 	}
 
 	struct disk_params dp;
-	struct sim_result r;
 	disk_default_params(&dp);
-	if (sim_run(&w, &c, &dp, &r) < 0) {
+	return sim_run(&w, &c, &dp, r) < 0 ? -2 : 0;
+}
+
+int onecase_main(int argc, char **argv)
+{
+	struct sim_result r;
+	int err = onecase_run(argc, argv, &r);
+	if (err == -1)
+		return usage();
+	if (err < 0) {
 		fprintf(stderr, "schedsim: out of memory\n");
 		return 2;
 	}

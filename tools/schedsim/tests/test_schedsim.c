@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "disk.h"
+#include "onecase.h"
 #include "sim.h"
 #include "workload.h"
 
@@ -164,6 +165,38 @@ static void test_deterministic(void **unused)
 	assert_memory_equal(&a, &b, sizeof(a));
 }
 
+/* schedsim --case: two processes of one guest, 2 MiB each, 500 MiB apart.
+ * Keyed by process, anticipation streams them; keyed by guest it is FCFS;
+ * a think time past antic_expire takes the gain away; bad words refused. */
+static void test_onecase(void **unused)
+{
+	struct sim_result fcfs, as, asg, slow;
+	char *a[] = { "fcfs", "process", "100", "64", "0:2048:2048", "0:1026048:2048" };
+	assert_int_equal(onecase_run(6, a, &fcfs), 0);
+	a[0] = "anticipatory";
+	assert_int_equal(onecase_run(6, a, &as), 0);
+	assert_true(as.mbps >= 2 * fcfs.mbps);
+	assert_int_equal(as.requests, 64);
+	assert_true(as.st.antic_hits > 0);
+	a[1] = "guest";
+	assert_int_equal(onecase_run(6, a, &asg), 0);
+	assert_true(asg.mbps < 1.2 * fcfs.mbps);
+	a[1] = "process";
+	a[2] = "20000";
+	assert_int_equal(onecase_run(6, a, &slow), 0);
+	assert_true(slow.mbps < 1.2 * fcfs.mbps);
+
+	char *bad[][6] = {
+		{ "lifo", "process", "100", "64", "0:2048:2048", "0:1026048:2048" },
+		{ "fcfs", "vm", "100", "64", "0:2048:2048", "0:1026048:2048" },
+		{ "fcfs", "process", "100", "0", "0:2048:2048", "0:1026048:2048" },
+		{ "fcfs", "process", "100", "64", "0:2048", "0:1026048:2048" },
+		{ "fcfs", "process", "100", "64", "0:2048:0", "0:1026048:2048" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(onecase_run(6, bad[i], &slow), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -175,6 +208,7 @@ int main(void)
 		cmocka_unit_test_setup(test_claim_readers_in_two_guests, setup),
 		cmocka_unit_test_setup(test_single_reader_unharmed, setup),
 		cmocka_unit_test_setup(test_deterministic, setup),
+		cmocka_unit_test_setup(test_onecase, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
