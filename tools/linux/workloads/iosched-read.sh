@@ -10,9 +10,8 @@
 # case k's processes are started at guest uptime AT + k * SLOT seconds and
 # begin reading one second later (by then every guest has forked them).
 # Formica gives every guest the host's TSC (TSC_OFFSET 0) and boots them
-# together, so their
-# uptimes agree to within a few time slices; the marks show the real start
-# and end of each process on the hv's clock.  A case GxP runs P processes
+# together, so their uptimes agree to within a few time slices; the marks
+# show the real start and end of each process on the hv's clock.  A case GxP runs P processes
 # in each guest whose index is below G; the other guests sleep through it.
 # Process p of P reads from sector p * (disk size / P).
 #
