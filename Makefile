@@ -1,6 +1,7 @@
 # Formica - a teaching hypervisor.  See README.md.
 #
 #   make            build build/formica.efi, build/hv.bin and build/esp.img
+#   make usb        build/formica-usb.img: GPT disk image for a USB stick
 #   make unit       host unit tests (cmocka), seconds
 #   make test       unit tests, then integration tests booted in Bochs
 #   make test-kernels  the Antfarm test on each kernel of the Linux kit
@@ -21,7 +22,7 @@ OBJCOPY := objcopy
 NASM := nasm
 
 .DEFAULT_GOAL := all
-.PHONY: all unit test itest run qemu bench deps clean
+.PHONY: all usb unit test itest run qemu bench deps clean
 
 # ---------------------------------------------------------------- packages
 # Debian packages the build and the tests need, and the command that proves
@@ -30,7 +31,7 @@ NASM := nasm
 # default clang) are for `make fuzz` (tools/fuzz/).
 DEPS_PKGS := gcc make binutils gnu-efi nasm libcmocka-dev bochs bochsbios vgabios \
 	clang libclang-rt-dev \
-	ovmf qemu-system-x86 mtools dosfstools python3 busybox-static cpio kmod xz-utils zstd
+	ovmf qemu-system-x86 mtools dosfstools gdisk python3 busybox-static cpio kmod xz-utils zstd
 deps:
 	@tools/deps.sh $(DEPS_PKGS)
 $(B)/.deps-ok: tools/deps.sh | $(B)
@@ -113,6 +114,13 @@ FORCE:
 
 all: $(B)/formica.efi $(B)/hv.bin $(GUEST_BINS) $(ESP_IMG)
 
+# make usb: the same files in a disk image with a GPT, for `dd` to a USB
+# stick (tools/mkusb.sh; README.md, "Booting it", real hardware).
+USB_IMG := $(B)/formica-usb.img
+$(USB_IMG): $(B)/formica.efi $(B)/hv.bin $(GUEST_BINS) $(CONFIG) $(ESP_EXTRA) tools/mkesp.sh tools/mkusb.sh FORCE
+	tools/mkusb.sh $@ $(CONFIG) $(B)/formica.efi $(B)/hv.bin $(GUEST_BINS) $(ESP_EXTRA)
+usb: $(USB_IMG)
+
 # ---------------------------------------------------------------- unit tests
 # Each fragment appends a name to UNIT_TESTS and sets NAME_SRCS (and, if it
 # needs them, NAME_CFLAGS / NAME_LIBS).  Tests build with the host compiler,
@@ -139,7 +147,9 @@ unit: $(UNIT_BINS)
 # ---------------------------------------------------------------- integration
 # `make test` = unit tests + integration tests (tools/itest.sh).  Both write
 # "passed failed" counts; tools/summary.sh prints the one closing line.
-itest: all $(LINUX_GUEST)
+# tools/usb-test.sh boots build/formica-usb.img from an emulated USB stick.
+ITESTS += tools/usb-test.sh
+itest: all $(USB_IMG) $(LINUX_GUEST)
 	@tools/itest.sh $(B)/itest-results.txt $(ITESTS)
 
 test:
