@@ -9,6 +9,7 @@
 #   make qemu       boot in QEMU + OVMF (KVM with nested VT-x if /dev/kvm exists)
 #   make bench      measured ratios (see README.md)
 #   make fuzz       libFuzzer on the parsers of untrusted input (tools/fuzz/)
+#   make V=1 ...    print every command (default: one short line per step)
 #
 # Subsystems add their unit tests and benchmarks through small fragments
 # (*/unit.mk); see hv/ARCHITECTURE.md, "Adding a unit test".
@@ -41,6 +42,20 @@ $(B)/.deps-ok: tools/deps.sh | $(B)
 $(B):
 	@mkdir -p $(B)
 
+# ---------------------------------------------------------------- output
+# Quiet by default: each step prints one short line ("CC hv/foo.c") and
+# `make V=1` prints the full commands instead.  A recipe is written as
+#	$(call say,CC,$<)
+#	$(Q)$(CC) ...
+V ?= 0
+ifeq ($(V),1)
+Q :=
+say = @:
+else
+Q := @
+say = @printf '  %-8s%s\n' '$(1)' '$(2)'
+endif
+
 # ---------------------------------------------------------------- hv image
 # The hypervisor is a freestanding, position-independent ELF, linked by
 # linker.ld, flattened to build/hv.bin.  boot/ loads it anywhere and jumps
@@ -62,20 +77,25 @@ HV_OBJS := $(patsubst %.c,$(B)/%.o,$(HV_SRCS)) $(patsubst %.S,$(B)/%.o,$(HV_ASM)
 
 $(B)/hv/%.o: hv/%.c | $(B)/.deps-ok
 	@mkdir -p $(dir $@)
-	$(CC) $(HV_CFLAGS) -MMD -c $< -o $@
+	$(call say,CC,$<)
+	$(Q)$(CC) $(HV_CFLAGS) -MMD -c $< -o $@
 $(B)/hv/%.o: hv/%.S | $(B)/.deps-ok
 	@mkdir -p $(dir $@)
-	$(CC) $(HV_CFLAGS) -MMD -c $< -o $@
+	$(call say,AS,$<)
+	$(Q)$(CC) $(HV_CFLAGS) -MMD -c $< -o $@
 $(B)/sched/%.o: sched/%.c | $(B)/.deps-ok
 	@mkdir -p $(dir $@)
-	$(CC) $(HV_CFLAGS) -MMD -c $< -o $@
+	$(call say,CC,$<)
+	$(Q)$(CC) $(HV_CFLAGS) -MMD -c $< -o $@
 
 $(B)/hv.elf: $(HV_OBJS) linker.ld
-	$(LD) -nostdlib -static -pie --no-dynamic-linker -z max-page-size=4096 \
+	$(call say,LD,$@)
+	$(Q)$(LD) -nostdlib -static -pie --no-dynamic-linker -z max-page-size=4096 \
 		-z noexecstack --no-warn-rwx-segments -T linker.ld -o $@ $(HV_OBJS) \
 		$(shell $(CC) -print-libgcc-file-name)
 $(B)/hv.bin: $(B)/hv.elf
-	$(OBJCOPY) -O binary $< $@
+	$(call say,OBJCOPY,$@)
+	$(Q)$(OBJCOPY) -O binary $< $@
 
 # ---------------------------------------------------------------- boot (UEFI)
 EFI_INC := -I/usr/include/efi -I/usr/include/efi/x86_64
@@ -87,12 +107,15 @@ BOOT_OBJS := $(patsubst %.c,$(B)/efi/%.o,$(BOOT_SRCS))
 
 $(B)/efi/%.o: %.c | $(B)/.deps-ok
 	@mkdir -p $(dir $@)
-	$(CC) $(EFI_CFLAGS) -MMD -c $< -o $@
+	$(call say,CC,$< (UEFI))
+	$(Q)$(CC) $(EFI_CFLAGS) -MMD -c $< -o $@
 $(B)/boot.so: $(BOOT_OBJS)
-	$(LD) -nostdlib -shared -Bsymbolic -znocombreloc -T /usr/lib/elf_x86_64_efi.lds \
+	$(call say,LD,$@)
+	$(Q)$(LD) -nostdlib -shared -Bsymbolic -znocombreloc -T /usr/lib/elf_x86_64_efi.lds \
 		/usr/lib/crt0-efi-x86_64.o $(BOOT_OBJS) -L/usr/lib -lefi -lgnuefi -o $@
 $(B)/formica.efi: $(B)/boot.so
-	$(OBJCOPY) -j .text -j .sdata -j .data -j .dynamic -j .dynsym -j .rel -j .rela \
+	$(call say,OBJCOPY,$@)
+	$(Q)$(OBJCOPY) -j .text -j .sdata -j .data -j .dynamic -j .dynsym -j .rel -j .rela \
 		-j '.rel.*' -j '.rela.*' -j .reloc --target efi-app-x86_64 --subsystem=10 $< $@
 
 # ---------------------------------------------------------------- guest tests
@@ -100,7 +123,8 @@ GUEST_TESTS := $(patsubst guest-tests/%.asm,%,$(wildcard guest-tests/*.asm))
 GUEST_BINS := $(patsubst %,$(B)/guest-tests/%.bin,$(filter-out lib,$(GUEST_TESTS)))
 $(B)/guest-tests/%.bin: guest-tests/%.asm $(wildcard guest-tests/*.inc) | $(B)/.deps-ok
 	@mkdir -p $(dir $@)
-	$(NASM) -f bin -Iguest-tests/ -o $@ $<
+	$(call say,NASM,$<)
+	$(Q)$(NASM) -f bin -Iguest-tests/ -o $@ $<
 
 # ---------------------------------------------------------------- ESP image
 # CONFIG picks the formica.cfg that goes on the ESP; ESP_EXTRA lists more
@@ -109,7 +133,8 @@ CONFIG ?= tools/configs/default.cfg
 ESP_EXTRA ?=
 ESP_IMG ?= $(B)/esp.img
 $(ESP_IMG): $(B)/formica.efi $(B)/hv.bin $(GUEST_BINS) $(CONFIG) $(ESP_EXTRA) tools/mkesp.sh FORCE
-	tools/mkesp.sh $@ $(CONFIG) $(B)/formica.efi $(B)/hv.bin $(GUEST_BINS) $(ESP_EXTRA)
+	$(call say,ESP,$@)
+	$(Q)tools/mkesp.sh $@ $(CONFIG) $(B)/formica.efi $(B)/hv.bin $(GUEST_BINS) $(ESP_EXTRA)
 FORCE:
 
 all: $(B)/formica.efi $(B)/hv.bin $(GUEST_BINS) $(ESP_IMG)
@@ -118,7 +143,8 @@ all: $(B)/formica.efi $(B)/hv.bin $(GUEST_BINS) $(ESP_IMG)
 # stick (tools/mkusb.sh; README.md, "Booting it", real hardware).
 USB_IMG := $(B)/formica-usb.img
 $(USB_IMG): $(B)/formica.efi $(B)/hv.bin $(GUEST_BINS) $(CONFIG) $(ESP_EXTRA) tools/mkesp.sh tools/mkusb.sh FORCE
-	tools/mkusb.sh $@ $(CONFIG) $(B)/formica.efi $(B)/hv.bin $(GUEST_BINS) $(ESP_EXTRA)
+	$(call say,USB,$@)
+	$(Q)tools/mkusb.sh $@ $(CONFIG) $(B)/formica.efi $(B)/hv.bin $(GUEST_BINS) $(ESP_EXTRA)
 usb: $(USB_IMG)
 
 # ---------------------------------------------------------------- unit tests
@@ -136,7 +162,8 @@ HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter \
 define unit_rule
 $(B)/unit/$(1): $$($(1)_SRCS) | $(B)/.deps-ok
 	@mkdir -p $$(dir $$@)
-	$$(HOSTCC) $$(HOST_CFLAGS) $$($(1)_CFLAGS) -o $$@ $$($(1)_SRCS) -lcmocka $$($(1)_LIBS) -lm
+	$$(call say,HOSTCC,$$@)
+	$$(Q)$$(HOSTCC) $$(HOST_CFLAGS) $$($(1)_CFLAGS) -o $$@ $$($(1)_SRCS) -lcmocka $$($(1)_LIBS) -lm
 endef
 $(foreach t,$(UNIT_TESTS),$(eval $(call unit_rule,$(t))))
 UNIT_BINS := $(addprefix $(B)/unit/,$(UNIT_TESTS))
@@ -162,12 +189,15 @@ test:
 # make run RUN_CONFIG=tools/configs/default.cfg: the flat test guests (fast).
 RUN_CONFIG ?= tools/configs/linux2.cfg
 run: all $(LINUX_GUEST)
-	tools/mkesp.sh $(B)/run-esp.img $(RUN_CONFIG) $(B)/formica.efi $(B)/hv.bin $(GUEST_BINS) $(LINUX_GUEST)
-	tools/bochs-run.sh --esp $(B)/run-esp.img --log $(B)/run-serial.log --megs 1536 --stream \
+	$(call say,ESP,$(B)/run-esp.img)
+	$(Q)tools/mkesp.sh $(B)/run-esp.img $(RUN_CONFIG) $(B)/formica.efi $(B)/hv.bin $(GUEST_BINS) $(LINUX_GUEST)
+	$(call say,BOCHS,$(RUN_CONFIG))
+	$(Q)tools/bochs-run.sh --esp $(B)/run-esp.img --log $(B)/run-serial.log --megs 1536 --stream \
 		--timeout $${TIMEOUT:-3600}
 
 qemu: all
-	tools/qemu-run.sh --esp $(ESP_IMG) --log $(B)/qemu-serial.log
+	$(call say,QEMU,$(ESP_IMG))
+	$(Q)tools/qemu-run.sh --esp $(ESP_IMG) --log $(B)/qemu-serial.log
 
 bench: $(BENCH_TARGETS)
 
