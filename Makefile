@@ -32,7 +32,7 @@ NASM := nasm
 # default clang) are for `make fuzz` (tools/fuzz/).
 DEPS_PKGS := gcc make binutils gnu-efi nasm libcmocka-dev bochs bochsbios vgabios \
 	clang libclang-rt-dev \
-	ovmf qemu-system-x86 mtools dosfstools gdisk python3 busybox-static cpio kmod xz-utils zstd
+	ovmf qemu-system-x86 mtools dosfstools gdisk gnuplot-nox python3 busybox-static cpio kmod xz-utils zstd
 deps:
 	@tools/deps.sh $(DEPS_PKGS)
 $(B)/.deps-ok: tools/deps.sh | $(B)
@@ -187,13 +187,16 @@ test:
 
 # make run: RUN_CONFIG (default: two Linux guests) in Bochs.
 # make run RUN_CONFIG=tools/configs/default.cfg: the flat test guests (fast).
+# Then the pictures and CSV tables of the run in build/run/ (tools/logplot.sh),
+# also when the run timed out: they show how far it got.
 RUN_CONFIG ?= tools/configs/linux2.cfg
 run: all $(LINUX_GUEST)
 	$(call say,ESP,$(B)/run-esp.img)
 	$(Q)tools/mkesp.sh $(B)/run-esp.img $(RUN_CONFIG) $(B)/formica.efi $(B)/hv.bin $(GUEST_BINS) $(LINUX_GUEST)
 	$(call say,BOCHS,$(RUN_CONFIG))
 	$(Q)tools/bochs-run.sh --esp $(B)/run-esp.img --log $(B)/run-serial.log --megs 1536 --stream \
-		--timeout $${TIMEOUT:-3600}
+		--timeout $${TIMEOUT:-3600}; st=$$?; \
+	tools/logplot.sh $(B)/run-serial.log $(B)/run; exit $$st
 
 qemu: all
 	$(call say,QEMU,$(ESP_IMG))
