@@ -23,7 +23,7 @@
 #   plot/G.procs            t live +1|-1 (creations and exits)
 #   plot/G.switches         switches/s, from the best source in the log:
 #                           verbose switch lines (per second), else the
-#                           summary lines, else the af_switches of marks
+#                           samples lines, else the af_switches of marks
 #   plot/G.exits            exits/s per reason between marks (header row:
 #                           the reasons' names), for the reasons with at
 #                           least 0.5% of the exits between the first and
@@ -31,7 +31,7 @@
 #   plot/G.progress         exits/s between progress lines
 # A rate holds over an interval, so these three have two rows per interval,
 # "start rate" and "end rate": drawn with lines, each interval is a flat
-# segment.  A gap between intervals (summary mode prints nothing for an
+# segment.  A gap between intervals (samples mode prints nothing for an
 # interval without switches) is drawn as zero.
 #   plot/G.lag              lag in us from a root emptied to its exit
 #                           confirmed (ev exit: tsc - cleared), one a line
