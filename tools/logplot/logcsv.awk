@@ -12,7 +12,7 @@
 #   [ t] mark guest=G value=V exits=N tsc=T af_switches=S af_live=L ...
 #   [ t] mark-exits guest=G R:C R:C ...           exits so far, by reason
 #   [ t] exits guest=G reason=R name="..." count=C   the end totals
-#   [ t] guest G: progress exits=N ...            every 10 s
+#   [ t] guest G: progress exits=N switches=S ... every 10 s
 # Writes, in DIR:
 #   events.csv   every ev line, one column per key (empty where absent)
 #   marks.csv    every mark line
@@ -23,7 +23,8 @@
 #   plot/G.procs            t live +1|-1 (creations and exits)
 #   plot/G.switches         switches/s, from the best source in the log:
 #                           verbose switch lines (per second), else the
-#                           samples lines, else the af_switches of marks
+#                           samples lines, else the progress lines (10 s),
+#                           else the af_switches of marks
 #   plot/G.exits            exits/s per reason between marks (header row:
 #                           the reasons' names), for the reasons with at
 #                           least 0.5% of the exits between the first and
@@ -140,11 +141,15 @@ $1 == "exits" && $2 ~ /^guest=/ {
 }
 $1 == "guest" && $3 == "progress" {
 	g = $2; sub(/:$/, "", g); f = guest(g)
-	split($4, a, "="); n = a[2]
+	fields(4)
+	n = kv["exits"]
 	print t "," g ",progress,all," esc("all reasons") "," n > (out "/exits.csv")
-	if ((g in pt) && t > pt[g])
+	if ((g in pt) && t > pt[g]) {
 		printf "%s", seg(g " p", pt[g], t, (n - pn[g]) / (t - pt[g])) > (f ".progress")
-	pt[g] = t; pn[g] = n
+		if (kv["switches"] != "" && psc[g] != "")
+			psw[g] = psw[g] seg(g " ps", pt[g], t, (kv["switches"] - psc[g]) / (t - pt[g]))
+	}
+	pt[g] = t; pn[g] = n; psc[g] = kv["switches"]
 	next
 }
 END {
@@ -158,6 +163,8 @@ END {
 				printf "%s", seg(g " v", secs[i], secs[i] + 1, vsw[g, secs[i]]) > (f ".switches")
 		} else if (ssw[g] != "") {
 			printf "%s", ssw[g] > (f ".switches")
+		} else if (psw[g] != "") {
+			printf "%s", psw[g] > (f ".switches")
 		} else if (msw[g] != "") {
 			printf "%s", msw[g] > (f ".switches")
 		}

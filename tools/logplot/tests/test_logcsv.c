@@ -160,6 +160,23 @@ static void test_marks_and_exits(void **state)
 	assert_string_equal(file("plot/g.progress"), "10.000000 200.0\n20.000000 200.0\n");
 }
 
+/* The progress lines' switch totals (every 10 s, in any log) are a finer
+ * source than marks, which come only from workloads that write them. */
+static void test_progress_switches(void **state)
+{
+	(void)state;
+	run_logcsv(MHZ
+		   "[   10.000000] guest g: progress exits=100 switches=50 rip=0x1 cr3=0x2 last-exit=\"HLT\"\n"
+		   MARK(12.500000, 1, 1000, 100)
+		   MARK(14.500000, 2, 1000, 900)
+		   "[   20.000000] guest g: progress exits=300 switches=2050 rip=0x1 cr3=0x2 last-exit=\"HLT\"\n"
+		   "[   30.000000] guest g: progress exits=300 switches=2050 rip=0x1 cr3=0x2 last-exit=\"HLT\"\n");
+	assert_string_equal(file("plot/g.switches"), "10.000000 200.0\n20.000000 200.0\n"
+						     "20.000000 0.0\n30.000000 0.0\n");
+	assert_string_equal(file("plot/g.progress"), "10.000000 20.0\n20.000000 20.0\n"
+						     "20.000000 0.0\n30.000000 0.0\n");
+}
+
 /* A guest name is the user's (formica.cfg): file names keep only safe
  * characters; without a tsc line there is no lag in microseconds. */
 static void test_names_and_no_mhz(void **state)
@@ -177,6 +194,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_events_csv, cleanup),
 		cmocka_unit_test_teardown(test_samples_switches, cleanup),
 		cmocka_unit_test_teardown(test_marks_and_exits, cleanup),
+		cmocka_unit_test_teardown(test_progress_switches, cleanup),
 		cmocka_unit_test_teardown(test_names_and_no_mhz, cleanup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
