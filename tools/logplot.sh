@@ -18,7 +18,8 @@ tools=$(dirname "$0")
 here=$tools/logplot
 [ -r "$log" ] || { echo "logplot: cannot read $log" >&2; exit 2; }
 mkdir -p "$dir/plot"
-rm -f "$dir"/plot/*
+# A previous run's pictures would pass for this one's (other guests' names).
+rm -f "$dir"/plot/* "$dir"/*-processes.png "$dir"/*-rates.png "$dir/lag.png"
 awk -v out="$dir" -f "$here/logcsv.awk" "$log"
 echo "logplot: tables $dir/events.csv $dir/marks.csv $dir/exits.csv"
 if ! command -v gnuplot >/dev/null; then
