@@ -1,0 +1,19 @@
+# tools/homogeneity/: the homogeneity tests of the second seed (a pure core,
+# homstat.h), the host tools around it, and their unit tests.  See
+# tools/homogeneity/README.md.
+HOMSTAT_SRCS := tools/homogeneity/midrank.c tools/homogeneity/mannwhitney.c \
+	tools/homogeneity/siegel_tukey.c tools/homogeneity/anderson_darling.c
+
+# Every statistic and p-value against scipy and R's kSamples: the script
+# writes the input vectors and their reference values; the test recomputes
+# them.  Regenerated when the script, scipy or kSamples change.
+UNIT_TESTS += test_homstat
+test_homstat_SRCS := tools/homogeneity/tests/test_homstat.c $(HOMSTAT_SRCS)
+test_homstat_CFLAGS := -Itools/homogeneity '-DHOMSTAT_EXPECTED="$(B)/unit/homstat-expected.txt"'
+HOMSTAT_REFS := $(wildcard /usr/lib/python3/dist-packages/scipy/version.py \
+	/usr/lib/R/site-library/kSamples/DESCRIPTION)
+$(B)/unit/homstat-expected.txt: tools/homogeneity/tests/scipy_expected.py $(HOMSTAT_REFS) \
+		| $(B)/.deps-ok
+	@mkdir -p $(dir $@)
+	/usr/bin/python3 $< $@
+unit: $(B)/unit/homstat-expected.txt
