@@ -17,3 +17,20 @@ $(B)/unit/homstat-expected.txt: tools/homogeneity/tests/scipy_expected.py $(HOMS
 	@mkdir -p $(dir $@)
 	/usr/bin/python3 $< $@
 unit: $(B)/unit/homstat-expected.txt
+
+# The log parser and the CSV reader.
+UNIT_TESTS += test_samplelog
+test_samplelog_SRCS := tools/homogeneity/tests/test_samplelog.c tools/homogeneity/samplelog.c \
+	tools/homogeneity/csvcol.c
+test_samplelog_CFLAGS := -Itools/homogeneity
+
+# The host tools, built by `make` (optimised, no sanitizers).
+HOMOG_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter -Itools/homogeneity
+$(B)/homogeneity: tools/homogeneity/homogeneity.c tools/homogeneity/csvcol.c $(HOMSTAT_SRCS) \
+		$(wildcard tools/homogeneity/*.h) | $(B)
+	$(HOSTCC) $(HOMOG_CFLAGS) -o $@ tools/homogeneity/homogeneity.c \
+		tools/homogeneity/csvcol.c $(HOMSTAT_SRCS) -lm
+$(B)/samples2csv: tools/homogeneity/samples2csv.c tools/homogeneity/samplelog.c \
+		tools/homogeneity/samplelog.h | $(B)
+	$(HOSTCC) $(HOMOG_CFLAGS) -o $@ tools/homogeneity/samples2csv.c tools/homogeneity/samplelog.c
+all: $(B)/homogeneity $(B)/samples2csv
