@@ -88,8 +88,8 @@ static void print_row(const char *test, const char *pair, const char *series,
 		snprintf(p, sizeof(p), "n/a");
 	else if (o->bound)
 		snprintf(p, sizeof(p), "%s%.6f", o->bound < 0 ? "< " : "> ", o->p);
-	else if (o->p < 5e-7) /* would print as 0.000000: say how small */
-		snprintf(p, sizeof(p), "%.1e", o->p);
+	else if (o->p < 0.001) /* 6 decimals would hide how small */
+		snprintf(p, sizeof(p), "%.6g", o->p);
 	else
 		snprintf(p, sizeof(p), "%.6f", o->p);
 	snprintf(name, sizeof(name), "%s%s", test,

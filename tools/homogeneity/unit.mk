@@ -24,6 +24,13 @@ test_samplelog_SRCS := tools/homogeneity/tests/test_samplelog.c tools/homogeneit
 	tools/homogeneity/csvcol.c
 test_samplelog_CFLAGS := -Itools/homogeneity
 
+# The tools end to end on a synthetic log, against scipy (cli_expected.py),
+# and the plot script (gnuplot).
+UNIT_TESTS += test_homog_tools
+test_homog_tools_SRCS := tools/homogeneity/tests/test_homog_tools.c
+test_homog_tools_CFLAGS := -Wno-format-truncation
+$(B)/unit/test_homog_tools: $(B)/homogeneity $(B)/samples2csv
+
 # The host tools, built by `make` (optimised, no sanitizers).
 HOMOG_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter -Itools/homogeneity
 $(B)/homogeneity: tools/homogeneity/homogeneity.c tools/homogeneity/csvcol.c $(HOMSTAT_SRCS) \
