@@ -1,6 +1,7 @@
 # Formica - a teaching hypervisor.  See README.md.
 #
-#   make            build build/formica.efi, build/hv.bin and build/esp.img
+#   make            build build/formica.efi, build/hv.bin and build/esp.img, and
+#                   the host tools build/samples2csv, build/homogeneity
 #   make unit       host unit tests (cmocka), seconds
 #   make test       unit tests, then integration tests booted in Bochs
 #   make test-kernels  the Antfarm test on each kernel of the Linux kit

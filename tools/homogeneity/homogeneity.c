@@ -94,7 +94,10 @@ static void print_row(const char *test, const char *pair, const char *series,
 		snprintf(p, sizeof(p), "%.6f", o->p);
 	snprintf(name, sizeof(name), "%s%s", test,
 		 !o->ok || !strcmp(test, "Anderson-Darling") ? "" : o->exact ? " (exact)" : "");
-	printf("%-24s | %-28s | %14.6g | %12s | %s\n", name, pair, o->ok ? o->statistic : 0, p,
+	char st[32] = "n/a";
+	if (o->ok)
+		snprintf(st, sizeof(st), "%.6g", o->statistic);
+	printf("%-24s | %-28s | %14s | %12s | %s\n", name, pair, st, p,
 	       !o->ok ? "n/a" : homogeneous(o) ? "yes" : "no");
 }
 
@@ -118,7 +121,7 @@ static void run_series(struct input *in, size_t k, const char *series, double **
 	for (int t = 0; t < 2; t++)
 		for (size_t i = 0; i < k; i++)
 			for (size_t j = i + 1; j < k; j++) {
-				struct mw_result r;
+				struct mw_result r = { 0 };
 				int rc = t ? siegel_tukey(x[i], n[i], x[j], n[j], MW_AUTO, &r)
 					   : mann_whitney(x[i], n[i], x[j], n[j], MW_AUTO, &r);
 				struct outcome o = { !rc, r.u1, r.p_value, 0, r.exact };
@@ -132,7 +135,7 @@ static void run_series(struct input *in, size_t k, const char *series, double **
 					  csv && k == 2 ? "" : pair, series, &o);
 			}
 
-	struct ad_result a;
+	struct ad_result a = { 0 };
 	int rc = anderson_darling_k((const double *const *)x, n, k, &a);
 	struct outcome o = { !rc, a.statistic, a.p_value, a.bound, 0 };
 	pair[0] = 0;
