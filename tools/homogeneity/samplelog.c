@@ -13,18 +13,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config.h" /* guest names: cfg_name_char(), CFG_NAME_LEN */
 #include "samplelog.h"
 
 static int is_digit(char c)
 {
 	return c >= '0' && c <= '9';
-}
-
-/* Guest names as formica.cfg allows them (boot/config.c). */
-static int is_name_char(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c) || c == '_' ||
-	       c == '-';
 }
 
 static int is_key_char(char c)
@@ -99,12 +93,12 @@ int sample_parse(const char *line, size_t len, struct sample_line *out, const ch
 			p++;
 		size_t vlen = (size_t)(p - v);
 		if (!out->guest) {
-			if (!same(k, klen, "guest", 5) || !vlen || vlen >= 32) {
+			if (!same(k, klen, "guest", 5) || !vlen || vlen >= CFG_NAME_LEN) {
 				*why = "first pair must be guest=NAME";
 				return -1;
 			}
 			for (size_t i = 0; i < vlen; i++)
-				if (!is_name_char(v[i])) {
+				if (!cfg_name_char(v[i])) {
 					*why = "bad character in guest name";
 					return -1;
 				}
@@ -146,7 +140,7 @@ struct row {
 };
 
 struct table {
-	char name[32];
+	char name[CFG_NAME_LEN];
 	char **col;
 	size_t ncol;
 	struct row *row;

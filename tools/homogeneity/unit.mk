@@ -32,12 +32,13 @@ test_homog_tools_CFLAGS := -Wno-format-truncation
 $(B)/unit/test_homog_tools: $(B)/homogeneity $(B)/samples2csv
 
 # The host tools, built by `make` (optimised, no sanitizers).
-HOMOG_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter -Itools/homogeneity
+HOMOG_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter -DFORMICA_HOST \
+	-Ihv/include -Itools/homogeneity
 $(B)/homogeneity: tools/homogeneity/homogeneity.c tools/homogeneity/csvcol.c $(HOMSTAT_SRCS) \
 		$(wildcard tools/homogeneity/*.h) | $(B)
 	$(HOSTCC) $(HOMOG_CFLAGS) -o $@ tools/homogeneity/homogeneity.c \
 		tools/homogeneity/csvcol.c $(HOMSTAT_SRCS) -lm
 $(B)/samples2csv: tools/homogeneity/samples2csv.c tools/homogeneity/samplelog.c \
-		tools/homogeneity/samplelog.h | $(B)
+		tools/homogeneity/samplelog.h hv/include/config.h | $(B)
 	$(HOSTCC) $(HOMOG_CFLAGS) -o $@ tools/homogeneity/samples2csv.c tools/homogeneity/samplelog.c
 all: $(B)/homogeneity $(B)/samples2csv
