@@ -19,7 +19,8 @@
 
 /* Which null distribution the Mann-Whitney p-value comes from. */
 enum mw_method {
-	MW_AUTO,       /* exact if either sample has <= 8 values and no ties */
+	MW_AUTO,       /* exact if either sample has <= 8 values and no ties
+			  (and the computation is not huge: mannwhitney.c) */
 	MW_EXACT,      /* the permutation distribution of U (no ties allowed) */
 	MW_ASYMPTOTIC, /* normal approximation, tie and continuity corrected */
 };

@@ -20,6 +20,8 @@
 
 #include "homstat.h"
 
+#define MW_EXACT_MAX_COST 2e9
+
 /*
  * The exact null distribution of U for sample sizes m, n (no ties), by
  * Mann and Whitney's recurrence (Ann. Math. Stat. 18, 1947, eq. 2): look
@@ -81,9 +83,15 @@ int mann_whitney(const double *x, size_t nx, const double *y, size_t ny, enum mw
 	double u = u1 > u2 ? u1 : u2;
 
 	/* scipy's "auto": exact unless both samples exceed 8 values or
-	 * there are ties (the exact distribution above assumes none). */
+	 * there are ties (the exact distribution above assumes none).  One
+	 * more condition of ours: exact_sf costs about (m n)^2 / 4 additions,
+	 * so beyond MW_EXACT_MAX_COST (seconds; 8 values against ~11000) we
+	 * take the normal approximation.  scipy 1.10's exact code runs out of
+	 * memory long before such sizes, so no comparison is lost. */
+	double cost = n1 * n1 * n2 * n2 / 4;
 	if (method == MW_AUTO)
-		method = (nx > 8 && ny > 8) || ties > 0 ? MW_ASYMPTOTIC : MW_EXACT;
+		method = (nx > 8 && ny > 8) || ties > 0 || cost > MW_EXACT_MAX_COST ? MW_ASYMPTOTIC
+										   : MW_EXACT;
 	out->u1 = u1;
 	out->exact = method == MW_EXACT;
 	if (method == MW_EXACT) {

@@ -6,16 +6,18 @@ HOMSTAT_SRCS := tools/homogeneity/midrank.c tools/homogeneity/mannwhitney.c \
 
 # Every statistic and p-value against scipy and R's kSamples: the script
 # writes the input vectors and their reference values; the test recomputes
-# them.  Regenerated when the script, scipy or kSamples change.
+# them.  Regenerated when the script, scipy or kSamples change; for other
+# random vectors: rm build/unit/homstat-expected.txt; make unit HOMSTAT_SEED=N
 UNIT_TESTS += test_homstat
 test_homstat_SRCS := tools/homogeneity/tests/test_homstat.c $(HOMSTAT_SRCS)
 test_homstat_CFLAGS := -Itools/homogeneity '-DHOMSTAT_EXPECTED="$(B)/unit/homstat-expected.txt"'
+HOMSTAT_SEED ?= 20140923
 HOMSTAT_REFS := $(wildcard /usr/lib/python3/dist-packages/scipy/version.py \
 	/usr/lib/R/site-library/kSamples/DESCRIPTION)
 $(B)/unit/homstat-expected.txt: tools/homogeneity/tests/scipy_expected.py $(HOMSTAT_REFS) \
 		| $(B)/.deps-ok
 	@mkdir -p $(dir $@)
-	/usr/bin/python3 $< $@
+	/usr/bin/python3 $< $@ $(HOMSTAT_SEED)
 unit: $(B)/unit/homstat-expected.txt
 
 # The log parser and the CSV reader.

@@ -262,6 +262,16 @@ static void test_mann_whitney_by_hand(void **state)
 	assert_false(r.exact);
 	assert_int_equal(mann_whitney(t, 2, y, 2, MW_EXACT, &r), -1);
 	assert_int_equal(mann_whitney(x, 0, y, 2, MW_AUTO, &r), -1);
+	/* 3 values against 40000: exact would take 3.6e9 steps; auto goes
+	 * normal (z = (60000 - 1/2) / 20001, p = 0.0027). */
+	size_t big = 40000;
+	double *b = malloc(big * sizeof(*b)), z[] = { -1, -2, -3 };
+	for (size_t i = 0; i < big; i++)
+		b[i] = (double)i;
+	assert_int_equal(mann_whitney(z, 3, b, big, MW_AUTO, &r), 0);
+	assert_false(r.exact);
+	assert_true(r.u1 == 0 && r.p_value > 0.0026 && r.p_value < 0.0028);
+	free(b);
 }
 
 static void test_anderson_darling_refuses(void **state)
