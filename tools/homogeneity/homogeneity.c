@@ -106,7 +106,7 @@ static void run_series(struct input *in, size_t k, const char *series, double **
 {
 	static const char *const rank_test[2] = { "Wilcoxon", "Siegel-Tukey" };
 	static const char *const rank_csv[2] = { "wilcoxon", "siegel-tukey" };
-	char pair[160];
+	char pair[1024]; /* k labels of up to 63 characters */
 
 	if (!csv) {
 		printf("\n%s, %s series%s (alpha %g)\n", column, series,
