@@ -21,7 +21,7 @@
  *
  * Events become one console line each (format: hv/antfarm/evlog.h), every
  * one in verbose mode, all but context switches in summary mode, and those
- * plus a count of switches per sample_ms interval in samples mode
+ * plus a count of switches per sample_ms interval in switches mode
  * (formica.cfg "log").  formica.cfg "antfarm"
  * picks the rules: plain (the paper's), exec-aware, or off.  The guest may
  * switch inference off and on at run time through the mark port (io.c), so
@@ -83,7 +83,7 @@ static void op_event(void *ctx, const struct af_event *ev)
 {
 	struct guest *g = ctx;
 	char line[AF_LOG_LINE_MAX];
-	/* Close the samples interval first: a switch is counted in the
+	/* Close the sample interval first: a switch is counted in the
 	 * interval it happened in (evlog.h). */
 	if (af_log_tick(&g->aflog, ev->tsc, line, sizeof(line)))
 		kprintf("%s", line);
@@ -101,7 +101,7 @@ static enum af_log_mode log_mode(const struct formica_config *cfg)
 {
 	if (!cfg || cfg->log == LOG_SUMMARY)
 		return AF_LOG_SUMMARY;
-	return cfg->log == LOG_VERBOSE ? AF_LOG_VERBOSE : AF_LOG_SAMPLES;
+	return cfg->log == LOG_VERBOSE ? AF_LOG_VERBOSE : AF_LOG_SWITCHES;
 }
 
 /* ------------------------------------------------------------ the hooks */
@@ -141,7 +141,7 @@ void guest_af_set(struct guest *g, bool on)
  * Every guest MOV to CR3, after the shadow pager took it.  Only 4-level
  * paging roots are address spaces here: a load made with paging off or in
  * PAE mode (a boot loader on its way to long mode) names no PML4.  Kept
- * cheap: a context switch is one hash lookup (and a counter in samples mode).
+ * cheap: a context switch is one hash lookup (and a counter in switches mode).
  */
 void guest_af_cr3_load(struct guest *g, u64 cr3)
 {
@@ -262,13 +262,13 @@ int guest_af_watched_write(struct guest *g, u64 gva, const struct shadow_fault *
 	return 0;
 }
 
-/* From the run loop after every exit: in samples mode, one "switches" line
+/* From the run loop after every exit: in switches mode, one "switches" line
  * per interval that had any.  The common case is one compare. */
 void guest_af_tick(struct guest *g, u64 now_tsc)
 {
 	struct af_log *lg = &g->aflog;
 	char line[AF_LOG_LINE_MAX];
-	if (lg->mode != AF_LOG_SAMPLES || now_tsc - lg->interval_start < lg->interval_tsc)
+	if (lg->mode != AF_LOG_SWITCHES || now_tsc - lg->interval_start < lg->interval_tsc)
 		return;
 	if (af_log_tick(lg, now_tsc, line, sizeof(line)))
 		kprintf("%s", line);

@@ -36,7 +36,7 @@ enum guest_kind {
 enum log_level {
 	LOG_SUMMARY = 0, /* every event but context switches (counted at marks and the end) */
 	LOG_VERBOSE = 1, /* every event on its own line */
-	LOG_SAMPLES = 2, /* summary, and the context switches of every sample_ms interval */
+	LOG_SWITCHES = 2, /* summary, and the context switches of every sample_ms interval */
 };
 
 enum selftest {

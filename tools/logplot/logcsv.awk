@@ -23,7 +23,7 @@
 #   plot/G.procs            t live +1|-1 (creations and exits)
 #   plot/G.switches         switches/s, from the best source in the log:
 #                           verbose switch lines (per second), else the
-#                           samples lines, else the progress lines (10 s),
+#                           switches lines, else the progress lines (10 s),
 #                           else the af_switches of marks
 #   plot/G.exits            exits/s per reason between marks (header row:
 #                           the reasons' names), for the reasons with at
@@ -32,7 +32,7 @@
 #   plot/G.progress         exits/s between progress lines
 # A rate holds over an interval, so these three have two rows per interval,
 # "start rate" and "end rate": drawn with lines, each interval is a flat
-# segment.  A gap between intervals (samples mode prints nothing for an
+# segment.  A gap between intervals (switches mode prints nothing for an
 # interval without switches) is drawn as zero.
 #   plot/G.lag              lag in us from a root emptied to its exit
 #                           confirmed (ev exit: tsc - cleared), one a line

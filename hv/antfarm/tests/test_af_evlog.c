@@ -137,15 +137,15 @@ static void test_summary_mode(void **state)
 				 "vcpu=0\n");
 }
 
-/* Samples mode: switches counted per interval, one line per interval. */
-static void test_samples_mode(void **state)
+/* Switches mode: switches counted per interval, one line per interval. */
+static void test_switches_mode(void **state)
 {
 	struct af_event sw = ev(AF_EV_SWITCH, 0, 0x1000, 0, 3), cr;
 	unsigned i;
 
 	(void)state;
 	/* 100 ms intervals from TSC 1000 */
-	af_log_init(&lg, "linux1", AF_LOG_SAMPLES, HZ, 100000, 1000);
+	af_log_init(&lg, "linux1", AF_LOG_SWITCHES, HZ, 100000, 1000);
 	for (i = 0; i < 5; i++) {
 		sw.tsc = 1000 + i * 1000;
 		assert_int_equal(af_log_tick(&lg, sw.tsc, buf, sizeof(buf)), 0);
@@ -199,7 +199,7 @@ int main(void)
 		cmocka_unit_test(test_longest_line_fits),
 		cmocka_unit_test(test_truncation),
 		cmocka_unit_test(test_summary_mode),
-		cmocka_unit_test(test_samples_mode),
+		cmocka_unit_test(test_switches_mode),
 		cmocka_unit_test(test_tsc_to_us),
 	};
 

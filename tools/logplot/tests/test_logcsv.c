@@ -94,16 +94,16 @@ static void test_events_csv(void **state)
 	assert_string_equal(file("plot/g1.procs"), "1.000000 1 1\n2.000000 0 -1\n");
 	/* Emptied at 99000000, confirmed at 100000000: 1e6 ticks at 50 MHz. */
 	assert_string_equal(file("plot/g1.lag"), "20000.0\n");
-	/* g2 has one verbose switch line: it wins over the samples line; one
+	/* g2 has one verbose switch line: it wins over the switches line; one
 	 * switch in the second from 3 to 4. */
 	assert_string_equal(file("plot/g2.switches"), "3.000000 1.0\n4.000000 1.0\n");
 }
 
-/* Samples lines (log = samples): the count over the interval it covers
+/* Switches lines (log = switches): the count over the interval it covers
  * (which may be several sample intervals long), as switches per second, a
  * segment from its start to the line; a gap between lines (intervals
  * without switches print none) is zero; a line 0.2 ms late is no gap. */
-static void test_samples_switches(void **state)
+static void test_switches_lines(void **state)
 {
 	(void)state;
 	run_logcsv(MHZ "[    1.000000] ev tsc=1 guest=g event=switches count=30 interval_us=100000\n"
@@ -192,7 +192,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_events_csv, cleanup),
-		cmocka_unit_test_teardown(test_samples_switches, cleanup),
+		cmocka_unit_test_teardown(test_switches_lines, cleanup),
 		cmocka_unit_test_teardown(test_marks_and_exits, cleanup),
 		cmocka_unit_test_teardown(test_progress_switches, cleanup),
 		cmocka_unit_test_teardown(test_names_and_no_mhz, cleanup),
