@@ -14,6 +14,16 @@ static u32 ndevs;
 u32 blk_ndevs(void) { return ndevs; }
 struct blk_dev *blk_get(u32 i) { return i < ndevs ? devs[i] : NULL; }
 
+const char *blk_op_name(u8 op)
+{
+	switch (op) {
+	case BLK_READ: return "read";
+	case BLK_WRITE: return "write";
+	case BLK_FLUSH: return "flush";
+	default: return "?";
+	}
+}
+
 int blk_register(struct blk_dev *d)
 {
 	if (ndevs == BLK_MAX_DEVS)

@@ -107,6 +107,9 @@ struct blk_extent {
 	u64 sectors;
 };
 
+/* "read", "write", "flush" (or "?"): for log lines. */
+const char *blk_op_name(u8 op);
+
 /* The disks the drivers registered (storage.c). */
 u32 blk_ndevs(void);
 struct blk_dev *blk_get(u32 i);

@@ -101,6 +101,11 @@ static void test_check_flush(void **state)
 	assert_int_equal(submits, 0);
 	assert_int_equal(d.ops->submit(&d, &f), 0);
 	assert_ptr_equal(last, &f);
+
+	assert_string_equal(blk_op_name(BLK_FLUSH), "flush");
+	assert_string_equal(blk_op_name(BLK_READ), "read");
+	assert_string_equal(blk_op_name(BLK_WRITE), "write");
+	assert_string_equal(blk_op_name(9), "?");
 }
 
 static void test_extent_submit(void **state)
