@@ -120,13 +120,19 @@ static struct diskq_req *flush_req(u32 guest)
 }
 
 /*
- * Teach the scheduler that process 1 (guest 0) reads sequentially and
- * thinks briefly: reads of 8 sectors from LBA 0 with 100 us between each
- * completion and the next.  Its fifth read is on the disk when this
- * returns; returns the time of that read's submission.
+ * The disk idling for a process: process 1 (guest 0) reads sequentially
+ * from LBA 0 and thinks for 100 us between a read's completion and the
+ * next, so the scheduler learns it is worth waiting for; process 2 (guest
+ * 1) has a read queued far away - far enough that sched/'s widening
+ * "close" window (8192 sectors, doubling every ms) does not reach it
+ * within antic_expire - in *far.  When 1's fifth read finishes, the disk
+ * idles for 1 although 2 waits, until the deadline this returns; the time
+ * then is in *now.
  */
-static u64 teach_sequential(u64 t)
+static u64 idle_for_process_1(const struct sched_params *p, struct diskq_req **far, u64 *now)
 {
+	u64 t = 1 * MS;
+
 	assert_int_equal(diskq_submit(&q, req(0, 1, &ext_a, BLK_READ, 0, 8), t), 0);
 	for (int i = 1; i <= 4; i++) {
 		finish_disk(BLK_OK);
@@ -135,7 +141,15 @@ static u64 teach_sequential(u64 t)
 		t += 100000;
 		assert_int_equal(diskq_submit(&q, req(0, 1, &ext_a, BLK_READ, 8 * i, 8), t), 0);
 	}
-	return t;
+	*far = req(1, 2, &ext_b, BLK_READ, 90000, 8);
+	assert_int_equal(diskq_submit(&q, *far, t), 0); /* 2 waits behind 1's read */
+	finish_disk(BLK_OK);
+	t += 100000;
+	diskq_poll(&q, t);
+	assert_null(on_disk); /* idling for 1, although 2 is queued */
+	assert_int_equal(diskq_deadline(&q), t + p->antic_expire);
+	*now = t;
+	return t + p->antic_expire;
 }
 
 /* ---- tests ---- */
@@ -218,17 +232,11 @@ static void test_anticipation_and_deadline(void **state)
 	struct sched_params p;
 	struct sched_proc_stats st;
 
+	struct diskq_req *b1;
+	u64 t;
+
 	sched_default_params(SCHED_ANTICIPATORY, &p);
-	u64 t = teach_sequential(1 * MS);
-	/* far enough that sched/'s widening "close" window (8192 sectors,
-	 * doubling every ms) does not reach it within antic_expire */
-	struct diskq_req *b1 = req(1, 2, &ext_b, BLK_READ, 90000, 8);
-	assert_int_equal(diskq_submit(&q, b1, t), 0); /* 2 waits behind 1's read */
-	finish_disk(BLK_OK);
-	t += 100000;
-	diskq_poll(&q, t);
-	assert_null(on_disk); /* idling for 1, although 2 is queued */
-	assert_int_equal(diskq_deadline(&q), t + p.antic_expire);
+	idle_for_process_1(&p, &b1, &t);
 
 	/* 1 comes back, sequential: served before 2 */
 	t += 100000;
@@ -707,16 +715,11 @@ static void test_flush_during_anticipation(void **state)
 	struct sched_params p;
 	struct sched_proc_stats st;
 
+	struct diskq_req *b1;
+	u64 t;
+
 	sched_default_params(SCHED_ANTICIPATORY, &p);
-	u64 t = teach_sequential(1 * MS);
-	struct diskq_req *b1 = req(1, 2, &ext_b, BLK_READ, 90000, 8);
-	assert_int_equal(diskq_submit(&q, b1, t), 0);
-	finish_disk(BLK_OK);
-	t += 100000;
-	diskq_poll(&q, t);
-	assert_null(on_disk); /* idling for 1 */
-	u64 until = diskq_deadline(&q);
-	assert_int_equal(until, t + p.antic_expire);
+	u64 until = idle_for_process_1(&p, &b1, &t);
 
 	struct diskq_req *f = flush_req(1);
 	assert_int_equal(diskq_submit(&q, f, t + 1000), 0);
