@@ -231,7 +231,6 @@ static void test_anticipation_and_deadline(void **state)
 	(void)state;
 	struct sched_params p;
 	struct sched_proc_stats st;
-
 	struct diskq_req *b1;
 	u64 t;
 
@@ -714,7 +713,6 @@ static void test_flush_during_anticipation(void **state)
 	(void)state;
 	struct sched_params p;
 	struct sched_proc_stats st;
-
 	struct diskq_req *b1;
 	u64 t;
 
