@@ -26,8 +26,8 @@
  * guest gets its status only once the disk has written its cache back, and
  * VIRTIO_BLK_S_IOERR if the disk failed it.  It takes a slot of the guest's
  * share like any request, but not sched/'s order (diskq.h says why).
- * Antfarm's process exits go from the glue straight to the disk queue
- * (diskq_proc_gone()).
+ * Antfarm's process exits reach the disk queue from the glue
+ * (hv/guest/disk.c, diskq_proc_gone()).
  */
 #ifndef FORMICA_DEV_VBLKQ_H
 #define FORMICA_DEV_VBLKQ_H
