@@ -80,7 +80,7 @@ static void on_done(void *ctx, u32 idx, const struct diskq_req *r)
 	char who[48];
 	proc_name(who, sizeof(who), r->proc);
 	kprintf("io-req guest=%s %s op=%s lba=%lu sectors=%u wait_us=%lu disk_us=%lu status=%s\n",
-		of[idx]->name, who, r->op == BLK_READ ? "read" : "write", r->lba, r->count,
+		of[idx]->name, who, blk_op_name(r->op), r->lba, r->count,
 		(r->dispatch_ns - r->submit_ns) / 1000, (r->complete_ns - r->dispatch_ns) / 1000,
 		r->status == BLK_OK ? "ok" : "error");
 }
@@ -266,11 +266,6 @@ u64 guest_disks_next_event(u64 now)
 	return e;
 }
 
-void guest_disk_proc_gone(struct guest *g, u64 asid, u32 gen)
-{
-	if (vq && g->disk >= 0)
-		diskq_proc_gone(&vq->dq, (u32)g->disk, iokey_make(asid, gen));
-}
 
 /* One process's `io` line: what changed since its last one. */
 static void io_line(u32 k, u64 now)
@@ -299,6 +294,20 @@ static void io_line(u32 k, u64 now)
 		st.antic_hits - o->antic_hits, st.antic_timeouts - o->antic_timeouts,
 		st.queued + st.in_flight);
 	last[k].st = st;
+}
+
+void guest_disk_proc_gone(struct guest *g, u64 asid, u32 gen)
+{
+	if (!vq || g->disk < 0)
+		return;
+	u64 key = iokey_make(asid, gen);
+	/* Its last `io` line now: the scheduler forgets it (and its counts)
+	 * once its requests have drained, usually at once. */
+	for (u32 k = 0; k < DISKQ_PROCS; k++)
+		if (vq->dq.known[k].used && vq->dq.known[k].guest == (u32)g->disk &&
+		    vq->dq.known[k].key == key)
+			io_line(k, guest_now_ns());
+	diskq_proc_gone(&vq->dq, (u32)g->disk, key);
 }
 
 void guest_disks_tick(u64 now)
