@@ -4,5 +4,5 @@
 # prints the table; see tools/iosched/iosched.sh for the options
 # (IOSCHED_ARGS="--mib 8 --runs fcfs-process,anticipatory-process").
 .PHONY: iosched
-iosched: all build/linux/vmlinuz build/schedsim/schedsim
+iosched: all build/linux-6.12/vmlinuz build/schedsim/schedsim
 	tools/iosched/iosched.sh $(IOSCHED_ARGS)
