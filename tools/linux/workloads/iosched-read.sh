@@ -45,12 +45,13 @@ reader() { # CASE PROC PROCS K GO: one process's read, between its marks
 	local spb=$((kib * 2))                      # sectors per block
 	local blk=$((n / procs * p / spb))          # first block of its region
 	local count=$((mib * 1024 / kib))
-	wait_uptime $go >/dev/null
+	mark_file $((0x20 + k)); mark_file $((0x30 + k))
+	wait_uptime $go
 	mark $((0x20 + k))
-	t0=$(up_cs)
+	uptime_cs; t0=$UP
 	got=$(dd if=/dev/vda of=/dev/null bs=${kib}k skip=$blk count=$count iflag=direct 2>&1) ||
 		st=fail
-	t1=$(up_cs)
+	uptime_cs; t1=$UP
 	mark $((0x30 + k))
 	case "$got" in *"$count+0 records in"*) ;; *) st=fail; echo "$got" ;; esac
 	echo "FORMICA-RESULT: iosched case=$c guest=$name proc=$p lba=$((blk * spb)) bytes=$((count * kib * 1024)) bs_kib=$kib seconds=$(fmt_cs $((t1 - t0))) $st"
@@ -62,8 +63,8 @@ rc=0
 for c in $(IFS=,; echo $cases); do
 	guests=${c%x*} procs=${c#*x}
 	start=$(( (at + k * slot) * 100 ))
-	late=$(wait_uptime $start)
-	[ "$late" = 0 ] || echo "FORMICA-RESULT: iosched case=$c guest=$name late_cs=$late"
+	wait_uptime $start
+	[ "$LATE" = 0 ] || echo "FORMICA-RESULT: iosched case=$c guest=$name late_cs=$LATE"
 	if [ "$index" -lt "$guests" ]; then
 		pids=
 		p=0

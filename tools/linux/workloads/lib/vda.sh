@@ -13,8 +13,11 @@
 # The guest's name comes from formica.guest=NAME on the kernel command line
 # (the kernel ignores the unknown dotted parameter and keeps it).
 
-# up_cs: guest uptime in centiseconds (from /proc/uptime).
-up_cs() { local u i; read u i </proc/uptime; echo $(( ${u%.*} * 100 + 1${u#*.} - 100 )); }
+# up_cs: guest uptime in centiseconds (from /proc/uptime).  uptime_cs sets
+# UP to it without the fork of a $(...): forks are slow under shadow paging
+# in Bochs, and the readers of iosched-read.sh must start together.
+uptime_cs() { local u i; read u i </proc/uptime; UP=$(( ${u%.*} * 100 + 1${u#*.} - 100 )); }
+up_cs() { uptime_cs; echo $UP; }
 fmt_cs() { printf '%d.%02d' $(( $1 / 100 )) $(( $1 % 100 )); }
 
 # cmdline_arg KEY DEFAULT: the value of formica.KEY= on the command line.
@@ -44,17 +47,18 @@ md5_of() { set -- $(md5sum "$1"); echo "$1"; }
 
 # mark V: write byte V (0-255) to Formica's mark port 0x510 (1296), which
 # the hv logs as "mark guest=NAME value=V ... tsc=T" (see mark-start.sh).
-mark() { printf "\\$(printf %o "$1")" | dd of=/dev/port bs=1 seek=1296 count=1 2>/dev/null; }
+# The byte comes from a file (mark_file V makes it beforehand), so a mark
+# costs one fork and exec (dd), not a pipeline's two forks.
+mark_file() { [ -e /tmp/mark-$1 ] || printf "\\$(printf %o "$1")" >/tmp/mark-$1; }
+mark() { mark_file $1; dd if=/tmp/mark-$1 of=/dev/port bs=1 seek=1296 count=1 2>/dev/null; }
 
-# wait_uptime CS: sleep until the guest's uptime is CS centiseconds; prints
-# how late (cs) it already was, 0 if on time.
+# wait_uptime CS: sleep until the guest's uptime is CS centiseconds; sets
+# LATE to how late (cs) it already was, 0 if on time.  No $(...) forks.
 wait_uptime() {
-	local now left
-	now=$(up_cs)
-	while [ "$now" -lt "$1" ]; do
-		left=$(($1 - now))
-		sleep "$((left / 100)).$(printf %02d $((left % 100)))"
-		now=$(up_cs)
+	uptime_cs
+	while [ "$UP" -lt "$1" ]; do
+		sleep "$((($1 - UP) / 100)).$(printf %02d $((($1 - UP) % 100)))"
+		uptime_cs
 	done
-	echo $((now - $1 < 5 ? 0 : now - $1))
+	LATE=$((UP - $1 < 5 ? 0 : UP - $1))
 }
