@@ -5,7 +5,7 @@
 # dat (written by iosched.sh from the CSV): one row per case, then
 # measured fcfs, deadline, antic/process, antic/guest, and the same four
 # from the model; "?" where a run is missing.
-set terminal pngcairo size 1100,450 font ",10"
+set terminal pngcairo size 1100,480 font ",10"
 set output png
 set datafile missing "?"
 set style data histograms
@@ -14,7 +14,7 @@ set style fill solid 0.8 border -1
 set boxwidth 0.9
 set yrange [0:*]
 set grid ytics
-set key top left
+set key below horizontal
 set ylabel "MB/s (10^6 bytes/s), all processes together"
 set multiplot layout 1,2 title "Formica in Bochs, disk\\_model = hdd7200: sequential readers, 64 KiB O\\_DIRECT reads"
 set title "measured"
