@@ -10,6 +10,7 @@
  */
 #include "kprintf.h"
 #include "vcpu.h"
+#include "svm/svm.h"
 #include "vmx/vmx.h"
 #include "x86.h"
 
@@ -21,8 +22,10 @@ int vcpu_backend_init(bool preemption_timer)
 		if (vmx_init(preemption_timer))
 			return -1;
 		vcpu_ops = &vmx_vcpu_ops;
+	} else if (svm_init() == 0) {
+		vcpu_ops = &svm_vcpu_ops;
 	} else {
-		vmx_init(preemption_timer); /* says why VT-x cannot run here */
+		vmx_init(preemption_timer); /* says why VT-x cannot run here either */
 		return -1;
 	}
 	kprintf("formica: guests run on %s\n", vcpu_ops->name);

@@ -437,8 +437,13 @@ int emu_decode_sys(const u8 *bytes, size_t n, bool long64, const struct emu_regs
 	err = fetch(&c, &modrm);
 	if (err)
 		return fail(in, c.pos, err);
-	if (modrm == 0xd9 || modrm == 0xc8 || modrm == 0xc9 || modrm == 0xc1) {
-		in->len = (u8)c.pos; /* VMMCALL, MONITOR, MWAIT, VMCALL */
+	if (modrm == 0xc1) { /* VMCALL */
+		in->op = EMU_HYPERCALL;
+		in->len = (u8)c.pos;
+		return EMU_OK;
+	}
+	if (modrm == 0xd9 || modrm == 0xc8 || modrm == 0xc9) { /* VMMCALL, MONITOR, MWAIT */
+		in->len = (u8)c.pos;
 		return EMU_OK;
 	}
 	if (((modrm >> 3) & 7) == 6 && (modrm >> 6) == 3) { /* LMSW r16 */
@@ -489,6 +494,7 @@ const char *emu_op_name(const struct emu_insn *in)
 	case EMU_CLTS: return "clts";
 	case EMU_LMSW: return "lmsw";
 	case EMU_INVLPG: return "invlpg";
+	case EMU_HYPERCALL: return "vmcall";
 	}
 	return "?";
 }

@@ -67,6 +67,7 @@ enum emu_op {
 	EMU_CLTS,
 	EMU_LMSW,        /* register form: src = the new machine status word */
 	EMU_INVLPG,      /* lin = the address operand */
+	EMU_HYPERCALL,   /* VMCALL: Formica's hypercall on both vendors */
 };
 
 /* Segment of the memory operand: only FS and GS have a base in 64-bit mode. */

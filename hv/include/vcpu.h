@@ -65,7 +65,7 @@ enum vcpu_event {
 	VE_TRIPLE_FAULT,  /* shutdown */
 	VE_CPUID,
 	VE_HLT,
-	VE_HYPERCALL,     /* VMCALL or VMMCALL */
+	VE_HYPERCALL,     /* VMCALL (on SVM: its #UD, hv/guest/exit.c) */
 	VE_VIRT_INSN,     /* a VMX or SVM instruction: hidden from guests, #UD */
 	VE_CR,            /* .cr */
 	VE_IO,            /* .io */
