@@ -40,6 +40,16 @@
  *                       paper's rules: an exec's new address space is a
  *                       new process) | exec-aware (an exec by the same guest
  *                       task continues its process).  Default plain.
+ *   iosched = anticipatory  how sched/ orders the guests' virtio disk
+ *                       requests on the physical disk: anticipatory |
+ *                       deadline | fcfs.  Default anticipatory.
+ *   iosched_key = process   what the scheduler calls a process: process
+ *                       (guest + Antfarm's inferred process) | guest (each
+ *                       guest is one "process").  Default process.
+ *   disk_model = none   none | hdd7200: hold each completion until a
+ *                       modelled 7200 rpm disk would have finished it
+ *                       (sched/hdd_model.h; emulated disks never seek).
+ *                       Default none.
  *
  * Then one section per guest, at most CFG_MAX_GUESTS (24) of them (a
  * section beyond that is an error):
@@ -272,6 +282,9 @@ enum key {
 	K_SELFTEST,
 	K_TIMER,
 	K_ANTFARM,
+	K_IOSCHED,
+	K_IOSCHED_KEY,
+	K_DISK_MODEL,
 	/* guest settings */
 	K_KIND,
 	K_KERNEL,
@@ -287,6 +300,7 @@ enum key {
 /* Indexed by enum key.  Arrays, not pointers: no relocations to apply. */
 static const char key_name[NKEYS][12] = {
 	"serial", "log",    "sample_ms", "slice_ms", "selftest", "timer", "antfarm",
+	"iosched", "iosched_key", "disk_model",
 	"kind",   "kernel", "initrd",    "cmdline",  "mem_mb",   "disk",     "max_ms",
 };
 
@@ -452,6 +466,15 @@ static void set_global_default(struct formica_config *cfg, enum key k)
 	case K_ANTFARM:
 		cfg->antfarm = ANTFARM_PLAIN;
 		break;
+	case K_IOSCHED:
+		cfg->iosched = IOSCHED_ANTICIPATORY;
+		break;
+	case K_IOSCHED_KEY:
+		cfg->iosched_key = IOSCHED_KEY_PROCESS;
+		break;
+	case K_DISK_MODEL:
+		cfg->disk_model = DISK_MODEL_NONE;
+		break;
 	default:
 		break;
 	}
@@ -517,6 +540,33 @@ static void set_global(struct parser *p, enum key k, struct view v)
 			cfg->antfarm = ANTFARM_EXEC_AWARE;
 		else
 			errorf(p, "unknown value %v for antfarm (off, plain or exec-aware)", .v = v);
+		break;
+	case K_IOSCHED:
+		if (is_word(v, "anticipatory"))
+			cfg->iosched = IOSCHED_ANTICIPATORY;
+		else if (is_word(v, "deadline"))
+			cfg->iosched = IOSCHED_DEADLINE;
+		else if (is_word(v, "fcfs"))
+			cfg->iosched = IOSCHED_FCFS;
+		else
+			errorf(p, "unknown value %v for iosched (anticipatory, deadline or fcfs)",
+			       .v = v);
+		break;
+	case K_IOSCHED_KEY:
+		if (is_word(v, "process"))
+			cfg->iosched_key = IOSCHED_KEY_PROCESS;
+		else if (is_word(v, "guest"))
+			cfg->iosched_key = IOSCHED_KEY_GUEST;
+		else
+			errorf(p, "unknown value %v for iosched_key (process or guest)", .v = v);
+		break;
+	case K_DISK_MODEL:
+		if (is_word(v, "none"))
+			cfg->disk_model = DISK_MODEL_NONE;
+		else if (is_word(v, "hdd7200"))
+			cfg->disk_model = DISK_MODEL_HDD7200;
+		else
+			errorf(p, "unknown value %v for disk_model (none or hdd7200)", .v = v);
 		break;
 	default:
 		break;

@@ -47,6 +47,9 @@ static void assert_defaults(void)
 	assert_int_equal(cfg.selftest, SELFTEST_NONE);
 	assert_int_equal(cfg.timer, TIMER_LAPIC);
 	assert_int_equal(cfg.antfarm, ANTFARM_PLAIN);
+	assert_int_equal(cfg.iosched, IOSCHED_ANTICIPATORY);
+	assert_int_equal(cfg.iosched_key, IOSCHED_KEY_PROCESS);
+	assert_int_equal(cfg.disk_model, DISK_MODEL_NONE);
 }
 
 /* A file that names one bad value of a global key: default stays. */
@@ -311,6 +314,26 @@ static void test_antfarm(void **state)
 	assert_one_error("antfarm = on\n",
 			 "formica.cfg:1: unknown value 'on' for antfarm (off, plain or exec-aware)\n");
 	assert_int_equal(cfg.antfarm, ANTFARM_PLAIN); /* a bad value keeps the default */
+}
+
+static void test_iosched_keys(void **state)
+{
+	(void)state;
+	assert_int_equal(parse("iosched = fcfs\niosched_key = guest\ndisk_model = hdd7200\n"), 0);
+	assert_int_equal(cfg.iosched, IOSCHED_FCFS);
+	assert_int_equal(cfg.iosched_key, IOSCHED_KEY_GUEST);
+	assert_int_equal(cfg.disk_model, DISK_MODEL_HDD7200);
+	assert_int_equal(parse("iosched = deadline\n"), 0);
+	assert_int_equal(cfg.iosched, IOSCHED_DEADLINE);
+	assert_one_error("iosched = cfq\n", "formica.cfg:1: unknown value 'cfq' for iosched "
+					  "(anticipatory, deadline or fcfs)\n");
+	assert_int_equal(cfg.iosched, IOSCHED_ANTICIPATORY);
+	assert_one_error("iosched_key = pid\n",
+			 "formica.cfg:1: unknown value 'pid' for iosched_key (process or guest)\n");
+	assert_one_error("disk_model = ssd\n",
+			 "formica.cfg:1: unknown value 'ssd' for disk_model (none or hdd7200)\n");
+	/* Global keys: not inside a guest section. */
+	assert_int_equal(parse("[guest a]\nkernel = k\niosched = fcfs\n"), 1);
 }
 
 static void test_max_ms(void **state)
@@ -778,6 +801,7 @@ int main(void)
 		cmocka_unit_test(test_err_truncation),
 		cmocka_unit_test(test_err_exact_fit),
 		cmocka_unit_test(test_quoted_values_clipped),
+		cmocka_unit_test(test_iosched_keys),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

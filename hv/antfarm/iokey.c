@@ -16,6 +16,16 @@ u64 iokey_make(u64 asid, u32 gen)
 	return IOKEY_PROC_FLAG | ((u64)gen << IOKEY_GEN_SHIFT) | pfn;
 }
 
+u64 iokey_asid(u64 key)
+{
+	return (key & (BIT(IOKEY_GEN_SHIFT) - 1)) << 12;
+}
+
+u32 iokey_gen(u64 key)
+{
+	return (u32)((key & ~IOKEY_PROC_FLAG) >> IOKEY_GEN_SHIFT);
+}
+
 u64 iokey_current(const struct af *af, u32 vcpu, enum iokey_mode mode)
 {
 	u64 asid;

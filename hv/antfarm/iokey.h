@@ -32,6 +32,11 @@ enum iokey_mode {
  * distinct pairs while gen < 2^23 (a root page reused 8 million times). */
 u64 iokey_make(u64 asid, u32 gen);
 
+/* The root's guest-physical address and generation a process key names
+ * (for log lines: Antfarm's event lines name processes by asid=). */
+u64 iokey_asid(u64 key);
+u32 iokey_gen(u64 key);
+
 /* The key for a request submitted now on vcpu. */
 u64 iokey_current(const struct af *af, u32 vcpu, enum iokey_mode mode);
 

@@ -45,8 +45,9 @@ int vblkq_add_guest(struct vblkq *q, struct vblk *blk, const struct gmem *mem,
 static void report(struct vblkq *q, u32 guest, const char *what)
 {
 	q->st.faults++;
+	q->g[guest].st.faults++;
 	if (q->fault)
-		q->fault(q->fault_ctx, guest, what);
+		q->fault(q->cb_ctx, guest, what);
 }
 
 /* The disk queue asks for the request's next piece: vdisk cuts it. */
@@ -75,8 +76,18 @@ static void request_done(struct diskq_req *dr)
 	struct vblkq_req *r = (struct vblkq_req *)dr;
 	struct vblkq_guest *g = &q->g[dr->guest];
 	u8 status = dr->status == BLK_OK ? VIRTIO_BLK_S_OK : VIRTIO_BLK_S_IOERR;
-	if (status != VIRTIO_BLK_S_OK)
+	if (status != VIRTIO_BLK_S_OK) {
 		q->st.ioerr++;
+		g->st.ioerr++;
+	} else if (dr->op == BLK_READ) {
+		g->st.reads++;
+		g->st.sectors_read += dr->count;
+	} else {
+		g->st.writes++;
+		g->st.sectors_written += dr->count;
+	}
+	if (q->trace)
+		q->trace(q->cb_ctx, dr->guest, dr);
 	vblk_complete(g->blk, &r->vr, status); /* 1: the device was reset meanwhile */
 	g->outstanding--;
 	r->used = false;
@@ -124,20 +135,26 @@ static struct vblkq_req *free_slot(struct vblkq *q)
 	return NULL;
 }
 
-void vblkq_notify(struct vblkq *q, u32 guest, u32 vcpu, u64 now)
+/* Take guest's new requests, as far as its share of the slots allows. */
+static void take(struct vblkq *q, u32 guest, u64 key, u64 now)
 {
-	if (guest >= q->nguests)
-		return;
 	struct vblkq_guest *g = &q->g[guest];
-	/* The process loaded at this exit submitted what is new in the ring. */
-	u64 key = g->af ? iokey_current(g->af, vcpu, q->key_mode) : IOKEY_NONE;
 	struct vblkq_req *r;
-	/* With no free slot the rest stays in the ring until the next notify;
-	 * VBLKQ_PER_GUEST makes that impossible for a guest within its share. */
-	while ((r = free_slot(q))) {
+	g->deferred = false;
+	for (;;) {
+		/* A guest's share: VBLKQ_PER_GUEST.  Within it a slot is always
+		 * free (VBLKQ_SLOTS), so one guest that resets its device with
+		 * requests in flight and offers new ones cannot take the others'
+		 * slots: the rest wait in its ring until some of its own
+		 * complete. */
+		if (g->outstanding >= VBLKQ_PER_GUEST || !(r = free_slot(q))) {
+			g->deferred = true;
+			g->deferred_key = key;
+			return;
+		}
 		int rc = vblk_next(g->blk, &r->vr);
 		if (rc == VBLK_NONE)
-			break;
+			return;
 		if (rc == VBLK_DONE)
 			continue;
 		if (rc < 0) {
@@ -146,12 +163,14 @@ void vblkq_notify(struct vblkq *q, u32 guest, u32 vcpu, u64 now)
 		}
 		if (r->vr.type == VIRTIO_BLK_T_FLUSH) {
 			q->st.flushes++;
+			g->st.flushes++;
 			vblk_complete(g->blk, &r->vr, VIRTIO_BLK_S_OK);
 			continue;
 		}
 		rc = enqueue(q, guest, r, key, now);
 		if (rc) {
 			q->st.ioerr++;
+			g->st.ioerr++;
 			report(q, guest,
 			       rc == ENQ_OUTSIDE ? "request-outside-extents"
 			       : rc == BLK_EBUSY ? "disk-queue-full"
@@ -161,9 +180,21 @@ void vblkq_notify(struct vblkq *q, u32 guest, u32 vcpu, u64 now)
 	}
 }
 
+void vblkq_notify(struct vblkq *q, u32 guest, u32 vcpu, u64 now)
+{
+	if (guest >= q->nguests)
+		return;
+	const struct vblkq_guest *g = &q->g[guest];
+	/* The process loaded at this exit submitted what is new in the ring. */
+	take(q, guest, g->af ? iokey_current(g->af, vcpu, q->key_mode) : IOKEY_NONE, now);
+}
+
 void vblkq_poll(struct vblkq *q, u64 now)
 {
 	diskq_poll(&q->dq, now);
+	for (u32 i = 0; i < q->nguests; i++)
+		if (q->g[i].deferred && q->g[i].outstanding < VBLKQ_PER_GUEST)
+			take(q, i, q->g[i].deferred_key, now);
 }
 
 u64 vblkq_next_event(const struct vblkq *q)

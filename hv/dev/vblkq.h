@@ -24,9 +24,8 @@
  *
  * Not here yet: FLUSH reaches no disk cache (the block layer has no flush
  * operation; a FLUSH completes at once, which is only as durable as the
- * drive's write cache allows), and Antfarm's process exits are not passed
- * on (diskq_proc_gone(); until then a process's scheduler entry is recycled
- * when the table is full and it has nothing queued).
+ * drive's write cache allows).  Antfarm's process exits reach the disk
+ * queue from the glue (hv/guest/disk.c, diskq_proc_gone()).
  */
 #ifndef FORMICA_DEV_VBLKQ_H
 #define FORMICA_DEV_VBLKQ_H
@@ -46,12 +45,23 @@
 #define VBLKQ_SLOTS (VBLKQ_MAX_GUESTS * VBLKQ_PER_GUEST)
 _Static_assert(VBLKQ_SLOTS <= DISKQ_SLOTS, "the disk queue must hold every virtio request");
 
+/* One guest's requests, counted when they complete (flushes: when taken). */
+struct vblkq_gstats {
+	u64 reads, writes, sectors_read, sectors_written, flushes, ioerr, faults;
+};
+
 struct vblkq_guest {
 	struct vblk *blk;
 	const struct gmem *mem;
 	struct vdisk disk;
 	const struct af *af; /* NULL: every request has key 0 */
-	u32 outstanding;
+	u32 outstanding;     /* at most VBLKQ_PER_GUEST, stale ones included */
+	/* Requests left in its ring because it had VBLKQ_PER_GUEST outstanding
+	 * (only after a reset with requests in flight): taken by vblkq_poll()
+	 * once some complete, keyed as at the notify that found them. */
+	bool deferred;
+	u64 deferred_key;
+	struct vblkq_gstats st;
 };
 
 struct vblkq_req {
@@ -72,7 +82,10 @@ struct vblkq {
 	u32 nguests;
 	struct vblkq_req req[VBLKQ_SLOTS];
 	void (*fault)(void *ctx, u32 guest, const char *what);
-	void *fault_ctx;
+	void *cb_ctx; /* passed to fault() and trace() */
+	/* Optional: each request as it completes (log = verbose lines).  Called
+	 * before the guest's device hears of it; r's times are filled in. */
+	void (*trace)(void *ctx, u32 guest, const struct diskq_req *r);
 	struct vblkq_stats st;
 };
 
@@ -90,7 +103,8 @@ int vblkq_init(struct vblkq *q, struct blk_dev *dev, enum sched_policy policy,
 int vblkq_add_guest(struct vblkq *q, struct vblk *blk, const struct gmem *mem,
 		    const struct blk_extent *ext, u32 next, const struct af *af);
 
-/* Take every new request from guest's device, keyed by what vcpu runs now. */
+/* Take every new request from guest's device, keyed by what vcpu runs now
+ * (at most VBLKQ_PER_GUEST outstanding: the rest later, from vblkq_poll). */
 void vblkq_notify(struct vblkq *q, u32 guest, u32 vcpu, u64 now);
 
 /* Move the disk along (diskq_poll()): pieces, held completions, the next

@@ -31,6 +31,7 @@
  */
 #include "antfarm/rootwrite.h"
 #include "guest/guest.h"
+#include "guest/disk.h"
 #include "io.h"
 #include "kprintf.h"
 #include "string.h"
@@ -84,6 +85,11 @@ static void op_event(void *ctx, const struct af_event *ev)
 		kprintf("%s", line);
 	if (af_log_event(&g->aflog, ev, line, sizeof(line)))
 		kprintf("%s", line);
+	/* The disk scheduler forgets a process once its requests drain. */
+	if (ev->kind == AF_EV_EXIT)
+		guest_disk_proc_gone(g, ev->asid, ev->gen);
+	else if (ev->kind == AF_EV_EXEC)
+		guest_disk_proc_gone(g, ev->prev_asid, ev->prev_gen);
 }
 
 /* ------------------------------------------------------------ the hooks */

@@ -12,6 +12,7 @@
  */
 #include <stdarg.h>
 #include "guest/guest.h"
+#include "guest/disk.h"
 #include "guest/vsched.h"
 #include "io.h"
 #include "console.h"
@@ -72,6 +73,8 @@ static int guest_create(struct guest *g, int id, const struct handoff *h)
 	g->hv_cfg = &h->cfg;
 	g->name = g->cfg->name;
 	g->mem = (struct gmem){ (u8 *)hg->mem_base, hg->mem_size };
+	g->disk = -1;
+	g->kick_ns = VSCHED_NEVER;
 	msr_state_init(&g->msrs);
 	fpu_init(g);
 	/* The RTC starts at a fixed date, 2026-01-01 00:00:00 UTC: runs are
@@ -122,6 +125,9 @@ static void prepare_entry(struct guest *g, u64 deadline_ns)
 	u64 deadline = vpc_next_event_ns(&g->pc, now);
 	if (deadline > deadline_ns)
 		deadline = deadline_ns;
+	u64 disk = guest_disks_next_event(now); /* an anticipation's end, a completion */
+	if (deadline > disk)
+		deadline = disk;
 	/* At least MIN_TIMER_NS in the guest: a guest that programs its PIT
 	 * absurdly fast must not turn the hv into an exit storm. */
 	if (deadline < now + MIN_TIMER_NS)
@@ -174,6 +180,7 @@ static void run_slice_on_cpu(struct guest *g, u64 deadline_ns)
 		kprintf("guest %s: first entry (%s) at rip=0x%lx\n", g->name, vcpu_ops->name,
 			guest_rip(g));
 	}
+	g->kick_ns = VSCHED_NEVER; /* it is on the CPU: its interrupt comes at entry */
 	u64 limit = time_limit_ns(g);
 	if (deadline_ns > limit)
 		deadline_ns = limit;
@@ -190,10 +197,14 @@ static void run_slice_on_cpu(struct guest *g, u64 deadline_ns)
 		u64 now = guest_now_ns();
 		progress(g, now);
 		guest_af_tick(g, rdtsc());
+		guest_disks_tick(now);
 		console_poll(); /* the console is asynchronous while guests run */
+		/* A completion for another guest: it is due now (vsched.c rule
+		 * 1), so this stay ends here (rule 3). */
+		bool other_due = guest_disks_poll(g, now);
 		if (g->idle) /* it halted: note when its devices will want it */
 			g->wake_ns = vpc_next_event_ns(&g->pc, now);
-		if (stop_at_time_limit(g, now) || now >= deadline_ns)
+		if (stop_at_time_limit(g, now) || now >= deadline_ns || other_due)
 			return;
 	}
 }
@@ -210,6 +221,10 @@ static struct vsched_vcpu vcpu_view(const struct guest *g, u64 now)
 {
 	struct vsched_vcpu c = { .ended = g->state == GUEST_ENDED, .halted = g->idle,
 				 .wake_ns = VSCHED_NEVER };
+	if (!c.halted && !c.ended && g->kick_ns != VSCHED_NEVER) {
+		c.kicked = true;
+		c.wake_ns = g->kick_ns;
+	}
 	if (c.halted && !c.ended) {
 		/* Its devices do not change while it sleeps: the time noted at
 		 * its HLT holds.  VPC_NO_EVENT == VSCHED_NEVER. */
@@ -271,13 +286,22 @@ static void schedule(void)
 			return;
 		int i = vsched_pick(v, nguests, turn, now);
 		if (i < 0) {
+			/* Everyone halted: wait for the first device event, or a
+			 * disk completion (which makes its guest due at once). */
 			u64 wake = vsched_next_wake(v, nguests, -1);
-			if (wake == VSCHED_NEVER) {
+			u64 disk = guest_disks_next_event(now);
+			if (wake == VSCHED_NEVER && disk == VSCHED_NEVER) {
 				end_sleepers();
 				continue;
 			}
 			while (guest_now_ns() < wake) {
+				u64 t = guest_now_ns();
 				console_poll();
+				if (t >= disk) {
+					if (guest_disks_poll(NULL, t))
+						break;
+					disk = guest_disks_next_event(t);
+				}
 				cpu_pause();
 			}
 			continue;
@@ -314,6 +338,7 @@ void guests_run(const struct handoff *h)
 	nguests = (int)h->cfg.nguests;
 	for (int i = 0; i < nguests; i++)
 		guest_create(&guests[i], i, h);
+	guest_disks_init(h);
 
 	schedule();
 
@@ -335,4 +360,5 @@ void guests_run(const struct handoff *h)
 		guest_af_report(g);
 		guest_paging_report(g);
 	}
+	guest_disks_report();
 }

@@ -12,6 +12,7 @@
 #include "config.h"
 #include "handoff.h"
 #include "dev/vpc.h"
+#include "dev/virtio_blk.h"
 #include "guest/msr.h"
 #include "mm/gmem.h"
 #include "mm/shadow.h"
@@ -52,6 +53,12 @@ struct guest {
 	bool idle;          /* in HLT, waiting for an interrupt */
 	u64 wake_ns;        /* idle: when its next device event is due (guest.c) */
 	u32 unhandled_ports; /* I/O to ports no device owns (logged up to a limit) */
+	u64 kick_ns;        /* runnable, and a disk completion came for it then
+			     * while another guest ran; VSCHED_NEVER: none (disk.c) */
+
+	/* its virtual disk (disk.c), when formica.cfg gives it extents */
+	struct vblk blk;
+	int disk;           /* index in the disk queue's guests; -1: no disk */
 
 	struct guest_msrs msrs; /* MSRs the VMCS does not switch (msr.h) */
 

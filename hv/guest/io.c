@@ -6,6 +6,7 @@
  * several guests stays readable.
  */
 #include "guest/guest.h"
+#include "guest/disk.h"
 #include "io.h"
 #include "kprintf.h"
 
@@ -93,8 +94,11 @@ static bool port_io(struct guest *g, u16 port, unsigned size, enum vio_dir dir, 
 		return true;
 	}
 	int r = vpc_io(&g->pc, port, size, dir, val, guest_now_ns());
-	if (r == 0)
+	if (r == 0) {
+		if (dir == VIO_OUT)
+			guest_disk_io(g, port); /* a virtio notify: new disk requests */
 		return true;
+	}
 	/* Nobody owns the port: reads float high (the bus already gave
 	 * all-ones), writes vanish.  Guests probe for hardware this way, so
 	 * this is no error; we log the first few for the curious. */

@@ -3,7 +3,11 @@
  *
  * 1. A halted vCPU whose device event is due runs first (the earliest due
  *    first): it has an interrupt to take, and a guest waiting in HLT for
- *    its timer tick must not wait behind guests that merely compute.
+ *    its timer tick must not wait behind guests that merely compute.  A
+ *    kicked vCPU (runnable, and a disk completion for it has come while
+ *    another ran) is due the same way: its process may be the one the
+ *    anticipatory disk scheduler is waiting for, and the disk idles
+ *    only antic_expire (6 ms), less than a slice.
  * 2. Otherwise the running (not halted) vCPUs take turns, round robin,
  *    starting after the one that ran last.
  * 3. A vCPU runs until its slice ends or until another halted vCPU falls
@@ -25,7 +29,7 @@
 
 static bool due(const struct vsched_vcpu *c, u64 now)
 {
-	return !c->ended && c->halted && c->wake_ns <= now;
+	return !c->ended && (c->halted || c->kicked) && c->wake_ns <= now;
 }
 
 int vsched_pick(const struct vsched_vcpu *v, int n, int last, u64 now)
@@ -51,7 +55,8 @@ u64 vsched_next_wake(const struct vsched_vcpu *v, int n, int except)
 {
 	u64 next = VSCHED_NEVER;
 	for (int i = 0; i < n; i++)
-		if (i != except && !v[i].ended && v[i].halted && v[i].wake_ns < next)
+		if (i != except && !v[i].ended && (v[i].halted || v[i].kicked) &&
+		    v[i].wake_ns < next)
 			next = v[i].wake_ns;
 	return next;
 }

@@ -17,14 +17,16 @@
 struct vsched_vcpu {
 	bool ended;  /* will never run again */
 	bool halted; /* in HLT, waiting for a device event */
-	u64 wake_ns; /* halted: when its next device event is due (VSCHED_NEVER: none) */
+	bool kicked; /* not halted, but an interrupt it waits for has come
+		      * (a disk completion): due like a halted one, at wake_ns */
+	u64 wake_ns; /* halted or kicked: when its event is due (VSCHED_NEVER: none) */
 };
 
 /* The vCPU to run at time now; -1 if every live one is halted and none is
  * due (wait until vsched_next_wake()).  last: the one that ran last, or -1. */
 int vsched_pick(const struct vsched_vcpu *v, int n, int last, u64 now);
 
-/* The earliest wake_ns of the halted vCPUs other than `except` (-1: all). */
+/* The earliest wake_ns of the halted or kicked vCPUs other than `except` (-1: all). */
 u64 vsched_next_wake(const struct vsched_vcpu *v, int n, int except);
 
 /* When vCPU `run`, picked at time now, must give the CPU back: at the end

@@ -65,6 +65,25 @@ enum antfarm_mode {
 	ANTFARM_EXEC_AWARE = 2, /* an exec continues its task's process */
 };
 
+/* The guests' virtual disks (hv/guest/vdisk_glue.c): which sched/ policy
+ * orders their requests on the physical disk, what a "process" is for it,
+ * and whether completions wait for a modelled hard disk. */
+enum iosched_policy {
+	IOSCHED_ANTICIPATORY = 0,
+	IOSCHED_DEADLINE = 1,
+	IOSCHED_FCFS = 2,
+};
+
+enum iosched_key {
+	IOSCHED_KEY_PROCESS = 0, /* (guest, Antfarm's inferred process) */
+	IOSCHED_KEY_GUEST = 1,   /* (guest): what a VMM without inference can do */
+};
+
+enum disk_model {
+	DISK_MODEL_NONE = 0,    /* completions come when the disk is done */
+	DISK_MODEL_HDD7200 = 1, /* ...and not before a 7200 rpm disk would be */
+};
+
 struct formica_config {
 	u16 serial_port;    /* 0x3f8 by default; 0 = no serial console */
 	enum log_level log;
@@ -73,6 +92,9 @@ struct formica_config {
 	enum selftest selftest;
 	enum vmx_timer timer;
 	enum antfarm_mode antfarm;
+	enum iosched_policy iosched;
+	enum iosched_key iosched_key;
+	enum disk_model disk_model;
 	u32 nguests;
 	struct cfg_guest guest[CFG_MAX_GUESTS];
 };

@@ -17,7 +17,7 @@
 #include "types.h"
 
 #define HANDOFF_MAGIC 0x21414349524f4621ull /* "!FORMICA!" minus one byte */
-#define HANDOFF_VERSION 2 /* 2: CFG_MAX_GUESTS 24, cfg_guest.max_ms */
+#define HANDOFF_VERSION 3 /* 2: CFG_MAX_GUESTS 24, cfg_guest.max_ms; 3: iosched, iosched_key, disk_model */
 #define HANDOFF_MAX_MEM 256
 #define HANDOFF_BOOTLOG_LEN 4096
 

@@ -72,6 +72,12 @@ static void test_make(void **state)
 	assert_int_not_equal(iokey_make(0x1000, 0), iokey_make(0x1000, 1));
 	assert_int_not_equal(iokey_make(0x000ffffffffff000ull, 0), iokey_make(0, 1));
 	assert_int_equal(iokey_make(0x1fff, 0), iokey_make(0x1000, 0)); /* page address only */
+	/* ...and back, for the log lines */
+	u64 k = iokey_make(0x000ffffffffff000ull, 0x7fffff);
+	assert_int_equal(iokey_asid(k), 0x000ffffffffff000ull);
+	assert_int_equal(iokey_gen(k), 0x7fffff);
+	assert_int_equal(iokey_asid(iokey_make(0x5000, 3)), 0x5000);
+	assert_int_equal(iokey_gen(iokey_make(0x5000, 3)), 3);
 }
 
 int main(void)

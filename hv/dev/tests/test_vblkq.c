@@ -341,6 +341,57 @@ static void test_reset_in_flight(void **state)
 	assert_true(sched_consistent(&q.dq.s));
 }
 
+/* The driver's side of a reset: the device forgets the ring; the driver
+ * lays out a fresh one at the same place and says DRIVER_OK again. */
+static void drv_reset(struct guest *g)
+{
+	vblk_ops.out(&g->blk, 0xc000 + VIRTIO_PCI_STATUS, 1, 0, 0);
+	memset(g->drv.mem.base + g->drv.desc, 0, g->drv.used + 4096 - g->drv.desc);
+	g->drv.avail_idx = 0;
+	vblk_ops.out(&g->blk, 0xc000 + VIRTIO_PCI_QUEUE_PFN, 4, RING_PFN, 0);
+	vblk_ops.out(&g->blk, 0xc000 + VIRTIO_PCI_STATUS, 1, 7, 0);
+}
+
+static void offer_reads(struct guest *g, unsigned n)
+{
+	for (u16 i = 0; i < n; i++)
+		drv_blk_request(&g->drv, 3 * i, HDR + 16 * i, VIRTIO_BLK_T_IN, i, 1, DATA, 512, true,
+				STAT + i);
+}
+
+/* A guest that resets its device with requests in flight and offers new
+ * ones gets no more than its share of the slots (VBLKQ_PER_GUEST); the
+ * rest wait in its ring until its old ones complete, and the other
+ * guest's requests still get in. */
+static void test_share_after_reset(void **state)
+{
+	hold = true;
+	offer_reads(&ga, 40);
+	vblkq_notify(&q, 0, 0, 1000);
+	assert_int_equal(q.g[0].outstanding, 40);
+	drv_reset(&ga);
+	offer_reads(&ga, 40);
+	vblkq_notify(&q, 0, 0, 2000);
+	assert_int_equal(q.g[0].outstanding, VBLKQ_PER_GUEST);
+	assert_true(q.g[0].deferred);
+	drv_blk_request(&gb.drv, 0, HDR, VIRTIO_BLK_T_IN, 0, 1, DATA, 512, true, STAT);
+	vblkq_notify(&q, 1, 0, 2000);
+	assert_int_equal(q.g[1].outstanding, 1);
+
+	hold = false;
+	for (int i = 0; i < 400; i++)
+		vblkq_poll(&q, 3000 + i);
+	assert_null(q.dq.inflight);
+	assert_false(q.g[0].deferred);
+	assert_int_equal(q.g[0].outstanding, 0);
+	assert_int_equal(ga.blk.stale, 40);
+	assert_int_equal(q.g[0].st.reads, 80); /* the disk did all 80 */
+	assert_int_equal(drv_used_idx(&ga.drv), 40); /* the new ring got its 40 */
+	assert_int_equal(drv_used_idx(&gb.drv), 1);
+	assert_int_equal(q.g[1].st.reads, 1);
+	assert_true(sched_consistent(&q.dq.s));
+}
+
 /* A device that claims more than its extents hold (a glue bug) still
  * cannot reach past them. */
 static void test_capacity_mismatch(void **state)
@@ -378,6 +429,7 @@ int main(void)
 		T(test_bad_ring_stops_one_guest),
 		T(test_driver_busy_and_error),
 		T(test_reset_in_flight),
+		T(test_share_after_reset),
 		T(test_capacity_mismatch),
 		T(test_init_errors),
 	};

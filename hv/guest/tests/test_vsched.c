@@ -121,6 +121,28 @@ static u64 simulate(int ticks, u64 *done_ns)
 	return worst;
 }
 
+/* A runnable vCPU whose disk completion came while another ran: picked
+ * before round robin, and it cuts the running one's slice short. */
+static void test_kicked(void **state)
+{
+	struct vsched_vcpu v[3] = { { 0 } };
+	v[2].kicked = true;
+	v[2].wake_ns = 4 * MS;
+	/* not yet due: round robin as usual, but the deadline is its kick */
+	assert_int_equal(vsched_pick(v, 3, 0, 3 * MS), 1);
+	assert_int_equal(vsched_deadline(v, 3, 1, 3 * MS, SLICE), 4 * MS);
+	/* due: it goes first although round robin would pick 1 */
+	assert_int_equal(vsched_pick(v, 3, 0, 4 * MS), 2);
+	assert_int_equal(vsched_next_wake(v, 3, -1), 4 * MS);
+	/* an earlier due halted vCPU still comes first */
+	v[0].halted = true;
+	v[0].wake_ns = 2 * MS;
+	assert_int_equal(vsched_pick(v, 3, 1, 5 * MS), 0);
+	/* without the kick, vCPU 2 is just another busy one */
+	v[2].kicked = false;
+	assert_int_equal(vsched_next_wake(v, 3, 0), VSCHED_NEVER);
+}
+
 static void test_busy_beside_sleeper(void **state)
 {
 	u64 done;
@@ -139,6 +161,7 @@ int main(void)
 		cmocka_unit_test(test_due_first),
 		cmocka_unit_test(test_all_asleep),
 		cmocka_unit_test(test_deadline),
+		cmocka_unit_test(test_kicked),
 		cmocka_unit_test(test_busy_beside_sleeper),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
