@@ -149,6 +149,9 @@ itest: all $(LINUX_GUEST)
 .PHONY: itest-svm
 itest-svm: all
 	@ITEST_BENCH=qemu tools/itest.sh $(B)/itest-svm-results.txt
+.PHONY: linux-test-svm
+linux-test-svm: all $(LINUX_GUEST)
+	@LINUX_TEST_BENCH=qemu tools/linux-test.sh
 
 test:
 	@rm -f $(B)/unit-results.txt $(B)/itest-results.txt
