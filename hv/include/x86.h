@@ -63,6 +63,7 @@
 #define VEC_DB 1
 #define VEC_NMI 2
 #define VEC_BP 3
+#define VEC_OF 4
 #define VEC_UD 6
 #define VEC_DF 8
 #define VEC_GP 13

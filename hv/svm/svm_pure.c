@@ -167,6 +167,16 @@ bool svm_requeue_event(u64 exitintinfo, u64 *eventinj)
 {
 	if (!(exitintinfo & EVENTINJ_VALID))
 		return true;
+	/* INTn, INT3, INTO: RIP still points at the instruction.  Injected
+	 * again, the event would push that RIP instead of the next one (the
+	 * VMCB has it only with NRIP save), and the guest's handler would
+	 * return onto its INT3 (Linux's text_poke_bp() handler then finds
+	 * no patch site: a double fault).  So the guest runs the instruction
+	 * again instead (as KVM does). */
+	u64 type = exitintinfo & EVENTINJ_TYPE_MASK, vector = exitintinfo & 0xff;
+	if (type == EVENTINJ_TYPE_SOFT_INT ||
+	    (type == EVENTINJ_TYPE_EXCEPTION && (vector == VEC_BP || vector == VEC_OF)))
+		return true;
 	if (*eventinj & EVENTINJ_VALID) {
 		if ((exitintinfo & EVENTINJ_TYPE_MASK) == EVENTINJ_TYPE_EXCEPTION &&
 		    (*eventinj & EVENTINJ_TYPE_MASK) == EVENTINJ_TYPE_EXCEPTION) {

@@ -44,7 +44,8 @@ bool svm_msrpm_set(u8 *msrpm, u32 msr, bool intercept_read, bool intercept_write
  * it must be injected again unless the handler queued one itself in
  * *eventinj.  An exception queued while an exception was being delivered
  * becomes #DF (APM Vol. 2, 8.2.9 "double fault", simplified as on VMX).
- * Returns false if that would be a triple fault (#DF interrupted).
+ * INTn, INT3 and INTO are not injected again: the guest executes them
+ * again.  Returns false if that would be a triple fault (#DF interrupted).
  */
 bool svm_requeue_event(u64 exitintinfo, u64 *eventinj);
 

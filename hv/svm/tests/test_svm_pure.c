@@ -181,6 +181,13 @@ static void test_requeue(void **s)
 	ev = EVENTINJ_VALID | EVENTINJ_TYPE_EXCEPTION | EVENTINJ_EV | VEC_DF;
 	inj = EVENTINJ_VALID | EVENTINJ_TYPE_EXCEPTION | EVENTINJ_EV | VEC_PF;
 	assert_false(svm_requeue_event(ev, &inj));
+	/* INT3 and INTn (QEMU reports INT3 as a software interrupt): run again,
+	 * not injected with RIP still at the instruction */
+	inj = 0;
+	assert_true(svm_requeue_event(EVENTINJ_VALID | EVENTINJ_TYPE_SOFT_INT | VEC_BP, &inj));
+	assert_true(svm_requeue_event(EVENTINJ_VALID | EVENTINJ_TYPE_EXCEPTION | VEC_BP, &inj));
+	assert_true(svm_requeue_event(EVENTINJ_VALID | EVENTINJ_TYPE_SOFT_INT | 0x80, &inj));
+	assert_int_equal(inj, 0);
 	/* an interrupt being delivered and an exception queued: the exception wins */
 	ev = EVENTINJ_VALID | EVENTINJ_TYPE_INTR | 0x20;
 	inj = EVENTINJ_VALID | EVENTINJ_TYPE_EXCEPTION | VEC_UD;
