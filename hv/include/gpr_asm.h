@@ -7,7 +7,8 @@
  * struct vcpu_regs before entry and store them back after the exit.  The
  * offsets are the SDM's register numbers times 8.  LOAD_GPRS/STORE_GPRS
  * move the twelve registers both do alike; each switch moves RAX, RSI and
- * RDI itself, because one of them holds the struct's address.
+ * RDI itself, because one of them holds the struct's address.  Around it,
+ * the hv's own callee-saved registers (SysV ABI) wait on the stack.
  */
 #define R_RAX 0
 #define R_RCX 8
@@ -53,4 +54,22 @@
 	mov	%r13, R_R13(\base)
 	mov	%r14, R_R14(\base)
 	mov	%r15, R_R15(\base)
+.endm
+
+.macro PUSH_CALLEE_SAVED
+	push	%rbp
+	push	%rbx
+	push	%r12
+	push	%r13
+	push	%r14
+	push	%r15
+.endm
+
+.macro POP_CALLEE_SAVED
+	pop	%r15
+	pop	%r14
+	pop	%r13
+	pop	%r12
+	pop	%rbx
+	pop	%rbp
 .endm

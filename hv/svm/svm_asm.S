@@ -24,12 +24,7 @@
 	.text
 	.globl svm_run
 svm_run:
-	push	%rbp
-	push	%rbx
-	push	%r12
-	push	%r13
-	push	%r14
-	push	%r15
+	PUSH_CALLEE_SAVED
 	push	%rdx				/* host_save_pa */
 	push	%rsi				/* regs */
 
@@ -55,10 +50,5 @@ svm_run:
 	cli
 	stgi
 
-	pop	%r15
-	pop	%r14
-	pop	%r13
-	pop	%r12
-	pop	%rbx
-	pop	%rbp
+	POP_CALLEE_SAVED
 	ret

@@ -23,12 +23,7 @@
 	.text
 	.globl vmx_run
 vmx_run:
-	push	%rbp
-	push	%rbx
-	push	%r12
-	push	%r13
-	push	%r14
-	push	%r15
+	PUSH_CALLEE_SAVED
 	push	%rdi				/* regs, found again at vmx_exit */
 
 	mov	$HOST_RSP, %eax
@@ -64,10 +59,5 @@ vmx_exit:
 	add	$8, %rsp			/* regs */
 	xor	%eax, %eax
 restore:
-	pop	%r15
-	pop	%r14
-	pop	%r13
-	pop	%r12
-	pop	%rbx
-	pop	%rbp
+	POP_CALLEE_SAVED
 	ret
