@@ -367,6 +367,11 @@ static void schedule(void)
 					if (guest_disks_poll(NULL, t))
 						break;
 					disk = guest_disks_next_event(t);
+					/* The disk went idle with no completion
+					 * (an anticipation ran out): nothing will
+					 * ever wake anyone, see above. */
+					if (wake == VSCHED_NEVER && disk == VSCHED_NEVER)
+						break;
 				}
 				cpu_pause();
 			}
