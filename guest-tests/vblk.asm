@@ -7,14 +7,15 @@
 ; its I/O BAR and interrupt line, does the legacy handshake (virtio 1.x
 ; spec 3.1.1 and 4.1.4.8), and then talks to it through one split
 ; virtqueue (2.7): a write that spans the guest's two extents, FLUSH,
-; GET_ID, reads polled and one read woken by the device's interrupt (8259,
-; IRQ 11, level-triggered).  Then it hands the device bad requests, each
+; GET_ID, reads polled and reads woken by the device's interrupt (8259,
+; IRQ 11, level-triggered), one of them a sweep for a lost wake-up.  Then it hands the device bad requests, each
 ; of which the hv must refuse with one log line while the guest runs on:
 ;   ring faults (the device sets NEEDS_RESET, raises a config interrupt,
 ;   the driver resets it):  a buffer running past the end of RAM, a buffer
 ;   of length 0, a chain whose NEXT points back into itself;
 ;   request faults (status byte VIRTIO_BLK_S_IOERR, the device carries on):
-;   a length that is not a multiple of 512, sectors past the end of the disk.
+;   a length that is not a multiple of 512, sectors past the end of the disk;
+;   and a queue address whose rings run past the end of RAM (NEEDS_RESET).
 ; After each, a good read must return what was written.  The host
 ; (tools/vblk-test.sh) then checks the disk image: the written pattern where
 ; the extents map the write, every other byte as it was.
@@ -151,6 +152,7 @@ start:
 	call get_id
 	call good_requests
 	call with_interrupts
+	call hlt_race
 	call bad_requests
 
 	PRINT "requests submitted = "
@@ -497,25 +499,26 @@ rbuf_matches:
 	pop rcx
 	ret
 
-; read_back: read our NSECT sectors into RBUF (filled with 0xee first),
-; polled, and compare with what we wrote.  RSI = what comes after "read
-; back " on the line.
-read_back:
+; rbuf_clear: RBUF full of 0xee, which no sector we write holds.
+rbuf_clear:
 	push rax
 	push rcx
 	push rdi
-	push rsi
 	mov edi, RBUF
 	mov ecx, NSECT * 512
 	mov al, 0xee
 	call fill_bytes
-	REQ T_IN, [rel wstart], RBUF, NSECT * 512, D_WRITE
-	call do_polled
-	pop rsi
-	jc .out
-	PRINT "read back "
-	call puts
-	PRINT ":"
+	pop rdi
+	pop rcx
+	pop rax
+	ret
+
+; read_verdict: the read into RBUF that just ended: its result on the
+; line, then status OK, every byte used, RBUF equal to WBUF (", data
+; matches" ends the line), or a FAIL.
+read_verdict:
+	push rax
+	push rcx
 	call put_result
 	mov al, BLK_S_OK
 	mov ecx, NSECT * 512 + 1
@@ -528,9 +531,28 @@ read_back:
 .same:
 	PRINTLN ", data matches"
 .out:
-	pop rdi
 	pop rcx
 	pop rax
+	ret
+
+; read_back: read our NSECT sectors back, polled, and compare with what we
+; wrote.  RSI = what comes after "read back " on the line.
+read_back:
+	push rcx
+	push rdi
+	push rsi
+	call rbuf_clear
+	REQ T_IN, [rel wstart], RBUF, NSECT * 512, D_WRITE
+	call do_polled
+	pop rsi
+	jc .out
+	PRINT "read back "
+	call puts
+	PRINT ":"
+	call read_verdict
+.out:
+	pop rdi
+	pop rcx
 	ret
 
 %macro READ_BACK 1
@@ -713,10 +735,7 @@ with_interrupts:
 	cli
 	VIN b, VIO_ISR			; nothing may be pending from the polled part
 	call pic_remap
-	mov edi, RBUF
-	mov ecx, NSECT * 512
-	mov al, 0xee
-	call fill_bytes
+	call rbuf_clear
 	REQ T_IN, [rel wstart], RBUF, NSECT * 512, D_WRITE
 	mov qword [rel irq_count], 0
 	mov qword [rel irq_isr], 0
@@ -742,17 +761,87 @@ with_interrupts:
 	mov [rel isr], rax
 	PRINT "read back (interrupt): irqs="
 	PRINT_HEX [rel irq_count], 2
-	call put_result
-	mov al, BLK_S_OK
-	mov ecx, NSECT * 512 + 1
-	call check_result
+	jmp read_verdict
+
+; hlt_race: a completion that the hv notices at the very exit where the
+; guest halts must still wake it.  The guest submits a read, spins (no
+; exits but the hv's timer) for a delay d, then halts with interrupts on
+; until the device interrupts, and checks what it read.  d sweeps
+; 100/128 .. 163/128 of a polled read's time D, in steps of D/128, so that
+; in some trials the disk is done just before the HLT exit and the hv
+; finds the completion there: if it then let the guest sleep with its
+; interrupt pending, the guest would never wake (it has no timer).
+; Nothing to print per trial: a lost wake-up hangs the guest, and the hv
+; ends it "idle-forever" (as it did before guest.c woke such a guest).
+%define RACE_TRIALS 64
+hlt_race:
+	REQ T_IN, [rel wstart], RBUF, NSECT * 512, D_WRITE
+	READ_TSC
+	mov r12, rax
+	call do_polled
+	jc .out
+	READ_TSC
+	sub rax, r12
+	mov r13, rax			; R13: D, in TSC ticks
+	cli
+	call pic_remap
+	xor r14d, r14d			; R14: trial
+	xor ebx, ebx			; EBX: trials that ended wrong
+.trial:
+	call rbuf_clear
+	REQ T_IN, [rel wstart], RBUF, NSECT * 512, D_WRITE
+	mov qword [rel irq_count], 0
+	mov qword [rel irq_isr], 0
+	lea rcx, [r14 + 100]
+	mov rax, r13
+	mul rcx
+	shr rax, 7
+	mov r9, rax			; R9: d = D * (100 + trial) / 128
+	READ_TSC
+	mov r10, rax
+	call submit
+.busy:
+	READ_TSC
+	sub rax, r10
+	cmp rax, r9
+	jb .busy
+.wait:
+	cmp qword [rel irq_count], 0
+	jne .woken
+	sti
+	hlt
+	cli
+	jmp .wait
+.woken:
+	movzx eax, word [USED + 2]
+	cmp ax, [rel used_seen]
+	je .wrong
+	call take_used
+	cmp byte [STATUS], BLK_S_OK
+	jne .wrong
 	call rbuf_matches
-	je .same
+	jne .wrong
+	cmp qword [rel irq_isr], ISR_QUEUE
+	je .next
+.wrong:
+	inc ebx
+.next:
+	inc r14
+	cmp r14, RACE_TRIALS
+	jb .trial
+	call pic_mask_all
+	PRINT "HLT race: "
+	PRINT_HEX r14, 2
+	PRINT " reads halting 100/128..163/128 of D="
+	PRINT_HEX r13, 8
+	PRINT " TSC ticks after their notify: all woken, wrong="
+	PRINT_HEX rbx, 2
+	NEWLINE
+	test ebx, ebx
+	jz .out
 	inc r15
-	PRINTLN ", FAIL: data differs from what was written"
-	ret
-.same:
-	PRINTLN ", data matches"
+	PRINTLN "FAIL: a read woken by its interrupt ended wrong"
+.out:
 	ret
 
 ; ---------------------------------------------------------------- bad
@@ -815,6 +904,39 @@ request_fault:
 .out:
 	ret
 
+; pfn_fault: queue 0's page where the rings run past the end of RAM: the
+; device must refuse the address (it reads back 0) and set NEEDS_RESET.
+; The notify a driver would send next is where the hv reports it.
+pfn_fault:
+	VOUT d, VIO_QUEUE_PFN, RAM_END / 4096 - 1	; 8 KiB of rings in the last 4 KiB
+	VIN d, VIO_QUEUE_PFN
+	mov rcx, rax
+	VIN b, VIO_STATUS
+	mov rbx, rax
+	VIN b, VIO_ISR
+	mov r8, rax
+	VOUT w, VIO_QUEUE_NOTIFY, 0
+	PRINT "queue PFN 0xfff (rings past RAM): pfn="
+	PRINT_HEX rcx, 8
+	PRINT " device status="
+	PRINT_HEX rbx, 2
+	PRINT " isr="
+	PRINT_HEX r8, 2
+	NEWLINE
+	test rcx, rcx
+	jnz .bad
+	cmp rbx, S_RUNNING | S_NEEDS_RESET
+	jne .bad
+	cmp r8, ISR_CONFIG
+	je .reset
+.bad:
+	inc r15
+	PRINTLN "FAIL: want pfn 0, device status 0x47, isr 0x02"
+.reset:
+	call vblk_setup
+	READ_BACK "(after a reset)"
+	ret
+
 %macro BAD 2
 	jmp %%go
 %%what:	db %2, 0
@@ -847,6 +969,8 @@ bad_requests:
 	dec rax
 	REQ T_OUT, rax, BADBUF, 1024, 0
 	BAD request_fault, "write of 2 sectors from the last one on"
+
+	call pfn_fault
 	ret
 
 ; ---------------------------------------------------------------- data

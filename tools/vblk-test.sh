@@ -5,7 +5,7 @@
 #
 #   vblk, vblk2  guest-tests/vblk.asm, each on its own extents: finds the
 #                virtio-blk function, writes, flushes, reads back (polled and
-#                by interrupt), then hands the device five bad requests; the
+#                by interrupt), then hands the device six bad requests; the
 #                hv must refuse each with one log line, and the guest PASSes.
 #                vblk's log must match guest-tests/vblk.expect; vblk2 is the
 #                neighbour that must not notice.
@@ -67,11 +67,11 @@ for re in '\[vblk2\] PASS' 'guest vblk2: ended=exit\(0\)' 'formica: all guests e
 done
 [ -z "$why" ] && grep -aq '\[vblk2\] FAIL' $log && why="a FAIL line"
 [ -z "$why" ] && pass "vblk-test vblk2" || fail "vblk-test vblk2" "$why"
-# Exactly one log line per refused request: five per guest.
+# Exactly one log line per refused request: six per guest.
 for n in vblk vblk2; do
 	c=$(grep -acE "guest $n: virtio-blk: .*: request refused" $log)
-	[ "$c" = 5 ] && pass "vblk-test $n: 5 refusals logged" ||
-		fail "vblk-test $n" "$c refusal lines, want 5"
+	[ "$c" = 6 ] && pass "vblk-test $n: 6 refusals logged" ||
+		fail "vblk-test $n" "$c refusal lines, want 6"
 done
 
 after=$($T sum $B/data.img "${all[@]}")
