@@ -165,24 +165,29 @@ def range_digest(img, lba, n):
     return h.hexdigest()
 
 
+def sectors(f, ranges):
+    """Every sector of the ranges, in order: (its LBA, its bytes)."""
+    for lba, n in ranges:
+        f.seek(lba * SECTOR)
+        for i in range(n):
+            yield lba + i, f.read(SECTOR)
+
+
 def verify(img, ranges):
     seed = None
     bad = 0
     total = 0
     with open(img, "rb") as f:
-        for lba, n in ranges:
-            f.seek(lba * SECTOR)
-            for i in range(n):
-                s = f.read(SECTOR)
-                total += 1
-                magic, got_lba, got_seed = struct.unpack_from("<8sQQ", s)
-                if seed is None:
-                    seed = got_seed
-                if magic != b"FORMICA!" or got_lba != lba + i or got_seed != seed:
-                    if bad < 5:
-                        print(f"verify: LBA {lba + i}: magic {magic!r} lba {got_lba} "
-                              f"seed {got_seed:#x}")
-                    bad += 1
+        for lba, s in sectors(f, ranges):
+            total += 1
+            magic, got_lba, got_seed = struct.unpack_from("<8sQQ", s)
+            if seed is None:
+                seed = got_seed
+            if magic != b"FORMICA!" or got_lba != lba or got_seed != seed:
+                if bad < 5:
+                    print(f"verify: LBA {lba}: magic {magic!r} lba {got_lba} "
+                          f"seed {got_seed:#x}")
+                bad += 1
     print(f"verify: {total - bad}/{total} sectors carry the pattern, seed {seed or 0:#x}")
     return bad == 0
 
@@ -197,21 +202,17 @@ def vblk_sector(name, sector):
 def vdisk_verify(img, name, written, ranges):
     first, n = written
     bad = 0
-    vsec = 0
+    total = 0
     with open(img, "rb") as f:
-        for lba, count in ranges:
-            f.seek(lba * SECTOR)
-            for i in range(count):
-                got = f.read(SECTOR)
-                inside = first <= vsec < first + n
-                want = vblk_sector(name, vsec) if inside else data_sector(lba + i)
-                if got != want:
-                    if bad < 5:
-                        print(f"vdisk: {name} sector {vsec} (LBA {lba + i}): not the "
-                              f"{'written pattern' if inside else 'original data'}")
-                    bad += 1
-                vsec += 1
-    print(f"vdisk: {name}: {vsec - bad}/{vsec} sectors as expected ({n} written)")
+        for vsec, (lba, got) in enumerate(sectors(f, ranges)):
+            total += 1
+            inside = first <= vsec < first + n
+            if got != (vblk_sector(name, vsec) if inside else data_sector(lba)):
+                if bad < 5:
+                    print(f"vdisk: {name} sector {vsec} (LBA {lba}): not the "
+                          f"{'written pattern' if inside else 'original data'}")
+                bad += 1
+    print(f"vdisk: {name}: {total - bad}/{total} sectors as expected ({n} written)")
     return bad == 0
 
 
