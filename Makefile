@@ -1,6 +1,7 @@
 # Formica - a teaching hypervisor.  See README.md.
 #
-#   make            build build/formica.efi, build/hv.bin and build/esp.img
+#   make            build build/formica.efi, build/hv.bin and build/esp.img, and
+#                   the host tools build/samples2csv, build/homogeneity
 #   make unit       host unit tests (cmocka), seconds
 #   make test       unit tests, then integration tests booted in Bochs
 #   make test-kernels  the Antfarm test on each kernel of the Linux kit
@@ -27,10 +28,13 @@ NASM := nasm
 # Debian packages the build and the tests need, and the command that proves
 # each is there.  `make deps` installs what is missing (as root), or prints
 # the one command to run.  clang and libclang-rt-dev (libFuzzer, for the
-# default clang) are for `make fuzz` (tools/fuzz/).
+# default clang) are for `make fuzz` (tools/fuzz/); python3-scipy and
+# r-cran-ksamples give tools/homogeneity's tests their reference values,
+# gnuplot-nox draws its plots.
 DEPS_PKGS := gcc make binutils gnu-efi nasm libcmocka-dev bochs bochsbios vgabios \
 	clang libclang-rt-dev \
-	ovmf qemu-system-x86 mtools dosfstools python3 busybox-static cpio kmod xz-utils zstd
+	ovmf qemu-system-x86 mtools dosfstools python3 busybox-static cpio kmod xz-utils zstd \
+	python3-scipy r-cran-ksamples gnuplot-nox
 deps:
 	@tools/deps.sh $(DEPS_PKGS)
 $(B)/.deps-ok: tools/deps.sh | $(B)

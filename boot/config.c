@@ -107,12 +107,6 @@ static bool is_digit(char c)
 	return c >= '0' && c <= '9';
 }
 
-static bool is_name_char(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c) || c == '_' ||
-	       c == '-';
-}
-
 static int hex_value(char c)
 {
 	if (is_digit(c))
@@ -735,7 +729,7 @@ static void parse_header(struct parser *p, struct view line)
 		 (struct view){ name.p, name.n < CFG_NAME_LEN ? name.n : CFG_NAME_LEN - 1 });
 
 	i = 0;
-	while (i < name.n && is_name_char(name.p[i]))
+	while (i < name.n && cfg_name_char(name.p[i]))
 		i++;
 	if (name.n >= CFG_NAME_LEN) {
 		errorf(p, "guest name %v too long (max %1 chars)", .v = name,

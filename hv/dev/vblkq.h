@@ -24,9 +24,8 @@
  *
  * Not here yet: FLUSH reaches no disk cache (the block layer has no flush
  * operation; a FLUSH completes at once, which is only as durable as the
- * drive's write cache allows), and Antfarm's process exits are not passed
- * on (diskq_proc_gone(); until then a process's scheduler entry is recycled
- * when the table is full and it has nothing queued).
+ * drive's write cache allows).  Antfarm's process exits reach the disk
+ * queue from the glue (hv/guest/disk.c, diskq_proc_gone()).
  */
 #ifndef FORMICA_DEV_VBLKQ_H
 #define FORMICA_DEV_VBLKQ_H

@@ -166,6 +166,22 @@ static bool attach(struct guest *g)
 	return true;
 }
 
+/* Guest RAM above 4 GiB (UEFI put it there) and a controller whose DMA
+ * does not reach it: the disk queue copies through a buffer below 4 GiB. */
+static void bounce_up(const struct blk_dev *dev)
+{
+	u64 bytes = (u64)dev->max_sectors * BLK_SECTOR_SIZE;
+	u8 *buf = pmm_alloc_pages((bytes + PAGE_SIZE - 1) / PAGE_SIZE);
+	if ((u64)buf + bytes > (1ull << 32)) {
+		kprintf("disk: %s reaches only the low 4 GiB and no memory is free there: "
+			"requests into guest RAM above 4 GiB will fail\n", dev->name);
+		return;
+	}
+	diskq_set_bounce(&vq->dq, buf, dev->max_sectors);
+	kprintf("disk: %s reaches only the low 4 GiB: guest RAM above it goes through a "
+		"%lu KiB bounce buffer at 0x%lx\n", dev->name, bytes >> 10, (u64)buf);
+}
+
 void guest_disks_init(const struct handoff *h)
 {
 	bool any = false;
@@ -182,9 +198,13 @@ void guest_disks_init(const struct handoff *h)
 	}
 	if (!queue_up(&h->cfg))
 		return;
+	bool high = false;
 	for (int i = 0; i < nguests; i++)
-		if (guests[i].state != GUEST_ENDED && guests[i].cfg->nextents > 0)
-			attach(&guests[i]);
+		if (guests[i].state != GUEST_ENDED && guests[i].cfg->nextents > 0 &&
+		    attach(&guests[i]))
+			high |= (u64)guests[i].mem.base + guests[i].mem.size > (1ull << 32);
+	if (high && vq->dq.dev->dma32)
+		bounce_up(vq->dq.dev);
 	next_io_line_ns = guest_now_ns() + IO_LINE_MS * 1000000;
 }
 
@@ -247,11 +267,6 @@ u64 guest_disks_next_event(u64 now)
 	return e;
 }
 
-void guest_disk_proc_gone(struct guest *g, u64 asid, u32 gen)
-{
-	if (vq && g->disk >= 0)
-		diskq_proc_gone(&vq->dq, (u32)g->disk, iokey_make(asid, gen));
-}
 
 /* One process's `io` line: what changed since its last one. */
 static void io_line(u32 k, u64 now)
@@ -282,6 +297,20 @@ static void io_line(u32 k, u64 now)
 	last[k].st = st;
 }
 
+void guest_disk_proc_gone(struct guest *g, u64 asid, u32 gen)
+{
+	if (!vq || g->disk < 0)
+		return;
+	u64 key = iokey_make(asid, gen);
+	/* Its last `io` line now: the scheduler forgets it (and its counts)
+	 * once its requests have drained, usually at once. */
+	for (u32 k = 0; k < DISKQ_PROCS; k++)
+		if (vq->dq.known[k].used && vq->dq.known[k].guest == (u32)g->disk &&
+		    vq->dq.known[k].key == key)
+			io_line(k, guest_now_ns());
+	diskq_proc_gone(&vq->dq, (u32)g->disk, key);
+}
+
 void guest_disks_tick(u64 now)
 {
 	if (!vq || now < next_io_line_ns)
@@ -309,8 +338,8 @@ void guest_disks_report(void)
 	const struct diskq_stats *d = &vq->dq.st;
 	const struct sched_stats *ss = &vq->dq.s.stats;
 	kprintf("disk queue: policy=%s submitted=%lu completed=%lu errors=%lu busy_ms=%lu "
-		"antic_waits=%lu antic_hits=%lu antic_timeouts=%lu proc_evictions=%lu\n",
+		"antic_waits=%lu antic_hits=%lu antic_timeouts=%lu proc_evictions=%lu bounced=%lu\n",
 		sched_policy_name(vq->dq.s.policy), d->submitted, d->completed, d->errors,
 		d->busy_ns / 1000000, ss->antic_waits, ss->antic_hits, ss->antic_timeouts,
-		d->proc_evictions);
+		d->proc_evictions, d->bounced);
 }

@@ -360,18 +360,17 @@ static void schedule(void)
 				end_sleepers();
 				continue;
 			}
-			while (guest_now_ns() < wake) {
+			for (;;) {
 				u64 t = guest_now_ns();
+				if (t >= wake)
+					break;
 				console_poll();
 				if (t >= disk) {
 					if (guest_disks_poll(NULL, t))
-						break;
+						break; /* a completion: its guest is due */
 					disk = guest_disks_next_event(t);
-					/* The disk went idle with no completion
-					 * (an anticipation ran out): nothing will
-					 * ever wake anyone, see above. */
-					if (wake == VSCHED_NEVER && disk == VSCHED_NEVER)
-						break;
+					if (disk == VSCHED_NEVER && wake == VSCHED_NEVER)
+						break; /* the disk is done, for guests that ended */
 				}
 				cpu_pause();
 			}

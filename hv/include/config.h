@@ -20,6 +20,14 @@
 #define CFG_MAX_EXTENTS 4
 #define CFG_ERR_LEN 2048
 
+/* The characters of a guest name (boot/config.c accepts no others; the
+ * host tools in tools/homogeneity read guest names back from the log). */
+static inline bool cfg_name_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '_' || c == '-';
+}
+
 enum guest_kind {
 	GUEST_FLAT = 0,  /* guest-tests/ kernel: flat 64-bit binary, see hv/guest/loader.c */
 	GUEST_LINUX = 1, /* bzImage, Linux x86 boot protocol */

@@ -362,7 +362,7 @@ static void start_queued(struct ahci_port *p)
 static int ahci_submit(struct blk_dev *d, struct blk_req *r)
 {
 	struct ahci_port *p = d->drv;
-	int rc = blk_check_req(d, r, !p->hba->s64a);
+	int rc = blk_check_req(d, r, d->dma32);
 	if (rc < 0)
 		return rc;
 	r->status = BLK_PENDING;
@@ -609,6 +609,7 @@ static void port_probe(struct ahci_hba *h, u32 n)
 	b->lba48 = id.lba48;
 	b->ncq = np->use_ncq;
 	b->max_sectors = id.lba48 ? AHCI_MAX_SECTORS : 256;
+	b->dma32 = !p->hba->s64a;
 	b->transport = np->use_ncq ? "AHCI NCQ" : "AHCI DMA";
 	b->drv = np;
 	kprintf("%s: \"%s\" serial \"%s\" fw \"%s\": %llu sectors (%llu MiB), %s, NCQ %s "

@@ -85,6 +85,8 @@ struct blk_dev {
 	bool lba48;
 	bool ncq;
 	bool failed;               /* set by the driver after an unrecoverable error */
+	bool dma32;                /* its DMA reaches only the low 4 GiB (buffers above
+				    * need a bounce buffer: diskq_set_bounce()) */
 	const char *transport;     /* "AHCI", "IDE BM-DMA", "IDE PIO" */
 	void *drv;                 /* the driver's per-disk state */
 };

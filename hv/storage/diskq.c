@@ -114,6 +114,29 @@ static int one_piece(struct diskq_req *r, struct diskq_piece *p)
 	return 1;
 }
 
+void diskq_set_bounce(struct diskq *q, u8 *buf, u32 sectors)
+{
+	q->bounce = buf;
+	q->bounce_sectors = buf ? sectors : 0;
+}
+
+/* A piece the controller cannot reach goes through the bounce buffer: a
+ * write's data is copied there now, a read's is copied out when it is
+ * done (advance()). */
+static void bounce_if_needed(struct diskq *q, struct diskq_req *r)
+{
+	u64 bytes = (u64)r->blk.count * BLK_SECTOR_SIZE;
+	r->bounced = 0;
+	if (!q->dev->dma32 || r->blk.buf + bytes <= (1ull << 32) || !q->bounce ||
+	    r->blk.count > q->bounce_sectors)
+		return; /* reachable, or the driver will refuse it */
+	if (r->op == BLK_WRITE)
+		memcpy(q->bounce, (const void *)(uintptr_t)r->blk.buf, bytes);
+	r->bounced = r->blk.buf;
+	r->blk.buf = (u64)(uintptr_t)q->bounce;
+	q->st.bounced++;
+}
+
 /* Send the piece in r->blk to the driver (again, if it was busy). */
 static void issue(struct diskq *q, struct diskq_req *r)
 {
@@ -146,6 +169,7 @@ static void next_piece(struct diskq *q, struct diskq_req *r)
 	};
 	r->piece_ext = p.ext;
 	r->npieces++;
+	bounce_if_needed(q, r);
 	issue(q, r);
 }
 
@@ -166,6 +190,10 @@ static void advance(struct diskq *q, struct diskq_req *r)
 		r->pieces_done = true;
 		return;
 	}
+	if (r->bounced && r->op == BLK_READ)
+		memcpy((void *)(uintptr_t)r->bounced, q->bounce,
+		       (u64)r->blk.count * BLK_SECTOR_SIZE);
+	r->bounced = 0;
 	next_piece(q, r);
 }
 

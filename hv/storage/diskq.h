@@ -76,6 +76,8 @@ struct diskq_req {
 	const struct blk_extent *piece_ext;
 	bool pieces_done;             /* the last piece has finished (or one failed) */
 	u64 model_ns;                 /* when the modelled disk finishes it */
+	u64 bounced;                  /* the piece at the disk goes through the bounce
+				       * buffer; its real buffer is here (0: not) */
 	int id;                       /* sched/'s id while queued or in flight */
 };
 
@@ -84,6 +86,7 @@ struct diskq_stats {
 	u64 busy_ns;                  /* time with a request on the disk */
 	u64 driver_busy;              /* pieces the driver refused as busy (sent again) */
 	u64 proc_evictions;           /* idle processes dropped for a new one */
+	u64 bounced;                  /* pieces copied through the bounce buffer */
 };
 
 /* A (guest, process) pair the scheduler's table holds. */
@@ -104,6 +107,8 @@ struct diskq {
 	struct diskq_req *by_id[DISKQ_SLOTS];
 	struct diskq_req *inflight;   /* on the disk now (or held by the model), or NULL */
 	u64 idle_until;               /* anticipating until then; SCHED_NEVER: not */
+	u8 *bounce;                   /* below 4 GiB, for a dma32 disk (or NULL) */
+	u32 bounce_sectors;
 	struct diskq_stats st;
 };
 
@@ -114,6 +119,16 @@ int diskq_init(struct diskq *q, struct blk_dev *dev, enum sched_policy policy,
 /* Hold completions until model (initialised, owned by the caller) says the
  * disk is done; NULL turns that off.  Before the first diskq_submit(). */
 void diskq_set_model(struct diskq *q, struct hdd *model);
+
+/*
+ * A disk whose controller reaches only the low 4 GiB (dev->dma32) cannot
+ * read into or write from guest RAM above it, which UEFI may have given a
+ * guest on a large machine.  Give the queue a buffer below 4 GiB of at
+ * least the driver's max_sectors: a piece above the line is then copied
+ * through it (one request is at the disk at a time, so one buffer does).
+ * Without one, such a piece fails (BLK_EINVAL from the driver).
+ */
+void diskq_set_bounce(struct diskq *q, u8 *buf, u32 sectors);
 
 /*
  * Queue r at time now.  0: queued (r->done comes later, from diskq_poll(),

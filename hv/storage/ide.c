@@ -330,7 +330,7 @@ static int chan_poll(struct ide_chan *c)
 static int ide_submit(struct blk_dev *bd, struct blk_req *r)
 {
 	struct ide_disk *d = bd->drv;
-	int rc = blk_check_req(bd, r, d->dma);
+	int rc = blk_check_req(bd, r, bd->dma32);
 	if (rc < 0)
 		return rc;
 	r->status = BLK_PENDING;
@@ -480,6 +480,7 @@ static void probe_disk(struct ide_chan *c, bool slave, u8 *page)
 		why = "disk reports no DMA";
 	}
 	d->dma = why == NULL;
+	b->dma32 = d->dma; /* bus-master PRDs hold 32-bit addresses; PIO copies by CPU */
 	b->transport = d->dma ? "IDE BM-DMA" : "IDE PIO";
 	b->failed = false;
 	kprintf("%s: \"%s\" serial \"%s\" fw \"%s\": %llu sectors (%llu MiB), %s, using %s%s%s\n",

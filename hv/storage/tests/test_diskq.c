@@ -18,6 +18,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 
 #include "types.h"
 #include "string.h"
@@ -31,7 +32,7 @@ static int disk_submits, refuse_next, busy_next;
 
 static int fake_submit(struct blk_dev *d, struct blk_req *r)
 {
-	int rc = blk_check_req(d, r, false);
+	int rc = blk_check_req(d, r, d->dma32);
 	if (rc < 0)
 		return rc;
 	if (refuse_next) {
@@ -477,6 +478,66 @@ static void test_proc_table_full(void **state)
 	assert_true(sched_consistent(&q.s));
 }
 
+/* A dma32 disk and guest buffers above 4 GiB (any malloc on a 64-bit
+ * host): each piece goes through the bounce buffer, which lies below 4 GiB
+ * (MAP_32BIT); a write's data is there when the disk takes it, a read's
+ * lands in the real buffer when its piece is done.  Without a bounce
+ * buffer the driver refuses the piece. */
+static void test_bounce(void **state)
+{
+	(void)state;
+	dev.dma32 = true;
+	u8 *low = mmap(NULL, 256 * 512, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
+	assert_true(low != MAP_FAILED);
+	assert_true((u64)(uintptr_t)low + 256 * 512 <= (1ull << 32));
+	u8 *high = malloc(8 * 512);
+	assert_true((u64)(uintptr_t)high > (1ull << 32));
+
+	struct diskq_req *w = req(0, 1, &ext_a, BLK_WRITE, 10, 8);
+	w->buf = (u64)(uintptr_t)high;
+	assert_int_equal(diskq_submit(&q, w, 1 * MS), 0);
+	diskq_poll(&q, 1 * MS);
+	assert_int_equal(ncompleted, 1); /* no bounce buffer: the driver refused it */
+	assert_int_equal(w->status, BLK_EINVAL);
+
+	diskq_set_bounce(&q, low, 256);
+	memset(high, 0xab, 8 * 512);
+	w = req(0, 1, &ext_a, BLK_WRITE, 10, 8);
+	w->buf = (u64)(uintptr_t)high;
+	assert_int_equal(diskq_submit(&q, w, 2 * MS), 0);
+	assert_ptr_equal(on_disk, &w->blk);
+	assert_int_equal(on_disk->buf, (u64)(uintptr_t)low);
+	assert_int_equal(low[0], 0xab);
+	assert_int_equal(low[8 * 512 - 1], 0xab);
+	finish_disk(BLK_OK);
+	assert_int_equal(diskq_poll(&q, 3 * MS), 1);
+	assert_int_equal(w->status, BLK_OK);
+
+	struct diskq_req *r = req(0, 1, &ext_a, BLK_READ, 10, 8);
+	r->buf = (u64)(uintptr_t)high;
+	assert_int_equal(diskq_submit(&q, r, 4 * MS), 0);
+	memset(low, 0x5c, 8 * 512); /* what "the disk" read */
+	assert_int_equal(high[0], 0xab); /* not before the piece is done */
+	finish_disk(BLK_OK);
+	assert_int_equal(diskq_poll(&q, 5 * MS), 1);
+	assert_int_equal(r->status, BLK_OK);
+	assert_int_equal(high[0], 0x5c);
+	assert_int_equal(high[8 * 512 - 1], 0x5c);
+	assert_int_equal(q.st.bounced, 2);
+
+	/* A buffer below 4 GiB is not copied. */
+	struct diskq_req *d = req(0, 1, &ext_a, BLK_READ, 10, 8);
+	d->buf = (u64)(uintptr_t)low + 8 * 512;
+	assert_int_equal(diskq_submit(&q, d, 6 * MS), 0);
+	assert_int_equal(on_disk->buf, (u64)(uintptr_t)low + 8 * 512);
+	finish_disk(BLK_OK);
+	diskq_poll(&q, 7 * MS);
+	assert_int_equal(q.st.bounced, 2);
+	free(high);
+	munmap(low, 256 * 512);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -491,6 +552,7 @@ int main(void)
 		cmocka_unit_test_setup(test_driver_busy_resent, setup_fcfs),
 		cmocka_unit_test_setup(test_model_holds, setup_fcfs),
 		cmocka_unit_test_setup(test_proc_table_full, setup_fcfs),
+		cmocka_unit_test_setup(test_bounce, setup_fcfs),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
