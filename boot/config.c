@@ -24,7 +24,10 @@
  *
  *   serial = 0x3f8      I/O port of the console UART, or "none" (no serial
  *                       console; 0 means the same).  Default 0x3f8.
- *   log = summary       summary | verbose.  Default summary.
+ *   log = summary       summary | switches | verbose.  Default summary:
+ *                       Antfarm's creations and exits, context switches
+ *                       only counted; switches: and a line of them every
+ *                       sample_ms; verbose: a line for each.
  *   sample_ms = 100     statistics sampling interval, 1..60000.  Default 100.
  *   slice_ms = 10       time slice per guest, 1..1000.  Default 10.
  *   selftest = none     none | storage | iosched.  Default none.
@@ -496,8 +499,10 @@ static void set_global(struct parser *p, enum key k, struct view v)
 			cfg->log = LOG_SUMMARY;
 		else if (is_word(v, "verbose"))
 			cfg->log = LOG_VERBOSE;
+		else if (is_word(v, "switches"))
+			cfg->log = LOG_SWITCHES;
 		else
-			errorf(p, "unknown value %v for log (summary or verbose)", .v = v);
+			errorf(p, "unknown value %v for log (summary, switches or verbose)", .v = v);
 		break;
 	case K_SAMPLE_MS:
 		if (number(p, k, v, 1, 60000, &x))
