@@ -205,8 +205,14 @@ static void run_slice_on_cpu(struct guest *g, u64 deadline_ns)
 		/* A completion for another guest: it is due now (vsched.c rule
 		 * 1), so this stay ends here (rule 3). */
 		bool other_due = guest_disks_poll(g, now);
-		if (g->idle) /* it halted: note when its devices will want it */
-			g->wake_ns = vpc_next_event_ns(&g->pc, now);
+		/* It halted: note when its devices will want it.  Now, if one
+		 * raised its line since the HLT: the disk poll just above may
+		 * have completed its request, and a wake-up missed here is
+		 * missed for good when it has no timer. */
+		if (g->idle)
+			g->wake_ns = vpc_hlt_decide(&g->pc, true) == VPC_HLT_WAKE
+					     ? now
+					     : vpc_next_event_ns(&g->pc, now);
 		if (stop_at_time_limit(g, now) || now >= deadline_ns || other_due)
 			return;
 	}
