@@ -129,6 +129,17 @@ start:
 	call find_device
 	call idt_extend
 	call vblk_setup
+%ifdef VBLK_TRIPLE_FAULT
+	REQ T_IN, 0, RBUF, 8 * 512, D_WRITE
+	call submit
+	PRINTLN "about to triple fault with a read in flight"
+	lidt [rel tf_idtr]
+	ud2
+	FAIL "still running after ud2 with an empty IDT"
+tf_idtr:
+	dw 0
+	dq 0
+%endif
 
 	; ---- the disk's size, and where our write goes: the middle, which
 	; on a disk of two equal extents spans the boundary between them

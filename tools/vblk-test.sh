@@ -10,6 +10,9 @@
 #                vblk's log must match guest-tests/vblk.expect; vblk2 is the
 #                neighbour that must not notice.
 #   hello        a guest with no disk: must finish normally (hello.expect).
+#   vblk_tf      submits a read and triple-faults before it completes: only
+#                it ends (vblk_tf.expect), the disk queue still completes
+#                every request it took, its extent is unchanged.
 #   the disk     outside the extents: unchanged (checksum before/after);
 #                inside: the guest's pattern exactly where its write went,
 #                the original data everywhere else (disktool.py vdisk).
@@ -41,23 +44,23 @@ written() {
 }
 
 make --no-print-directory -s build/formica.efi build/hv.bin build/guest-tests/vblk.bin \
-	build/guest-tests/hello.bin >$B/make.log 2>&1 || { cat $B/make.log; fail vblk "make failed"; exit 1; }
+	build/guest-tests/vblk_tf.bin build/guest-tests/hello.bin >$B/make.log 2>&1 || { cat $B/make.log; fail vblk "make failed"; exit 1; }
 tools/mkesp.sh $B/esp.img $CFG build/formica.efi build/hv.bin build/guest-tests/vblk.bin \
-	build/guest-tests/hello.bin >$B/mkesp.log 2>&1 || { cat $B/mkesp.log; fail vblk "mkesp failed"; exit 1; }
+	build/guest-tests/vblk_tf.bin build/guest-tests/hello.bin >$B/mkesp.log 2>&1 || { cat $B/mkesp.log; fail vblk "mkesp failed"; exit 1; }
 $T mkdata $B/data.img $SECTORS
 mapfile -t all < <(extents vblk; extents vblk2)
 before=$($T sum $B/data.img "${all[@]}")
 esp_before=$(sha256sum <$B/esp.img | cut -d' ' -f1)
 
 log=$B/serial.log
-echo "vblk-test: booting formica in Bochs with two disk guests and hello"
+echo "vblk-test: booting formica in Bochs with three disk guests (one dies mid-request) and hello"
 tools/storage/bochs-storage.sh --esp $B/esp.img --data $B/data.img --log $log \
 	--timeout "${VBLK_TIMEOUT:-600}" >$B/run.out 2>&1
 rc=$?
 cat $B/run.out
 [ $rc = 0 ] || fail "vblk boot" "no end marker (status $rc; log $log)"
 
-for n in vblk hello; do
+for n in vblk hello vblk_tf; do
 	if why=$(expect_check guest-tests/$n.expect $log); then pass "vblk-test $n"; else fail "vblk-test $n" "$why"; fi
 done
 # vblk2 runs the same kernel on its own extent, at the same time.
@@ -73,6 +76,12 @@ for n in vblk vblk2; do
 	[ "$c" = 6 ] && pass "vblk-test $n: 6 refusals logged" ||
 		fail "vblk-test $n" "$c refusal lines, want 6"
 done
+
+# vblk_tf's read was in flight when it died: the disk queue finished it.
+q=$(grep -aE 'disk queue: .*submitted=[0-9]+ completed=[0-9]+' $log | tail -1)
+sub=$(echo "$q" | sed -E 's/.*submitted=([0-9]+).*/\1/'); com=$(echo "$q" | sed -E 's/.*completed=([0-9]+).*/\1/')
+[ -n "$q" ] && [ "$sub" = "$com" ] && pass "vblk-test queue: $com of $sub requests completed" ||
+	fail "vblk-test queue" "submitted/completed differ or missing: $q"
 
 after=$($T sum $B/data.img "${all[@]}")
 [ "$after" = "$before" ] && pass "vblk-test disk: unchanged outside the extents" ||
