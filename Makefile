@@ -130,6 +130,7 @@ GUEST_BINS := $(patsubst %,$(B)/guest-tests/%.bin,$(filter-out lib,$(GUEST_TESTS
 $(B)/guest-tests/%.bin: guest-tests/%.asm $(wildcard guest-tests/*.inc) | $(B)/.deps-ok
 	@mkdir -p $(dir $@)
 	$(call say,NASM,$<)
+	$(Q)$(NASM) -f bin -Iguest-tests/ -M -MT $@ -MF $@.d $<
 	$(Q)$(NASM) -f bin -Iguest-tests/ -o $@ $<
 
 # ---------------------------------------------------------------- ESP image

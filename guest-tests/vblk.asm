@@ -130,9 +130,11 @@ start:
 	call idt_extend
 	call vblk_setup
 %ifdef VBLK_TRIPLE_FAULT
+	; The line first: each byte is a VM exit, time in which the read
+	; could complete.  From the notify to the triple fault: two exits.
+	PRINTLN "about to triple fault with a read in flight"
 	REQ T_IN, 0, RBUF, 8 * 512, D_WRITE
 	call submit
-	PRINTLN "about to triple fault with a read in flight"
 	lidt [rel tf_idtr]
 	ud2
 	FAIL "still running after ud2 with an empty IDT"

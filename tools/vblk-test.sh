@@ -77,7 +77,14 @@ for n in vblk vblk2; do
 		fail "vblk-test $n" "$c refusal lines, want 6"
 done
 
-# vblk_tf's read was in flight when it died: the disk queue finished it.
+# vblk_tf's read was in flight when it died (its io-req line, verbose, comes
+# after its end), and the disk queue finished it.
+if grep -aE 'guest vblk_tf: ended: triple-fault|io-req guest=vblk_tf ' $log | tail -1 |
+	grep -q 'io-req'; then
+	pass "vblk-test vblk_tf: its read completed after it died"
+else
+	fail "vblk-test vblk_tf" "its read was not in flight at the triple fault"
+fi
 q=$(grep -aE 'disk queue: .*submitted=[0-9]+ completed=[0-9]+' $log | tail -1)
 sub=$(echo "$q" | sed -E 's/.*submitted=([0-9]+).*/\1/'); com=$(echo "$q" | sed -E 's/.*completed=([0-9]+).*/\1/')
 [ -n "$q" ] && [ "$sub" = "$com" ] && pass "vblk-test queue: $com of $sub requests completed" ||
