@@ -11,7 +11,8 @@
  *     that a later walk did not re-read.
  *  3. A and D are already set in every shadow entry the CPU may use (D only
  *     where writable), so the CPU never writes to the shadow: a shadow entry
- *     changes only here.
+ *     changes only here.  One exception: shadow_harvest() clears A in leaves
+ *     to see which pages the guest uses, and the CPU sets it again.
  *  4. The shadow is a TLB: an entry may outlive the guest entry it came from
  *     exactly as long as the guest has not flushed it (INVLPG, MOV to CR3 for
  *     non-global entries, paging-mode changes for all).
@@ -112,6 +113,16 @@ static u64 nonleaf_bits(const struct shadow_ctx *ctx, int level)
 
 /* ---------------------------------------------------------- shadow trees */
 
+/* A leaf is going away: if working-set harvesting is on and the CPU used
+ * the leaf since the last harvest, remember its guest page (shadow_harvest). */
+static void wss_note(struct shadow_ctx *ctx, u64 leaf)
+{
+	u64 gpa = (leaf & PTE_ADDR) - gpa_to_hpa(ctx->gm, 0);
+
+	if (ctx->wss_seen && (leaf & (PTE_P | PTE_A)) == (PTE_P | PTE_A) && gpa < ctx->gm->size)
+		ctx->wss_seen[gpa >> (PAGE_SHIFT + 6)] |= BIT((gpa >> PAGE_SHIFT) & 63);
+}
+
 /* Free the table a present entry of `level` points to, and all below it. */
 static void spt_free_below(struct shadow_ctx *ctx, u64 e, int level)
 {
@@ -121,6 +132,9 @@ static void spt_free_below(struct shadow_ctx *ctx, u64 e, int level)
 		for (int i = 0; i < 512; i++)
 			if (t[i] & PTE_P)
 				spt_free_below(ctx, t[i], level - 1);
+	if (level == 2 && ctx->wss_seen)
+		for (int i = 0; i < 512; i++)
+			wss_note(ctx, t[i]);
 	spage_free(ctx, t);
 }
 
@@ -170,6 +184,7 @@ static void spt_sweep_nonglobal(struct shadow_ctx *ctx, u64 *t, int level)
 		if (level > 1) {
 			spt_sweep_nonglobal(ctx, table_of(t[i]), level - 1);
 		} else if (!(t[i] & PTE_G)) {
+			wss_note(ctx, t[i]);
 			t[i] = 0;
 			tlb_stale(ctx);
 		}
@@ -262,6 +277,7 @@ static void spt_invlpg(struct shadow_ctx *ctx, struct shadow_as *as, u64 gva)
 	}
 	if (t[sidx(1, gva)] & PTE_P)
 		tlb_stale(ctx);
+	wss_note(ctx, t[sidx(1, gva)]);
 	t[sidx(1, gva)] = 0;
 }
 
@@ -663,6 +679,51 @@ void shadow_unwatch(struct shadow_ctx *ctx, u64 gpa)
 			(ctx->nwatched - i - 1) * sizeof(u64));
 		ctx->nwatched--;
 	}
+}
+
+/* -------------------------------------------------------- working-set size */
+
+static bool frame_marked(const u64 *map, u64 gpa)
+{
+	return map && (map[gpa >> (PAGE_SHIFT + 6)] & BIT((gpa >> PAGE_SHIFT) & 63));
+}
+
+/* shadow_harvest() on one table of `level` and everything below it. */
+static u64 spt_harvest(struct shadow_ctx *ctx, u64 *t, int level, u64 *seen, const u64 *drop)
+{
+	u64 n = 0;
+
+	for (int i = 0; i < 512; i++) {
+		if (!(t[i] & PTE_P))
+			continue;
+		if (level > 1) {
+			n += spt_harvest(ctx, table_of(t[i]), level - 1, seen, drop);
+			continue;
+		}
+		u64 gpa = (t[i] & PTE_ADDR) - gpa_to_hpa(ctx->gm, 0);
+
+		n++;
+		if (gpa >= ctx->gm->size) /* cannot happen: leaves map guest RAM */
+			continue;
+		if (t[i] & PTE_A)
+			seen[gpa >> (PAGE_SHIFT + 6)] |= BIT((gpa >> PAGE_SHIFT) & 63);
+		if (frame_marked(drop, gpa))
+			t[i] = 0;
+		else
+			t[i] &= ~PTE_A;
+	}
+	return n;
+}
+
+u64 shadow_harvest(struct shadow_ctx *ctx, u64 *seen, const u64 *drop)
+{
+	u64 n = 0;
+
+	for_each_record(ctx, as)
+		if (as->top)
+			n += spt_harvest(ctx, as->top, top_level(ctx), seen, drop);
+	tlb_stale(ctx); /* the CPU must walk again to set A */
+	return n;
 }
 
 /* ------------------------------------------------------------- the #PF exit */
