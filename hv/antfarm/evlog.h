@@ -61,7 +61,7 @@ struct af_log {
 	u64 switches;       /* switches counted in the open interval */
 };
 
-/* interval_us: the summary interval (formica.cfg sample_ms * 1000). */
+/* interval_us: the summary interval (formica.cfg switches_ms * 1000). */
 void af_log_init(struct af_log *lg, const char *guest, enum af_log_mode mode, u64 tsc_hz,
 		 u64 interval_us, u64 now_tsc);
 

@@ -20,7 +20,7 @@
  *                     instruction's bytes, and let go.
  *
  * Events become one console line each (format: hv/antfarm/evlog.h), every
- * one in verbose mode, or with context switches counted per sample_ms
+ * one in verbose mode, or with context switches counted per switches_ms
  * interval in summary mode (formica.cfg "log").  formica.cfg "antfarm"
  * picks the rules: plain (the paper's), exec-aware, or off.  The guest may
  * switch inference off and on at run time through the mark port (io.c), so
@@ -102,7 +102,7 @@ void guest_af_init(struct guest *g)
 	const struct af_ops ops = { op_event, op_watch, op_unwatch, op_count_user, g };
 	const struct formica_config *cfg = g->hv_cfg;
 	enum af_log_mode mode = cfg && cfg->log == LOG_VERBOSE ? AF_LOG_VERBOSE : AF_LOG_SUMMARY;
-	u64 interval_us = (cfg ? cfg->sample_ms : 100) * 1000ull;
+	u64 interval_us = (cfg ? cfg->switches_ms : 100) * 1000ull;
 
 	enum antfarm_mode rules = cfg ? cfg->antfarm : ANTFARM_PLAIN;
 

@@ -95,7 +95,9 @@ enum disk_model {
 struct formica_config {
 	u16 serial_port;    /* 0x3f8 by default; 0 = no serial console */
 	enum log_level log;
-	u32 sample_ms;      /* statistics sampling interval, default 100 */
+	u32 sample_ms;      /* `sample` line interval, default 10000; 0: none */
+	u32 switches_ms;    /* Antfarm `switches` summary interval, default 100 */
+	u32 wss_sample;     /* pages the sampling WSS estimator takes, default 100 */
 	u32 slice_ms;       /* time slice per guest when several run, default 10 */
 	enum selftest selftest;
 	enum vmx_timer timer;
