@@ -164,8 +164,10 @@ static void prepare_entry(struct guest *g, u64 deadline_ns)
 	bool blocked = vmread(GUEST_INTERRUPTIBILITY_INFO) &
 		       (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS);
 	struct vpc_intr d = vpc_intr_decide(&g->pc, guest_if, blocked, pending);
-	if (d.action == VPC_INTR_INJECT)
+	if (d.action == VPC_INTR_INJECT) {
 		vmwrite(VM_ENTRY_INTR_INFO_FIELD, INTR_INFO_VALID | INTR_TYPE_EXT_INTR | d.vector);
+		g->smp.irq_injected++;
+	}
 	set_ctl(CPU_BASED_VM_EXEC_CONTROL, CPU_INTERRUPT_WINDOW_EXITING,
 		d.action == VPC_INTR_WINDOW);
 
@@ -257,6 +259,7 @@ static void run_slice_on_cpu(struct guest *g, u64 deadline_ns)
 		u64 now = guest_now_ns();
 		progress(g, now);
 		guest_af_tick(g, rdtsc());
+		guest_sample_tick(g, now);
 		guest_disks_tick(now);
 		console_poll(); /* the console is asynchronous while guests run */
 		/* A completion for another guest: it is due now (vsched.c rule
@@ -309,6 +312,7 @@ static bool wake_up(struct guest *g, u64 now)
 		return false;
 	}
 	g->idle = false;
+	guest_sample_wake(g, now);
 	u64 late = now > g->wake_ns ? now - g->wake_ns : 0;
 	g->wakeups++;
 	g->wake_late_sum_ns += late;
@@ -339,6 +343,7 @@ static void schedule(void)
 		u64 now = guest_now_ns();
 		int live = 0;
 		for (int i = 0; i < nguests; i++) {
+			guest_sample_tick(&guests[i], now); /* halted ones too */
 			v[i] = vcpu_view(&guests[i], now);
 			live += !v[i].ended;
 		}

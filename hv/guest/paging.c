@@ -65,6 +65,7 @@ int guest_paging_init(struct guest *g, const struct guest_entry *e)
 		return -1;
 	}
 	guest_af_init(g); /* process inference rides on the shadow pager: antfarm_glue.c */
+	guest_sample_init(g); /* so does the working-set count: sample_glue.c */
 	g->efer = e->efer;
 	load_paging(g, e->cr0, e->cr3, e->cr4, e->efer);
 	return g->state == GUEST_ENDED ? -1 : 0;
@@ -92,6 +93,7 @@ void guest_page_fault(struct guest *g)
 	struct shadow_fault f;
 	switch (shadow_page_fault(&g->shadow, gva, code, ac, &f)) {
 	case SHADOW_FIXED:
+		guest_sample_fault(g, &f); /* the sampling working-set estimator */
 		return; /* the instruction runs again, now with a shadow entry */
 	case SHADOW_INJECT:
 		g->cr2 = gva; /* loaded into the real CR2 just before VM entry */
@@ -107,6 +109,7 @@ void guest_page_fault(struct guest *g)
 	case SHADOW_WATCHED_WRITE:
 		/* A page-table root Antfarm counts: perform the write for the
 		 * guest (it stops the guest itself if it cannot). */
+		guest_sample_fault(g, &f);
 		guest_af_watched_write(g, gva, &f);
 		return;
 	default:

@@ -811,8 +811,9 @@ enum shadow_fault_kind shadow_page_fault(struct shadow_ctx *ctx, u64 gva, u32 er
 	if (slot)
 		old = *slot;
 	/* The CPU refused an access through this very leaf, and the guest's
-	 * tables allow it: rewriting the same leaf would fault forever. */
-	if ((error_code & PFEC_P) && old == leaf && !(watched && (access & WALK_WRITE)))
+	 * tables allow it: rewriting the same leaf would fault forever.  (Its
+	 * A flag may be clear after shadow_harvest(); that changes nothing.) */
+	if ((error_code & PFEC_P) && (old | PTE_A) == leaf && !(watched && (access & WALK_WRITE)))
 		return out->kind = SHADOW_INCONSISTENT;
 
 	if (w->page_size == (1ull << 30))

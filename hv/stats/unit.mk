@@ -4,3 +4,5 @@ test_sample_SRCS := hv/stats/tests/test_sample.c hv/stats/sample.c hv/vmx/vmx_pu
 	tools/homogeneity/samplelog.c
 test_sample_CFLAGS := -Itools/homogeneity
 test_wss_SRCS := hv/stats/tests/test_wss.c hv/stats/wss.c
+# make test: guests with known working sets in Bochs, both estimators checked
+ITESTS += tools/wss-test.sh
