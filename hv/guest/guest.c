@@ -359,13 +359,17 @@ static void schedule(void)
 				end_sleepers();
 				continue;
 			}
-			while (guest_now_ns() < wake) {
+			for (;;) {
 				u64 t = guest_now_ns();
+				if (t >= wake)
+					break;
 				console_poll();
 				if (t >= disk) {
 					if (guest_disks_poll(NULL, t))
-						break;
+						break; /* a completion: its guest is due */
 					disk = guest_disks_next_event(t);
+					if (disk == VSCHED_NEVER && wake == VSCHED_NEVER)
+						break; /* the disk is done, for guests that ended */
 				}
 				cpu_pause();
 			}
