@@ -21,13 +21,14 @@ static void set_bit(u64 *m, u64 i)
 	m[i / 64] |= 1ull << (i % 64);
 }
 
+/* Set bits of x, by halves (the hv has no POPCNT it may assume, and a
+ * loop per bit would cost a working set's worth of steps per sample). */
 static u32 popcount(u64 x)
 {
-	u32 n = 0;
-
-	for (; x; x &= x - 1)
-		n++;
-	return n;
+	x = x - ((x >> 1) & 0x5555555555555555ull);
+	x = (x & 0x3333333333333333ull) + ((x >> 2) & 0x3333333333333333ull);
+	x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0full;
+	return (u32)((x * 0x0101010101010101ull) >> 56);
 }
 
 u64 wss_words(u64 nframes)
