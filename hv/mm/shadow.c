@@ -688,29 +688,31 @@ static bool frame_marked(const u64 *map, u64 gpa)
 	return map && (map[gpa >> (PAGE_SHIFT + 6)] & BIT((gpa >> PAGE_SHIFT) & 63));
 }
 
-/* shadow_harvest() on one table of `level` and everything below it. */
+/* shadow_harvest() on one table of `level` and everything below it.  Runs
+ * over every shadow leaf at every sample: kept short. */
 static u64 spt_harvest(struct shadow_ctx *ctx, u64 *t, int level, u64 *seen, const u64 *drop)
 {
-	u64 n = 0;
+	u64 base = gpa_to_hpa(ctx->gm, 0), size = ctx->gm->size, n = 0;
 
 	for (int i = 0; i < 512; i++) {
-		if (!(t[i] & PTE_P))
+		u64 e = t[i], gpa;
+
+		if (!(e & PTE_P))
 			continue;
 		if (level > 1) {
-			n += spt_harvest(ctx, table_of(t[i]), level - 1, seen, drop);
+			n += spt_harvest(ctx, table_of(e), level - 1, seen, drop);
 			continue;
 		}
-		u64 gpa = (t[i] & PTE_ADDR) - gpa_to_hpa(ctx->gm, 0);
-
 		n++;
-		if (gpa >= ctx->gm->size) /* cannot happen: leaves map guest RAM */
+		gpa = (e & PTE_ADDR) - base;
+		if (gpa >= size) /* cannot happen: leaves map guest RAM */
 			continue;
-		if (t[i] & PTE_A)
+		if (e & PTE_A) {
 			seen[gpa >> (PAGE_SHIFT + 6)] |= BIT((gpa >> PAGE_SHIFT) & 63);
-		if (frame_marked(drop, gpa))
+			t[i] = e & ~PTE_A;
+		}
+		if (drop && frame_marked(drop, gpa))
 			t[i] = 0;
-		else
-			t[i] &= ~PTE_A;
 	}
 	return n;
 }
