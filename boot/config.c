@@ -24,7 +24,10 @@
  *
  *   serial = 0x3f8      I/O port of the console UART, or "none" (no serial
  *                       console; 0 means the same).  Default 0x3f8.
- *   log = summary       summary | verbose.  Default summary.
+ *   log = summary       summary | switches | verbose.  Default summary:
+ *                       Antfarm's creations and exits, context switches
+ *                       only counted; switches: and a line of them every
+ *                       switches_ms; verbose: a line for each.
  *   sample_ms = 10000   every this many ms of guest time, one `sample` line
  *                       per guest: its exits by reason, CR3 loads, working
  *                       set... (hv/guest/sample_glue.c; the line format is in
@@ -35,8 +38,8 @@
  *                       ESX's, hv/stats/wss.h) invalidates per sample
  *                       interval, 0..4096; 0: off (the accessed-bit count
  *                       stays).  Default 100, as in ESX.
- *   switches_ms = 100   Antfarm's summary: one `switches` line per this many
- *                       ms that had context switches (log = summary),
+ *   switches_ms = 100   log = switches: one `switches` line per this many
+ *                       ms that had context switches,
  *                       1..60000.  Default 100.  (Before issue 14 this was
  *                       sample_ms.)
  *   slice_ms = 10       time slice per guest, 1..1000.  Default 10.
@@ -517,8 +520,10 @@ static void set_global(struct parser *p, enum key k, struct view v)
 			cfg->log = LOG_SUMMARY;
 		else if (is_word(v, "verbose"))
 			cfg->log = LOG_VERBOSE;
+		else if (is_word(v, "switches"))
+			cfg->log = LOG_SWITCHES;
 		else
-			errorf(p, "unknown value %v for log (summary or verbose)", .v = v);
+			errorf(p, "unknown value %v for log (summary, switches or verbose)", .v = v);
 		break;
 	case K_SAMPLE_MS:
 		if (number(p, k, v, 0, 60000, &x))

@@ -204,15 +204,18 @@ static bool stop_at_time_limit(struct guest *g, u64 now)
 }
 
 /* Every PROGRESS_NS of guest time, one line that shows the guest is alive
- * and where it is: useful when a guest is silent for a long time. */
+ * and where it is: useful when a guest is silent for a long time.  Its
+ * totals so far (exits, Antfarm's context switches) make a rate over time
+ * in any log (tools/logplot.sh). */
 #define PROGRESS_NS 10000000000ull
 static void progress(struct guest *g, u64 now)
 {
 	if (now < g->next_progress_ns)
 		return;
 	if (g->next_progress_ns)
-		kprintf("guest %s: progress exits=%lu rip=0x%lx cr3=0x%lx last-exit=\"%s\"\n",
-			g->name, g->exits_total, vmread(GUEST_RIP),
+		kprintf("guest %s: progress exits=%lu switches=%lu rip=0x%lx cr3=0x%lx "
+			"last-exit=\"%s\"\n",
+			g->name, g->exits_total, g->af.st.switches, vmread(GUEST_RIP),
 			guest_read_cr3(g),
 			exit_reason_name(vmread(VM_EXIT_REASON) & 0xffff));
 	g->next_progress_ns = now + PROGRESS_NS;

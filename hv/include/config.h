@@ -34,8 +34,9 @@ enum guest_kind {
 };
 
 enum log_level {
-	LOG_SUMMARY = 0, /* context switches summarised per interval */
+	LOG_SUMMARY = 0, /* every event but context switches (counted at marks and the end) */
 	LOG_VERBOSE = 1, /* every event on its own line */
+	LOG_SWITCHES = 2, /* summary, and the context switches of every switches_ms interval */
 };
 
 enum selftest {
