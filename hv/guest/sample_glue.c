@@ -59,11 +59,12 @@ void guest_sample_fault(struct guest *g, const struct shadow_fault *f)
 		wss_fault(&g->smp.wss, f->walk.page_gpa);
 }
 
-/* Names as sample_exit_key() wants them: NULL for a reason without one. */
+/* The backend's names (VMX: SDM Appendix C; SVM: APM Vol. 2, appendix C)
+ * as sample_exit_key() wants them: NULL for a code without one. */
 static const char *reason_name(u32 r)
 {
-	const char *n = exit_reason_name(r);
-	return strcmp(n, "unknown exit reason") ? n : NULL;
+	const char *n = vcpu_ops->exit_name(r);
+	return n && strncmp(n, "unknown", 7) ? n : NULL; /* "?" too: sample_exit_key() */
 }
 
 static void emit(void *ctx, const char *line) { kprintf("%s\n", line); }
@@ -72,7 +73,7 @@ static void totals(struct guest *g, struct sample_totals *t)
 {
 	const struct shadow_stats *ss = &g->shadow.stats;
 	memset(t, 0, sizeof(*t));
-	for (u32 r = 0; r <= EXIT_REASON_MAX && r < SAMPLE_EXIT_SLOTS; r++)
+	for (u32 r = 0; r < VCPU_EXIT_SLOTS && r < SAMPLE_EXIT_SLOTS; r++)
 		t->exits[r] = g->exits[r];
 	t->pf_exits = ss->faults;
 	t->cr3_loads = ss->cr3_loads;
@@ -81,7 +82,7 @@ static void totals(struct guest *g, struct sample_totals *t)
 	t->af_switches = g->af.st.switches;
 	t->invlpg = ss->invlpgs;
 	t->irq_injected = g->smp.irq_injected;
-	t->hlt_exits = g->exits[EXIT_REASON_HLT];
+	t->hlt_exits = g->smp.hlt_exits;
 	t->hlt_ns = g->smp.hlt_ns;
 	guest_disk_totals(g, &t->io_reqs, &t->io_bytes);
 }
@@ -95,6 +96,13 @@ static u64 roots_loaded_since(const struct shadow_ctx *ctx, u64 mark)
 	for (int i = 0; i < SHADOW_MAX_AS; i++)
 		n += ctx->as[i].root != SHADOW_NO_ROOT && ctx->as[i].last_load > mark;
 	return n;
+}
+
+void guest_sample_exit(struct guest *g, u64 now)
+{
+	if (g->exit.event == VE_HLT)
+		g->smp.hlt_exits++;
+	guest_sample_tick(g, now);
 }
 
 void guest_sample_tick(struct guest *g, u64 now)

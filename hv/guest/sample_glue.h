@@ -15,6 +15,7 @@ struct guest_sampler {
 	struct sample_totals prev; /* the totals at the last sample */
 	u64 cr3_mark;              /* the shadow pager's cr3_loads at the last sample */
 	u64 irq_injected;          /* interrupts injected (guest.c prepare_entry()) */
+	u64 hlt_exits;             /* HLT exits (guest_sample_exit()) */
 	u64 hlt_ns, hlt_since;     /* time halted; when the current halt began (0: none) */
 	struct wss wss;
 };
@@ -25,6 +26,8 @@ void guest_sample_init(struct guest *g);
 /* Print g's sample if one is due at guest time now (any guest, on the CPU
  * or not: it reads no VMCS). */
 void guest_sample_tick(struct guest *g, u64 now);
+/* After each exit of g (the run loop): count it, then guest_sample_tick(). */
+void guest_sample_exit(struct guest *g, u64 now);
 /* g woke from HLT at now: the halt's time goes to hlt_ms. */
 void guest_sample_wake(struct guest *g, u64 now);
 /* A #PF exit that shadow_page_fault() fixed (or found a watched write). */

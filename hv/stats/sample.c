@@ -107,7 +107,10 @@ u32 sample_exit_key(const char *name, u32 reason, char *out, u32 size)
 		return 0;
 	for (const char *p = prefix; *p && n + 1 < size; p++)
 		out[n++] = *p;
-	if (!name) {
+	bool named = false; /* a name of punctuation only ("?") is none */
+	for (const char *p = name; p && *p && !named; p++)
+		named = alnum(*p >= 'A' && *p <= 'Z' ? (char)(*p - 'A' + 'a') : *p);
+	if (!named) {
 		static const char r[] = "reason_";
 		char d[21];
 		u32 k = digits(reason, d);

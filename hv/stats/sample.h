@@ -14,8 +14,9 @@
 
 #include "types.h"
 
-/* Exit reasons a snapshot keeps (VMX basic reasons are 0..69). */
-#define SAMPLE_EXIT_SLOTS 128
+/* Exit codes a snapshot keeps: as many as the guest's counters
+ * (VCPU_EXIT_SLOTS, hv/include/vcpu.h: VMX reasons < 70, SVM codes < 0xa0). */
+#define SAMPLE_EXIT_SLOTS 0xa0
 
 /* Running totals since the guest started: only ever grow. */
 struct sample_totals {
@@ -56,7 +57,7 @@ struct sample_out {
 
 /* The `exit_<reason>` key of a reason: its name lower-cased, every run of
  * other characters than a-z0-9 one '_', none at the ends; `exit_reason_N`
- * without a name.  Returns the length written (out NUL-terminated; cut to
+ * without a name (NULL, or no letter or digit in it).  Returns the length written (out NUL-terminated; cut to
  * size - 1). */
 u32 sample_exit_key(const char *name, u32 reason, char *out, u32 size);
 

@@ -20,12 +20,12 @@
 #include "samplelog.h" /* tools/homogeneity: what samples2csv reads */
 #include "vmx/vmx_pure.h"
 
-static char lines[16][SAMPLE_BODY_MAX + 8];
+static char lines[32][SAMPLE_BODY_MAX + 8];
 static int nlines;
 
 static void collect(void *ctx, const char *line)
 {
-	assert_true(nlines < 16);
+	assert_true(nlines < 32);
 	assert_true(strlen(line) <= SAMPLE_BODY_MAX);
 	strcpy(lines[nlines++], line);
 }
@@ -59,6 +59,10 @@ static void test_exit_keys(void **state)
 	assert_string_equal(k, "exit_hlt");
 	sample_exit_key(NULL, 75, k, sizeof(k));
 	assert_string_equal(k, "exit_reason_75");
+	sample_exit_key("?", 0x9f, k, sizeof(k)); /* SVM's name for an unknown code */
+	assert_string_equal(k, "exit_reason_159");
+	sample_exit_key("#PF", 0x4e, k, sizeof(k)); /* SVM's exception exits */
+	assert_string_equal(k, "exit_pf");
 	sample_exit_key("control-register access", 28, k, 10); /* cut, still a string */
 	assert_string_equal(k, "exit_cont");
 }
