@@ -153,6 +153,7 @@ bool guest_write_cr(struct guest *g, int cr, u64 val)
 		}
 		vcpu_ops->write(&g->vcpu, VCPU_CR3, host_cr3);
 		guest_af_cr3_load(g, v);
+		guest_sample_cr3(g, v);
 		return true;
 	}
 	u64 cr0 = cr == 0 ? v : g->cr0_shadow, cr4 = cr == 4 ? v : g->cr4_shadow;

@@ -34,6 +34,7 @@ void guest_sample_init(struct guest *g)
 	s->on = true;
 	s->interval_ns = (u64)cfg->sample_ms * 1000000;
 	s->next_ns = s->interval_ns;
+	rootset_init(&s->roots, pmm_alloc_pages(ROOT_SLOTS * 8 / PAGE_SIZE), ROOT_SLOTS);
 	u64 *sample = cfg->wss_sample ? bitmap(words) : NULL;
 	wss_init(&s->wss, nframes, bitmap(words), bitmap(words), sample, cfg->wss_sample,
 		 0x5eed0000ull + (u64)g->id);
@@ -87,15 +88,13 @@ static void totals(struct guest *g, struct sample_totals *t)
 	guest_disk_totals(g, &t->io_reqs, &t->io_bytes);
 }
 
-/* Roots loaded since the last sample: each record remembers the pager's
- * load count at its last load.  (A root whose record was recycled in the
- * interval is missed; SHADOW_MAX_AS records.) */
-static u64 roots_loaded_since(const struct shadow_ctx *ctx, u64 mark)
+/* Distinct roots per interval: at most 3/4 of this (rootset.h). */
+#define ROOT_SLOTS 4096
+
+void guest_sample_cr3(struct guest *g, u64 cr3)
 {
-	u64 n = 0;
-	for (int i = 0; i < SHADOW_MAX_AS; i++)
-		n += ctx->as[i].root != SHADOW_NO_ROOT && ctx->as[i].last_load > mark;
-	return n;
+	if (g->smp.on)
+		rootset_add(&g->smp.roots, shadow_root_key(g->shadow.paging.mode, cr3));
 }
 
 void guest_sample_exit(struct guest *g, u64 now)
@@ -131,7 +130,7 @@ void guest_sample_tick(struct guest *g, u64 now)
 	wss_count(w);
 	struct sample_now n = {
 		.t_ms = t / 1000000,
-		.cr3_distinct = roots_loaded_since(&g->shadow, s->cr3_mark),
+		.cr3_distinct = s->roots.n,
 		.af_live = guest_af_live(g),
 		.wss_pages = w->pages,
 		.wss_new = w->new_pages,
@@ -144,5 +143,5 @@ void guest_sample_tick(struct guest *g, u64 now)
 	static const struct sample_out out = { emit, NULL, reason_name };
 	sample_print(g->name, &s->prev, &cur, &n, &out);
 	s->prev = cur;
-	s->cr3_mark = g->shadow.stats.cr3_loads;
+	rootset_clear(&s->roots);
 }

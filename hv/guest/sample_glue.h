@@ -5,6 +5,7 @@
 #ifndef FORMICA_GUEST_SAMPLE_GLUE_H
 #define FORMICA_GUEST_SAMPLE_GLUE_H
 
+#include "stats/rootset.h"
 #include "stats/sample.h"
 #include "stats/wss.h"
 #include "types.h"
@@ -13,7 +14,7 @@ struct guest_sampler {
 	bool on;                   /* formica.cfg sample_ms > 0 */
 	u64 interval_ns, next_ns;  /* the next sample is due at next_ns (guest time) */
 	struct sample_totals prev; /* the totals at the last sample */
-	u64 cr3_mark;              /* the shadow pager's cr3_loads at the last sample */
+	struct rootset roots;      /* roots loaded in the interval (cr3_distinct) */
 	u64 irq_injected;          /* interrupts injected (guest.c prepare_entry()) */
 	u64 hlt_exits;             /* HLT exits (guest_sample_exit()) */
 	u64 hlt_ns, hlt_since;     /* time halted; when the current halt began (0: none) */
@@ -30,6 +31,8 @@ void guest_sample_tick(struct guest *g, u64 now);
 void guest_sample_exit(struct guest *g, u64 now);
 /* g woke from HLT at now: the halt's time goes to hlt_ms. */
 void guest_sample_wake(struct guest *g, u64 now);
+/* The guest loaded CR3 (MOV to CR3 that the shadow pager took). */
+void guest_sample_cr3(struct guest *g, u64 cr3);
 /* A #PF exit that shadow_page_fault() fixed (or found a watched write). */
 struct shadow_fault;
 void guest_sample_fault(struct guest *g, const struct shadow_fault *f);
