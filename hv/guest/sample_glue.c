@@ -17,6 +17,9 @@
 #include "pmm.h"
 #include "string.h"
 
+/* Distinct roots per interval: at most 3/4 of this (rootset.h). */
+#define ROOT_SLOTS 4096
+
 static u64 *bitmap(u64 words)
 {
 	return pmm_alloc_pages((words * 8 + PAGE_SIZE - 1) / PAGE_SIZE);
@@ -87,9 +90,6 @@ static void totals(struct guest *g, struct sample_totals *t)
 	t->hlt_ns = g->smp.hlt_ns;
 	guest_disk_totals(g, &t->io_reqs, &t->io_bytes);
 }
-
-/* Distinct roots per interval: at most 3/4 of this (rootset.h). */
-#define ROOT_SLOTS 4096
 
 void guest_sample_cr3(struct guest *g, u64 cr3)
 {
