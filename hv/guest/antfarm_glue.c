@@ -21,7 +21,7 @@
  *
  * Events become one console line each (format: hv/antfarm/evlog.h), every
  * one in verbose mode, all but context switches in summary mode, and those
- * plus a count of switches per sample_ms interval in switches mode
+ * plus a count of switches per switches_ms interval in switches mode
  * (formica.cfg "log").  formica.cfg "antfarm"
  * picks the rules: plain (the paper's), exec-aware, or off.  The guest may
  * switch inference off and on at run time through the mark port (io.c), so
@@ -108,7 +108,7 @@ void guest_af_init(struct guest *g)
 	const struct af_ops ops = { op_event, op_watch, op_unwatch, op_count_user, g };
 	const struct formica_config *cfg = g->hv_cfg;
 	enum af_log_mode mode = log_mode(cfg);
-	u64 interval_us = (cfg ? cfg->sample_ms : 100) * 1000ull;
+	u64 interval_us = (cfg ? cfg->switches_ms : 100) * 1000ull;
 
 	enum antfarm_mode rules = cfg ? cfg->antfarm : ANTFARM_PLAIN;
 

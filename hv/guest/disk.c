@@ -227,6 +227,16 @@ static u64 done_count(u32 i)
 	return s->reads + s->writes + s->ioerr;
 }
 
+void guest_disk_totals(const struct guest *g, u64 *reqs, u64 *bytes)
+{
+	*reqs = *bytes = 0;
+	if (!vq || g->disk < 0)
+		return;
+	const struct vblkq_gstats *s = &vq->g[g->disk].st;
+	*reqs = s->reads + s->writes + s->flushes;
+	*bytes = (s->sectors_read + s->sectors_written) * 512;
+}
+
 bool guest_disks_poll(struct guest *running, u64 now)
 {
 	if (!vq)

@@ -118,8 +118,10 @@ static void prepare_entry(struct guest *g, u64 deadline_ns)
 	bool guest_if = vcpu_ops->read(v, VCPU_RFLAGS) & RFLAGS_IF;
 	bool blocked = vcpu_ops->intr_shadow(v);
 	struct vpc_intr d = vpc_intr_decide(&g->pc, guest_if, blocked, pending);
-	if (d.action == VPC_INTR_INJECT)
+	if (d.action == VPC_INTR_INJECT) {
 		vcpu_ops->inject_intr(v, d.vector);
+		g->smp.irq_injected++;
+	}
 	vcpu_ops->intr_window(v, d.action == VPC_INTR_WINDOW);
 
 	u64 deadline = vpc_next_event_ns(&g->pc, now);
@@ -200,6 +202,7 @@ static void run_slice_on_cpu(struct guest *g, u64 deadline_ns)
 		u64 now = guest_now_ns();
 		progress(g, now);
 		guest_af_tick(g, rdtsc());
+		guest_sample_exit(g, now);
 		guest_disks_tick(now);
 		console_poll(); /* the console is asynchronous while guests run */
 		/* A completion for another guest: it is due now (vsched.c rule
@@ -258,6 +261,7 @@ static bool wake_up(struct guest *g, u64 now)
 		return false;
 	}
 	g->idle = false;
+	guest_sample_wake(g, now);
 	u64 late = now > g->wake_ns ? now - g->wake_ns : 0;
 	g->wakeups++;
 	g->wake_late_sum_ns += late;
@@ -288,6 +292,7 @@ static void schedule(void)
 		u64 now = guest_now_ns();
 		int live = 0;
 		for (int i = 0; i < nguests; i++) {
+			guest_sample_tick(&guests[i], now); /* halted ones too */
 			v[i] = vcpu_view(&guests[i], now);
 			live += !v[i].ended;
 		}

@@ -14,6 +14,7 @@
 #include "dev/vpc.h"
 #include "dev/virtio_blk.h"
 #include "guest/msr.h"
+#include "guest/sample_glue.h"
 #include "mm/gmem.h"
 #include "mm/shadow.h"
 #include "types.h"
@@ -76,6 +77,7 @@ struct guest {
 	/* wake-ups from HLT: how late after its device event the guest got
 	 * the CPU (the bound hv/guest/vsched.c promises) */
 	u64 wakeups, wake_late_sum_ns, wake_late_max_ns;
+	struct guest_sampler smp; /* `sample` lines: sample_glue.c */
 };
 
 extern struct guest guests[CFG_MAX_GUESTS];

@@ -56,6 +56,7 @@ int guest_paging_init(struct guest *g, const struct guest_entry *e)
 		return -1;
 	}
 	guest_af_init(g); /* process inference rides on the shadow pager: antfarm_glue.c */
+	guest_sample_init(g); /* so does the working-set count: sample_glue.c */
 	g->efer = e->efer;
 	load_paging(g, e->cr0, e->cr3, e->cr4, e->efer);
 	return g->state == GUEST_ENDED ? -1 : 0;
@@ -81,6 +82,7 @@ void guest_page_fault(struct guest *g, u64 gva, u32 code)
 	struct shadow_fault f;
 	switch (shadow_page_fault(&g->shadow, gva, code, ac, &f)) {
 	case SHADOW_FIXED:
+		guest_sample_fault(g, &f); /* the sampling working-set estimator */
 		return; /* the instruction runs again, now with a shadow entry */
 	case SHADOW_INJECT:
 		g->vcpu.cr2 = gva; /* the CR2 the guest's handler reads */
@@ -96,6 +98,7 @@ void guest_page_fault(struct guest *g, u64 gva, u32 code)
 	case SHADOW_WATCHED_WRITE:
 		/* A page-table root Antfarm counts: perform the write for the
 		 * guest (it stops the guest itself if it cannot). */
+		guest_sample_fault(g, &f);
 		guest_af_watched_write(g, gva, &f);
 		return;
 	default:
@@ -150,6 +153,7 @@ bool guest_write_cr(struct guest *g, int cr, u64 val)
 		}
 		vcpu_ops->write(&g->vcpu, VCPU_CR3, host_cr3);
 		guest_af_cr3_load(g, v);
+		guest_sample_cr3(g, v);
 		return true;
 	}
 	u64 cr0 = cr == 0 ? v : g->cr0_shadow, cr4 = cr == 4 ? v : g->cr4_shadow;
