@@ -232,10 +232,14 @@ static void run_slice_on_cpu(struct guest *g, u64 deadline_ns)
 	u64 limit = time_limit_ns(g);
 	if (deadline_ns > limit)
 		deadline_ns = limit;
+	u64 t_exit = 0; /* TSC at this stay's last exit: hv time runs until the next entry */
 	while (g->state == GUEST_RUNNING && !g->idle) {
 		prepare_entry(g, deadline_ns);
 		write_cr2(g->cr2);
+		if (t_exit)
+			g->hv_tsc += rdtsc() - t_exit;
 		int r = vmx_run(&g->regs, g->launched);
+		t_exit = rdtsc();
 		if (r) {
 			u32 err = r == 2 ? (u32)vmread(VM_INSTRUCTION_ERROR) : 0;
 			guest_end(g, "vm-instruction-error");
@@ -250,7 +254,10 @@ static void run_slice_on_cpu(struct guest *g, u64 deadline_ns)
 				exit_reason_name(vmread(VM_EXIT_REASON) & 0xffff));
 		}
 		g->cr2 = read_cr2();
-		vmx_handle_exit(g, (u32)vmread(VM_EXIT_REASON));
+		u32 reason = (u32)vmread(VM_EXIT_REASON);
+		vmx_handle_exit(g, reason);
+		if ((reason & 0xffff) <= EXIT_REASON_MAX)
+			g->exit_tsc[reason & 0xffff] += rdtsc() - t_exit;
 		if (g->pc.stop.reason != VPC_RUNNING && g->state == GUEST_RUNNING)
 			guest_end(g, "%s", vpc_stop_name(g->pc.stop.reason));
 		/* One clock read for everything after the exit. */
@@ -387,8 +394,18 @@ static void print_exit_counts(const struct guest *g)
 {
 	for (u32 r = 0; r <= EXIT_REASON_MAX; r++)
 		if (g->exits[r])
-			kprintf("exits guest=%s reason=%u name=\"%s\" count=%lu\n", g->name, r,
-				exit_reason_name(r), g->exits[r]);
+			kprintf("exits guest=%s reason=%u name=\"%s\" count=%lu tsc=%lu "
+				"mean_cycles=%lu\n",
+				g->name, r, exit_reason_name(r), g->exits[r], g->exit_tsc[r],
+				g->exit_tsc[r] / g->exits[r]);
+	/* handled: the handlers' sum; hv: exit to next entry, all of it;
+	 * run: the guest's whole life, guest and hv time together. */
+	u64 handled = 0;
+	for (u32 r = 0; r <= EXIT_REASON_MAX; r++)
+		handled += g->exit_tsc[r];
+	kprintf("hvtime guest=%s exits=%lu handled_tsc=%lu hv_tsc=%lu run_tsc=%lu\n", g->name,
+		g->exits_total, handled, g->hv_tsc,
+		g->tsc_started ? g->tsc_ended - g->tsc_started : 0);
 }
 
 void guests_run(const struct handoff *h)

@@ -699,6 +699,18 @@ static u64 make_leaf(const struct shadow_ctx *ctx, const struct walk_result *w, 
 	return leaf;
 }
 
+/* Why an empty leaf had to be filled (shadow_stats): a root's first life,
+ * or a refill after a CR3 load or flush; kernel (upper) or user half. */
+static void count_fill(struct shadow_ctx *ctx, const struct shadow_as *as, u64 gva)
+{
+	bool upper = fmt_long4(ctx) ? gva >> 47 & 1 : gva >> 31 & 1;
+
+	if (as->cr3_loads <= 1)
+		upper ? ctx->stats.fill_new_kernel++ : ctx->stats.fill_new_user++;
+	else
+		upper ? ctx->stats.fill_switch_kernel++ : ctx->stats.fill_switch_user++;
+}
+
 enum shadow_fault_kind shadow_page_fault(struct shadow_ctx *ctx, u64 gva, u32 error_code,
 					 bool rflags_ac, struct shadow_fault *out)
 {
@@ -786,6 +798,8 @@ enum shadow_fault_kind shadow_page_fault(struct shadow_ctx *ctx, u64 gva, u32 er
 	ctx->stats.fixed++;
 	if ((old & PTE_P) && !(old & PTE_RW) && (leaf & PTE_RW))
 		ctx->stats.dirty_upgrades++;
+	else if (!(old & PTE_P))
+		count_fill(ctx, as, gva);
 	return out->kind = SHADOW_FIXED;
 }
 

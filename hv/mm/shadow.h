@@ -160,6 +160,11 @@ struct shadow_stats {
 	u64 fixed;          /* ... that built a shadow entry (SHADOW_FIXED) */
 	u64 injected;       /* ... that were the guest's own #PF (SHADOW_INJECT) */
 	u64 dirty_upgrades; /* FIXED by making a read-only shadow entry writable */
+	/* FIXED by filling an empty leaf, by cause: in a root loaded for the
+	 * first time (new) or one loaded before (switch: the refill of what a
+	 * CR3 load or flush dropped), at an address in the upper (kernel) or
+	 * lower (user) half of the linear address space */
+	u64 fill_new_kernel, fill_new_user, fill_switch_kernel, fill_switch_user;
 	u64 watched_writes; /* SHADOW_WATCHED_WRITE */
 	u64 bad_gpa;        /* SHADOW_BAD_GPA */
 	u64 cr3_loads;
