@@ -1,4 +1,4 @@
 # hv/mm: the guest page-table walker and the shadow pager (pure cores).
 UNIT_TESTS += test_walk test_shadow
 test_walk_SRCS := hv/mm/tests/test_walk.c hv/mm/tests/guest_pt.c hv/mm/walk.c
-test_shadow_SRCS := hv/mm/tests/test_shadow.c hv/mm/tests/guest_pt.c hv/mm/shadow.c hv/mm/walk.c
+test_shadow_SRCS := hv/mm/tests/test_shadow.c hv/mm/tests/shadow_cpu.c hv/mm/tests/guest_pt.c hv/mm/shadow.c hv/mm/walk.c
