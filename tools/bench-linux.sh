@@ -12,7 +12,11 @@
 #                 shadow pager's counters (faults by cause), per fork+exec.
 # Also prints the wall-clock times, for the curious.  Takes ~10-20 minutes.
 # BENCH_REUSE_BARE=1 keeps a bare run already in build/bench/bare (the same
-# kernel and initramfs boot the same way bare: only formica's side changed).
+# kernel and initramfs boot the same way bare: only formica's side changed);
+# BENCH_SKIP_BARE=1 runs formica only (the bare column reads n/a).
+# BENCH_HV=FILE boots that hv.bin instead of build/hv.bin (e.g. a build of
+# another commit, for a before/after pair); BENCH_OUT=NAME names the log
+# build/bench/NAME.log (default formica).
 set -u
 cd "$(dirname "$0")/.."
 B=build/bench
@@ -22,7 +26,10 @@ EXTRA_APPLETS=printf tools/linux/mkinitramfs.sh $B/initramfs.cpio.gz \
 	tools/linux/workloads/mark-start.sh forkexec:$N tools/linux/workloads/mark-end.sh >/dev/null
 val() { sed -n "s/.*$2=\([0-9.]*\).*/\1/p" "$1" | head -1; }
 
-if [ "${BENCH_REUSE_BARE:-0}" = 1 ] && [ -s $B/bare/serial.log ] && [ -s $B/bare/wall ]; then
+if [ "${BENCH_SKIP_BARE:-0}" = 1 ]; then
+	echo "bench-linux: no bare run (BENCH_SKIP_BARE=1)"
+	bare_wall=
+elif [ "${BENCH_REUSE_BARE:-0}" = 1 ] && [ -s $B/bare/serial.log ] && [ -s $B/bare/wall ]; then
 	echo "bench-linux: bare run kept from $B/bare (BENCH_REUSE_BARE=1)"
 	bare_wall=$(cat $B/bare/wall)
 else
@@ -32,21 +39,22 @@ else
 	bare_wall=$((SECONDS - t0))
 	echo $bare_wall >$B/bare/wall
 fi
-bare_init=$(grep -a "FORMICA-INIT: start" $B/bare/serial.log | sed -n 's/.*uptime=\([0-9.]*\).*/\1/p' | head -1)
-bare_fork=$(grep -a "FORMICA-TIME: forkexec" $B/bare/serial.log | sed -n 's/.*seconds=\([0-9.]*\).*/\1/p' | head -1)
+bare_init=$(grep -a "FORMICA-INIT: start" $B/bare/serial.log 2>/dev/null | sed -n 's/.*uptime=\([0-9.]*\).*/\1/p' | head -1)
+bare_fork=$(grep -a "FORMICA-TIME: forkexec" $B/bare/serial.log 2>/dev/null | sed -n 's/.*seconds=\([0-9.]*\).*/\1/p' | head -1)
 
 echo "bench-linux: the same kernel under formica..."
 sed 's|initramfs.cpio.gz|bench.cpio.gz|' tools/configs/linux.cfg > $B/formica.cfg
 cp $B/initramfs.cpio.gz $B/bench.cpio.gz
-tools/mkesp.sh $B/esp.img $B/formica.cfg build/formica.efi build/hv.bin build/linux/vmlinuz $B/bench.cpio.gz
+tools/mkesp.sh $B/esp.img $B/formica.cfg build/formica.efi ${BENCH_HV:-build/hv.bin} build/linux/vmlinuz $B/bench.cpio.gz
+LOG=$B/${BENCH_OUT:-formica}.log
 t0=$SECONDS
-tools/bochs-run.sh --esp $B/esp.img --log $B/formica.log --megs 1024 --timeout 3000 >/dev/null
+tools/bochs-run.sh --esp $B/esp.img --log $LOG --megs 1024 --timeout 3000 >/dev/null
 hv_wall=$((SECONDS - t0))
-hv_init=$(grep -a "\[linux1\] FORMICA-INIT: start" $B/formica.log | sed -n 's/.*uptime=\([0-9.]*\).*/\1/p' | head -1)
-hv_fork=$(grep -a "\[linux1\] FORMICA-TIME: forkexec" $B/formica.log | sed -n 's/.*seconds=\([0-9.]*\).*/\1/p' | head -1)
+hv_init=$(grep -a "\[linux1\] FORMICA-INIT: start" $LOG | sed -n 's/.*uptime=\([0-9.]*\).*/\1/p' | head -1)
+hv_fork=$(grep -a "\[linux1\] FORMICA-TIME: forkexec" $LOG | sed -n 's/.*seconds=\([0-9.]*\).*/\1/p' | head -1)
 # " exits=": the mark line also carries af_exits= (Antfarm's), later on it.
-m1=$(grep -a "mark guest=linux1 value=1 " $B/formica.log | sed -n 's/.* exits=\([0-9]*\).*/\1/p')
-m2=$(grep -a "mark guest=linux1 value=2 " $B/formica.log | sed -n 's/.* exits=\([0-9]*\).*/\1/p')
+m1=$(grep -a "mark guest=linux1 value=1 " $LOG | sed -n 's/.* exits=\([0-9]*\).*/\1/p')
+m2=$(grep -a "mark guest=linux1 value=2 " $LOG | sed -n 's/.* exits=\([0-9]*\).*/\1/p')
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b == 0) print "n/a"; else printf "%.2f", a / b }'; }
 echo
@@ -58,12 +66,12 @@ printf '%-34s %12s %12s %8s\n' "whole run (wall clock, s)" "$bare_wall" "$hv_wal
 if [ -n "$m1" ] && [ -n "$m2" ]; then
 	printf '%-34s %12s %12s\n' "VM exits per fork+exec+exit" "-" "$(awk -v a=$m1 -v b=$m2 -v n=$N 'BEGIN { printf "%.1f", (b - a) / n }')"
 else
-	echo "VM exits per fork+exec+exit: n/a (marks not seen; see $B/formica.log)"
+	echo "VM exits per fork+exec+exit: n/a (marks not seen; see $LOG)"
 fi
 
 # Between the marks: each mark is followed by its mark-exits (reason:count),
 # mark-cycles (hv=all, reason:cycles) and mark-shadow (name=value) lines.
-marks=$(grep -a -A3 "mark guest=linux1 value=[12] " $B/formica.log | tr -d '\r' | grep -a "^\(.* \)\?mark-")
+marks=$(grep -a -A3 "mark guest=linux1 value=[12] " $LOG | tr -d '\r' | grep -a "^\(.* \)\?mark-")
 if [ "$(grep -c mark-cycles <<<"$marks")" = 2 ]; then
 	echo
 	echo "Between the marks, per fork+exec+exit (hv time in TSC cycles):"
