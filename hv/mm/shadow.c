@@ -158,6 +158,8 @@ static void as_clear(struct shadow_ctx *ctx, struct shadow_as *as)
 		for (int i = 0; i < 512; i++)
 			spt_drop_entry(ctx, &as->top[i], top_level(ctx));
 	as_forget_slots(ctx, as);
+	if (as->log)
+		as->log[0] = 0;
 }
 
 /* Before a record is loaded: empty it if a flush made it stale. */
@@ -177,6 +179,10 @@ static void as_free_shadow(struct shadow_ctx *ctx, struct shadow_as *as)
 	as_clear(ctx, as);
 	spage_free(ctx, as->top);
 	as->top = NULL;
+	if (as->log) {
+		spage_free(ctx, as->log);
+		as->log = NULL;
+	}
 }
 
 static int as_ensure_top(struct shadow_ctx *ctx, struct shadow_as *as)
@@ -202,8 +208,51 @@ static void spt_sweep_nonglobal(struct shadow_ctx *ctx, u64 *t, int level)
 	}
 }
 
+static u64 *spt_lookup(const struct shadow_ctx *ctx, const struct shadow_as *as, u64 gva);
+
+/*
+ * The leaf log.  The sweep below reads every entry of every table under a
+ * top-level slot with non-global leaves: 512 per table, for a handful of
+ * leaves, at every context switch.  With ctx->leaf_log, each record notes
+ * the linear page of each non-global leaf it builds, in a page of its own
+ * (up to LOG_MAX; past that it gives up until the next load, which then
+ * sweeps), and a load drops just those leaves.  Pages, not pointers: a
+ * noted leaf may have been dropped and its table freed since (INVLPG of a
+ * split large page), so each is looked up again, and only a leaf still
+ * present and non-global is dropped.  Every non-global leaf comes from
+ * spt_install(), so the log holds them all unless it overflowed.
+ */
+#define LOG_MAX (PAGE_SIZE / 8 - 1)
+
+static void log_leaf(struct shadow_ctx *ctx, struct shadow_as *as, u64 gva)
+{
+	if (!ctx->leaf_log || ctx->policy != SHADOW_CACHED)
+		return;
+	if (!as->log)
+		as->log = spage_alloc(ctx, false); /* none: the load sweeps, as before */
+	if (as->log && as->log[0] < LOG_MAX)
+		as->log[++as->log[0]] = gva & ~(PAGE_SIZE - 1);
+	else if (as->log)
+		as->log[0] = LOG_MAX + 1; /* overflowed */
+}
+
 static void as_drop_nonglobal(struct shadow_ctx *ctx, struct shadow_as *as)
 {
+	if (as->log && as->log[0] <= LOG_MAX) {
+		for (u64 k = 1; k <= as->log[0]; k++) {
+			u64 *leaf = spt_lookup(ctx, as, as->log[k]);
+
+			if (leaf && (*leaf & PTE_P) && !(*leaf & PTE_G)) {
+				*leaf = 0;
+				tlb_stale(ctx);
+			}
+		}
+		as->log[0] = 0;
+		memset(as->nonglobal, 0, sizeof(as->nonglobal));
+		return;
+	}
+	if (as->log)
+		as->log[0] = 0;
 	for (int i = 0; i < 512; i++) {
 		if (!(as->nonglobal[i / 64] & BIT(i % 64)))
 			continue;
@@ -253,8 +302,14 @@ static int spt_install(struct shadow_ctx *ctx, struct shadow_as *as, u64 gva, u6
 			*e |= mark2;
 		t = table_of(*e);
 	}
+	u64 old = t[sidx(1, gva)];
+
 	t[sidx(1, gva)] = leaf;
 	unsigned i = sidx(top, gva);
+
+	/* A present non-global leaf here was logged when it was built. */
+	if (!(leaf & PTE_G) && !((old & PTE_P) && !(old & PTE_G)))
+		log_leaf(ctx, as, gva);
 
 	if (!(leaf & PTE_G)) {
 		as->nonglobal[i / 64] |= BIT(i % 64);

@@ -136,6 +136,8 @@ struct shadow_as {
 	u64 last_load;   /* ctx->stats.cr3_loads at its last load: LRU for eviction */
 	u64 nonglobal[8]; /* cached policy: bitmap of top-level slots with non-global leaves */
 	u64 global[8];   /* ... and with global leaves (INVLPG looks only there) */
+	u64 *log;        /* with ctx->leaf_log: log[0] = n, log[1..n] = linear pages
+			  * given a non-global leaf since the last load (shadow.c) */
 	u64 flush_gen;   /* ctx->flush_gen when this shadow was last valid: an older one
 			  * is stale (a whole-context flush came) and is emptied at its next load */
 	u64 faults;      /* #PF exits handled while this root was loaded */
@@ -210,6 +212,9 @@ struct shadow_ctx {
 	u16 global_refs[512];       /* valid records whose global[] has the top-level slot */
 	u64 flush_gen;              /* whole-context flushes so far (see shadow_as.flush_gen) */
 	bool clean;                 /* no leaf built since the last whole-context flush */
+	bool leaf_log;              /* cached policy: a CR3 load drops the logged non-global
+				     * leaves instead of sweeping their tables (off until
+				     * the glue turns it on; see shadow.c, "the leaf log") */
 	u64 next_gen;
 	u64 watched[SHADOW_MAX_WATCH]; /* sorted page-aligned gpas */
 	u32 nwatched;

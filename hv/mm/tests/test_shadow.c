@@ -556,6 +556,34 @@ static void test_cr3_switch_cached(void **state)
 	fix_done(&f);
 }
 
+/* The leaf log: a load drops exactly the logged non-global leaves; past
+ * LOG_MAX (511) of them it falls back to the sweep.  Either way every user
+ * page refaults after a switch and the global kernel page does not. */
+static void test_leaf_log(void **state)
+{
+	for (int n = 8; n <= 600; n += 592) {
+		struct fix f;
+
+		fix_init(&f, PAGING_LONG4, SHADOW_CACHED);
+		f.ctx->leaf_log = true;
+		u64 root_a = f.g.cr3;
+		gpt_map(&f.g, KVA, 0x5000, 4 * KB, PTE_P | PTE_RW | PTE_G, PTE_RW);
+		u64 root_b = second_root(&f);
+		for (int i = 0; i < n; i++)
+			gpt_map(&f.g, UVA + i * 4 * KB, 0x100000 + i * 4 * KB, 4 * KB,
+				PTE_P | PTE_US, PTE_US);
+		for (int i = 0; i < n; i++)
+			assert_int_equal(run(&f, UVA + i * 4 * KB, WALK_USER).exits, 1);
+		assert_int_equal(run(&f, KVA, WALK_READ).exits, 1);
+		shadow_cr3_load(f.ctx, root_b);
+		shadow_cr3_load(f.ctx, root_a);
+		assert_int_equal(run(&f, KVA, WALK_READ).exits, 0);
+		for (int i = 0; i < n; i++)
+			assert_int_equal(run(&f, UVA + i * 4 * KB, WALK_USER).exits, 1);
+		fix_done(&f);
+	}
+}
+
 /* Only leaves with the guest's G and CR4.PGE get the shadow G bit. */
 static void test_global_leaf(void **state)
 {
@@ -1055,6 +1083,7 @@ int main(void)
 		cmocka_unit_test(test_32bit_4m_page),
 		cmocka_unit_test(test_cr3_switch_reference),
 		cmocka_unit_test(test_cr3_switch_cached),
+		cmocka_unit_test(test_leaf_log),
 		cmocka_unit_test(test_global_leaf),
 		cmocka_unit_test(test_memtype_copied),
 		cmocka_unit_test(test_paging_off_identity),
