@@ -1,6 +1,8 @@
 # Formica - a teaching hypervisor.  See README.md.
 #
-#   make            build build/formica.efi, build/hv.bin and build/esp.img
+#   make            build build/formica.efi, build/hv.bin and build/esp.img, and
+#                   the host tools build/samples2csv, build/homogeneity
+#   make usb        build/formica-usb.img: GPT disk image for a USB stick
 #   make unit       host unit tests (cmocka), seconds
 #   make test       unit tests, then integration tests booted in Bochs
 #   make test-kernels  the Antfarm test on each kernel of the Linux kit
@@ -8,6 +10,7 @@
 #   make qemu       boot in QEMU + OVMF (KVM with nested VT-x if /dev/kvm exists)
 #   make bench      measured ratios (see README.md)
 #   make fuzz       libFuzzer on the parsers of untrusted input (tools/fuzz/)
+#   make V=1 ...    print every command (default: one short line per step)
 #
 # Subsystems add their unit tests and benchmarks through small fragments
 # (*/unit.mk); see hv/ARCHITECTURE.md, "Adding a unit test".
@@ -21,16 +24,20 @@ OBJCOPY := objcopy
 NASM := nasm
 
 .DEFAULT_GOAL := all
-.PHONY: all unit test itest run qemu bench deps clean
+.PHONY: all usb unit test itest run qemu bench deps clean
 
 # ---------------------------------------------------------------- packages
 # Debian packages the build and the tests need, and the command that proves
 # each is there.  `make deps` installs what is missing (as root), or prints
 # the one command to run.  clang and libclang-rt-dev (libFuzzer, for the
-# default clang) are for `make fuzz` (tools/fuzz/).
+# default clang) are for `make fuzz` (tools/fuzz/); python3-scipy and
+# r-cran-ksamples give tools/homogeneity's tests their reference values,
+# gnuplot-nox draws its plots and tools/logplot.sh's; gdisk (sgdisk) writes
+# the USB image's partition table.
 DEPS_PKGS := gcc make binutils gnu-efi nasm libcmocka-dev bochs bochsbios vgabios \
 	clang libclang-rt-dev \
-	ovmf qemu-system-x86 mtools dosfstools python3 busybox-static cpio kmod xz-utils zstd
+	ovmf qemu-system-x86 mtools dosfstools gdisk python3 busybox-static cpio kmod xz-utils zstd \
+	python3-scipy r-cran-ksamples gnuplot-nox
 deps:
 	@tools/deps.sh $(DEPS_PKGS)
 $(B)/.deps-ok: tools/deps.sh | $(B)
@@ -39,6 +46,20 @@ $(B)/.deps-ok: tools/deps.sh | $(B)
 
 $(B):
 	@mkdir -p $(B)
+
+# ---------------------------------------------------------------- output
+# Quiet by default: each step prints one short line ("CC hv/foo.c") and
+# `make V=1` prints the full commands instead.  A recipe is written as
+#	$(call say,CC,$<)
+#	$(Q)$(CC) ...
+V ?= 0
+ifeq ($(V),1)
+Q :=
+say = @:
+else
+Q := @
+say = @printf '  %-8s%s\n' '$(1)' '$(2)'
+endif
 
 # ---------------------------------------------------------------- hv image
 # The hypervisor is a freestanding, position-independent ELF, linked by
@@ -61,20 +82,25 @@ HV_OBJS := $(patsubst %.c,$(B)/%.o,$(HV_SRCS)) $(patsubst %.S,$(B)/%.o,$(HV_ASM)
 
 $(B)/hv/%.o: hv/%.c | $(B)/.deps-ok
 	@mkdir -p $(dir $@)
-	$(CC) $(HV_CFLAGS) -MMD -c $< -o $@
+	$(call say,CC,$<)
+	$(Q)$(CC) $(HV_CFLAGS) -MMD -c $< -o $@
 $(B)/hv/%.o: hv/%.S | $(B)/.deps-ok
 	@mkdir -p $(dir $@)
-	$(CC) $(HV_CFLAGS) -MMD -c $< -o $@
+	$(call say,AS,$<)
+	$(Q)$(CC) $(HV_CFLAGS) -MMD -c $< -o $@
 $(B)/sched/%.o: sched/%.c | $(B)/.deps-ok
 	@mkdir -p $(dir $@)
-	$(CC) $(HV_CFLAGS) -MMD -c $< -o $@
+	$(call say,CC,$<)
+	$(Q)$(CC) $(HV_CFLAGS) -MMD -c $< -o $@
 
 $(B)/hv.elf: $(HV_OBJS) linker.ld
-	$(LD) -nostdlib -static -pie --no-dynamic-linker -z max-page-size=4096 \
+	$(call say,LD,$@)
+	$(Q)$(LD) -nostdlib -static -pie --no-dynamic-linker -z max-page-size=4096 \
 		-z noexecstack --no-warn-rwx-segments -T linker.ld -o $@ $(HV_OBJS) \
 		$(shell $(CC) -print-libgcc-file-name)
 $(B)/hv.bin: $(B)/hv.elf
-	$(OBJCOPY) -O binary $< $@
+	$(call say,OBJCOPY,$@)
+	$(Q)$(OBJCOPY) -O binary $< $@
 
 # ---------------------------------------------------------------- boot (UEFI)
 EFI_INC := -I/usr/include/efi -I/usr/include/efi/x86_64
@@ -86,12 +112,15 @@ BOOT_OBJS := $(patsubst %.c,$(B)/efi/%.o,$(BOOT_SRCS))
 
 $(B)/efi/%.o: %.c | $(B)/.deps-ok
 	@mkdir -p $(dir $@)
-	$(CC) $(EFI_CFLAGS) -MMD -c $< -o $@
+	$(call say,CC,$< (UEFI))
+	$(Q)$(CC) $(EFI_CFLAGS) -MMD -c $< -o $@
 $(B)/boot.so: $(BOOT_OBJS)
-	$(LD) -nostdlib -shared -Bsymbolic -znocombreloc -T /usr/lib/elf_x86_64_efi.lds \
+	$(call say,LD,$@)
+	$(Q)$(LD) -nostdlib -shared -Bsymbolic -znocombreloc -T /usr/lib/elf_x86_64_efi.lds \
 		/usr/lib/crt0-efi-x86_64.o $(BOOT_OBJS) -L/usr/lib -lefi -lgnuefi -o $@
 $(B)/formica.efi: $(B)/boot.so
-	$(OBJCOPY) -j .text -j .sdata -j .data -j .dynamic -j .dynsym -j .rel -j .rela \
+	$(call say,OBJCOPY,$@)
+	$(Q)$(OBJCOPY) -j .text -j .sdata -j .data -j .dynamic -j .dynsym -j .rel -j .rela \
 		-j '.rel.*' -j '.rela.*' -j .reloc --target efi-app-x86_64 --subsystem=10 $< $@
 
 # ---------------------------------------------------------------- guest tests
@@ -99,7 +128,8 @@ GUEST_TESTS := $(patsubst guest-tests/%.asm,%,$(wildcard guest-tests/*.asm))
 GUEST_BINS := $(patsubst %,$(B)/guest-tests/%.bin,$(filter-out lib,$(GUEST_TESTS)))
 $(B)/guest-tests/%.bin: guest-tests/%.asm $(wildcard guest-tests/*.inc) | $(B)/.deps-ok
 	@mkdir -p $(dir $@)
-	$(NASM) -f bin -Iguest-tests/ -o $@ $<
+	$(call say,NASM,$<)
+	$(Q)$(NASM) -f bin -Iguest-tests/ -o $@ $<
 
 # ---------------------------------------------------------------- ESP image
 # CONFIG picks the formica.cfg that goes on the ESP; ESP_EXTRA lists more
@@ -108,10 +138,19 @@ CONFIG ?= tools/configs/default.cfg
 ESP_EXTRA ?=
 ESP_IMG ?= $(B)/esp.img
 $(ESP_IMG): $(B)/formica.efi $(B)/hv.bin $(GUEST_BINS) $(CONFIG) $(ESP_EXTRA) tools/mkesp.sh FORCE
-	tools/mkesp.sh $@ $(CONFIG) $(B)/formica.efi $(B)/hv.bin $(GUEST_BINS) $(ESP_EXTRA)
+	$(call say,ESP,$@)
+	$(Q)tools/mkesp.sh $@ $(CONFIG) $(B)/formica.efi $(B)/hv.bin $(GUEST_BINS) $(ESP_EXTRA)
 FORCE:
 
 all: $(B)/formica.efi $(B)/hv.bin $(GUEST_BINS) $(ESP_IMG)
+
+# make usb: the same files in a disk image with a GPT, for `dd` to a USB
+# stick (tools/mkusb.sh; README.md, "Booting it", real hardware).
+USB_IMG := $(B)/formica-usb.img
+$(USB_IMG): $(B)/formica.efi $(B)/hv.bin $(GUEST_BINS) $(CONFIG) $(ESP_EXTRA) tools/mkesp.sh tools/mkusb.sh FORCE
+	$(call say,USB,$@)
+	$(Q)tools/mkusb.sh $@ $(CONFIG) $(B)/formica.efi $(B)/hv.bin $(GUEST_BINS) $(ESP_EXTRA)
+usb: $(USB_IMG)
 
 # ---------------------------------------------------------------- unit tests
 # Each fragment appends a name to UNIT_TESTS and sets NAME_SRCS (and, if it
@@ -128,7 +167,8 @@ HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter \
 define unit_rule
 $(B)/unit/$(1): $$($(1)_SRCS) | $(B)/.deps-ok
 	@mkdir -p $$(dir $$@)
-	$$(HOSTCC) $$(HOST_CFLAGS) $$($(1)_CFLAGS) -o $$@ $$($(1)_SRCS) -lcmocka $$($(1)_LIBS) -lm
+	$$(call say,HOSTCC,$$@)
+	$$(Q)$$(HOSTCC) $$(HOST_CFLAGS) $$($(1)_CFLAGS) -o $$@ $$($(1)_SRCS) -lcmocka $$($(1)_LIBS) -lm
 endef
 $(foreach t,$(UNIT_TESTS),$(eval $(call unit_rule,$(t))))
 UNIT_BINS := $(addprefix $(B)/unit/,$(UNIT_TESTS))
@@ -139,7 +179,9 @@ unit: $(UNIT_BINS)
 # ---------------------------------------------------------------- integration
 # `make test` = unit tests + integration tests (tools/itest.sh).  Both write
 # "passed failed" counts; tools/summary.sh prints the one closing line.
-itest: all $(LINUX_GUEST)
+# tools/usb-test.sh boots build/formica-usb.img from an emulated USB stick.
+ITESTS += tools/usb-test.sh
+itest: all $(USB_IMG) $(LINUX_GUEST)
 	@tools/itest.sh $(B)/itest-results.txt $(ITESTS)
 
 test:
@@ -150,14 +192,20 @@ test:
 
 # make run: RUN_CONFIG (default: two Linux guests) in Bochs.
 # make run RUN_CONFIG=tools/configs/default.cfg: the flat test guests (fast).
+# Then the pictures and CSV tables of the run in build/run/ (tools/logplot.sh),
+# also when the run timed out: they show how far it got.
 RUN_CONFIG ?= tools/configs/linux2.cfg
 run: all $(LINUX_GUEST)
-	tools/mkesp.sh $(B)/run-esp.img $(RUN_CONFIG) $(B)/formica.efi $(B)/hv.bin $(GUEST_BINS) $(LINUX_GUEST)
-	tools/bochs-run.sh --esp $(B)/run-esp.img --log $(B)/run-serial.log --megs 1536 --stream \
-		--timeout $${TIMEOUT:-3600}
+	$(call say,ESP,$(B)/run-esp.img)
+	$(Q)tools/mkesp.sh $(B)/run-esp.img $(RUN_CONFIG) $(B)/formica.efi $(B)/hv.bin $(GUEST_BINS) $(LINUX_GUEST)
+	$(call say,BOCHS,$(RUN_CONFIG))
+	$(Q)tools/bochs-run.sh --esp $(B)/run-esp.img --log $(B)/run-serial.log --megs 1536 --stream \
+		--timeout $${TIMEOUT:-3600}; st=$$?; \
+	tools/logplot.sh $(B)/run-serial.log $(B)/run; exit $$st
 
 qemu: all
-	tools/qemu-run.sh --esp $(ESP_IMG) --log $(B)/qemu-serial.log
+	$(call say,QEMU,$(ESP_IMG))
+	$(Q)tools/qemu-run.sh --esp $(ESP_IMG) --log $(B)/qemu-serial.log
 
 bench: $(BENCH_TARGETS)
 

@@ -24,7 +24,10 @@
  *
  *   serial = 0x3f8      I/O port of the console UART, or "none" (no serial
  *                       console; 0 means the same).  Default 0x3f8.
- *   log = summary       summary | verbose.  Default summary.
+ *   log = summary       summary | switches | verbose.  Default summary:
+ *                       Antfarm's creations and exits, context switches
+ *                       only counted; switches: and a line of them every
+ *                       sample_ms; verbose: a line for each.
  *   sample_ms = 100     statistics sampling interval, 1..60000.  Default 100.
  *   slice_ms = 10       time slice per guest, 1..1000.  Default 10.
  *   selftest = none     none | storage | iosched.  Default none.
@@ -105,12 +108,6 @@ static bool is_blank(char c)
 static bool is_digit(char c)
 {
 	return c >= '0' && c <= '9';
-}
-
-static bool is_name_char(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c) || c == '_' ||
-	       c == '-';
 }
 
 static int hex_value(char c)
@@ -502,8 +499,10 @@ static void set_global(struct parser *p, enum key k, struct view v)
 			cfg->log = LOG_SUMMARY;
 		else if (is_word(v, "verbose"))
 			cfg->log = LOG_VERBOSE;
+		else if (is_word(v, "switches"))
+			cfg->log = LOG_SWITCHES;
 		else
-			errorf(p, "unknown value %v for log (summary or verbose)", .v = v);
+			errorf(p, "unknown value %v for log (summary, switches or verbose)", .v = v);
 		break;
 	case K_SAMPLE_MS:
 		if (number(p, k, v, 1, 60000, &x))
@@ -735,7 +734,7 @@ static void parse_header(struct parser *p, struct view line)
 		 (struct view){ name.p, name.n < CFG_NAME_LEN ? name.n : CFG_NAME_LEN - 1 });
 
 	i = 0;
-	while (i < name.n && is_name_char(name.p[i]))
+	while (i < name.n && cfg_name_char(name.p[i]))
 		i++;
 	if (name.n >= CFG_NAME_LEN) {
 		errorf(p, "guest name %v too long (max %1 chars)", .v = name,

@@ -18,7 +18,8 @@ test_schedsim_CFLAGS := -Itools/schedsim
 $(B)/schedsim/schedsim: tools/schedsim/main.c $(SCHEDSIM_SRCS) $(SCHED_SRCS) \
 		$(wildcard tools/schedsim/*.h sched/*.h)
 	@mkdir -p $(dir $@)
-	$(HOSTCC) -std=gnu11 -O2 -Wall -Wextra -Werror -Wno-unused-parameter -DFORMICA_HOST \
+	$(call say,HOSTCC,$@)
+	$(Q)$(HOSTCC) -std=gnu11 -O2 -Wall -Wextra -Werror -Wno-unused-parameter -DFORMICA_HOST \
 		-Ihv/include -Ihv -I. -Itools/schedsim -o $@ tools/schedsim/main.c \
 		$(SCHEDSIM_SRCS) $(SCHED_SRCS) -lm
 

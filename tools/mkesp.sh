@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# mkesp.sh IMG CONFIG EFI HVBIN [FILE...] - build a FAT ESP image:
+# mkesp.sh [--partition LBA] IMG CONFIG EFI HVBIN [FILE...] - build a FAT ESP image:
 #   EFI/BOOT/BOOTX64.EFI   the boot application
 #   formica/formica.cfg    CONFIG
 #   formica/hv.bin         the hypervisor
@@ -7,15 +7,31 @@
 # No root needed: mtools writes into the image file.  The size is what the
 # files need plus slack, rounded to whole 16-head, 63-sector cylinders so
 # Bochs accepts it as a flat disk.
+#
+# --partition LBA: the volume is to sit in a partition starting at LBA (the
+# USB image, tools/mkusb.sh).  FAT32 then, the file system the UEFI spec
+# (13.3.1.1) names for an ESP and the one every firmware reads, at least
+# 64 MiB (FAT32 needs 65525 clusters), a whole number of MiB, and the boot
+# sector's "hidden sectors" field says where the partition starts.
 set -eu
+part=
+if [ "$1" = --partition ]; then part=$2; shift 2; fi
 img=$1 cfg=$2 efi=$3 hv=$4; shift 4
 bytes=$(du -cb "$efi" "$hv" "$cfg" "$@" | tail -1 | cut -f1)
-cyl=$((16 * 63 * 512))
-size=$(( (bytes * 11 / 10 + 8 * 1024 * 1024 + cyl - 1) / cyl * cyl ))
+fatopts=()
+if [ -n "$part" ]; then
+	mib=$((1024 * 1024))
+	size=$(( (bytes * 11 / 10 + 8 * mib + mib - 1) / mib * mib ))
+	[ $size -ge $((64 * mib)) ] || size=$((64 * mib))
+	fatopts=(-F 32 -h "$part")
+else
+	cyl=$((16 * 63 * 512))
+	size=$(( (bytes * 11 / 10 + 8 * 1024 * 1024 + cyl - 1) / cyl * cyl ))
+fi
 mkdir -p "$(dirname "$img")"
 rm -f "$img"
 truncate -s "$size" "$img"
-mkfs.fat -n FORMICA "$img" >/dev/null
+mkfs.fat "${fatopts[@]}" -n FORMICA "$img" >/dev/null
 export MTOOLS_SKIP_CHECK=1
 mmd -i "$img" ::/EFI ::/EFI/BOOT ::/formica
 mcopy -i "$img" "$efi" ::/EFI/BOOT/BOOTX64.EFI

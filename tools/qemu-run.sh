@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# qemu-run.sh --esp IMG --log FILE [--timeout S] [--marker REGEX] [-- QEMU ARGS...]
+# qemu-run.sh --esp IMG --log FILE [--usb] [--timeout S] [--marker REGEX] [-- QEMU ARGS...]
 #
 # Boots formica in QEMU with OVMF.  Where /dev/kvm exists we use KVM with
 # the host CPU (nested VT-x on an Intel host: the kvm_intel module needs
@@ -7,13 +7,17 @@
 # say that VT-x is unavailable and power off.  The serial console goes to
 # the terminal and to FILE.  Returns when QEMU exits (formica powers off),
 # the marker appears, or the timeout passes.
+#
+# --usb: IMG is a USB stick (build/formica-usb.img) on an xHCI controller,
+# the way a real machine boots it, instead of a plain disk.
 set -u
-esp= log= timeout=120 marker='formica: (powering off|stopped)'
+esp= log= usb= timeout=120 marker='formica: (powering off|stopped)'
 extra=()
 while [ $# -gt 0 ]; do
 	case $1 in
 	--esp) esp=$2; shift 2 ;;
 	--log) log=$2; shift 2 ;;
+	--usb) usb=1; shift ;;
 	--timeout) timeout=$2; shift 2 ;;
 	--marker) marker=$2; shift 2 ;;
 	--) shift; extra=("$@"); break ;;
@@ -25,10 +29,16 @@ code=/usr/share/OVMF/OVMF_CODE_4M.fd
 [ -f "$code" ] || code=/usr/share/OVMF/OVMF_CODE.fd
 if [ -w /dev/kvm ]; then accel=(-enable-kvm -cpu host); echo "qemu-run: KVM, -cpu host"
 else accel=(-cpu max); echo "qemu-run: no /dev/kvm: TCG (no VT-x; formica will say so)"; fi
+if [ -n "$usb" ]; then
+	disk=(-device qemu-xhci,id=xhci -drive if=none,id=stick,format=raw,file="$esp"
+		-device usb-storage,bus=xhci.0,drive=stick,removable=on)
+else
+	disk=(-drive format=raw,file="$esp")
+fi
 mkdir -p "$(dirname "$log")"; : > "$log"
 qemu-system-x86_64 -machine q35 -m 1024 "${accel[@]}" -nodefaults -no-reboot \
 	-drive if=pflash,format=raw,readonly=on,file="$code" \
-	-drive format=raw,file="$esp" \
+	"${disk[@]}" \
 	-device isa-debug-exit,iobase=0xf4,iosize=4 \
 	-serial file:"$log" -display none "${extra[@]}" </dev/null &
 pid=$!

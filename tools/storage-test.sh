@@ -3,7 +3,8 @@
 #
 #   ahci         QEMU q35 under TCG: ESP on the built-in ICH9 AHCI, a 64 MiB
 #                data disk on a second ich9-ahci; `selftest = storage` must
-#                PASS, before the VT-x check (which reports VT-x missing).
+#                PASS, before the VT-x check (which reports VT-x missing),
+#                and its flush after each extent (FLUSH CACHE EXT) succeed.
 #   ahci-refuse  same machine, extents that overlap or run past the end:
 #                each refused with its own line, the self-test FAILs and
 #                writes nothing.
@@ -22,7 +23,7 @@
 #                check, with one read failing once (blkdebug): logged,
 #                channel reset, retried, the self-test still PASSes.
 #   ide-bochs    Bochs (i440FX, PIIX3 IDE): ESP ata0-master, data disk
-#                ata0-slave; the self-test must PASS.
+#                ata0-slave; the self-test must PASS, its flushes succeed.
 #   iosched-ahci QEMU q35 AHCI, `selftest = iosched`: two sequential and
 #                one random stream per guest, each keyed as a process,
 #                through sched/'s three policies and the AHCI driver; every
@@ -109,6 +110,18 @@ disk_checks() {
 	return 0
 }
 
+# flushes_ok LOG: one flush per extent went to the disk and succeeded;
+# prints "N flushes, max T us" (or why not) for the PASS line.
+flushes_ok() {
+	local n bad max
+	n=$(grep -ac 'storage selftest: flush on .*: ok (0), [0-9]* us' "$1")
+	bad=$(grep -a 'storage selftest: flush on ' "$1" | grep -avc ': ok (0), ')
+	[ "$n" -gt 0 ] && [ "$bad" = 0 ] || { echo "flushes: $n ok, $bad failed"; return 1; }
+	max=$(grep -ao 'storage selftest: flush on .*: ok (0), [0-9]* us' "$1" | tr -d '\r' |
+		sed 's/.*, \([0-9]*\) us/\1/' | sort -n | tail -1)
+	echo "$n flushes, max $max us"
+}
+
 # ---------------------------------------------------------------- AHCI
 test_ahci() {
 	local name=ahci cfg=tools/configs/storage-ahci.cfg esp=$B/esp-ahci.img data=$B/data-ahci.img
@@ -139,7 +152,9 @@ test_ahci() {
 		{ fail $name "$why"; return; }
 	$T verify "$data" "${ext[@]}" >"$log.verify" ||
 		{ fail $name "pattern missing inside the extents ($(tail -1 "$log.verify"))"; return; }
-	pass "$name ($(grep -ao 'write [0-9]* KiB/s, read [0-9]* KiB/s' "$log" | tail -1))"
+	local fl
+	fl=$(flushes_ok "$log") || { fail $name "$fl"; return; }
+	pass "$name ($(grep -ao 'write [0-9]* KiB/s, read [0-9]* KiB/s' "$log" | tail -1), $fl)"
 }
 
 test_ahci_refuse() {
@@ -341,7 +356,9 @@ test_ide_bochs() {
 		{ fail $name "$why"; return; }
 	$T verify "$data" "${ext[@]}" >"$log.verify" ||
 		{ fail $name "pattern missing inside the extents ($(tail -1 "$log.verify"))"; return; }
-	pass "$name ($(grep -ao '(IDE[^)]*)' "$log" | tail -1) $(grep -ao 'write [0-9]* KiB/s, read [0-9]* KiB/s' "$log" | tail -1))"
+	local fl
+	fl=$(flushes_ok "$log") || { fail $name "$fl"; return; }
+	pass "$name ($(grep -ao '(IDE[^)]*)' "$log" | tail -1) $(grep -ao 'write [0-9]* KiB/s, read [0-9]* KiB/s' "$log" | tail -1), $fl)"
 }
 
 # ---------------------------------------------------------------- iosched

@@ -182,6 +182,17 @@ static void test_serial_none_and_numbers(void **state)
 	assert_int_equal(cfg.guest[1].mem_mb, 65536);
 }
 
+/* The three console levels (hv/antfarm/evlog.h). */
+static void test_log_levels(void **state)
+{
+	assert_int_equal(parse("log = verbose\n"), 0);
+	assert_int_equal(cfg.log, LOG_VERBOSE);
+	assert_int_equal(parse("log = switches\n"), 0);
+	assert_int_equal(cfg.log, LOG_SWITCHES);
+	assert_int_equal(parse("log = summary\n"), 0);
+	assert_int_equal(cfg.log, LOG_SUMMARY);
+}
+
 static void test_extents(void **state)
 {
 	assert_int_equal(parse("[guest g]\nkernel = \\k\n"
@@ -235,7 +246,7 @@ static void test_no_final_newline(void **state)
 
 	/* the error on an unterminated last line has the right number */
 	assert_one_error("\n\nlog = loud",
-			 "formica.cfg:3: unknown value 'loud' for log (summary or verbose)\n");
+			 "formica.cfg:3: unknown value 'loud' for log (summary, switches or verbose)\n");
 	assert_defaults();
 }
 
@@ -591,7 +602,7 @@ static void test_global_key_in_guest(void **state)
 static void test_other_value_errors(void **state)
 {
 	assert_one_error("log = debug\n",
-			 "formica.cfg:1: unknown value 'debug' for log (summary or verbose)\n");
+			 "formica.cfg:1: unknown value 'debug' for log (summary, switches or verbose)\n");
 	assert_one_error("selftest = all\n",
 			 "formica.cfg:1: unknown value 'all' for selftest (none, storage or iosched)\n");
 	assert_defaults();
@@ -757,9 +768,9 @@ static void test_quoted_values_clipped(void **state)
 	assert_one_error(
 		"log = 0123456789012345678901234567890123456789012\n",
 		"formica.cfg:1: unknown value '0123456789012345678901234567890123456789...' for "
-		"log (summary or verbose)\n");
+		"log (summary, switches or verbose)\n");
 	assert_one_error("log = a\tb\n",
-			 "formica.cfg:1: unknown value 'a?b' for log (summary or verbose)\n");
+			 "formica.cfg:1: unknown value 'a?b' for log (summary, switches or verbose)\n");
 }
 
 int main(void)
@@ -770,6 +781,7 @@ int main(void)
 		cmocka_unit_test(test_empty_file_gives_defaults),
 		cmocka_unit_test(test_guest_defaults),
 		cmocka_unit_test(test_serial_none_and_numbers),
+		cmocka_unit_test(test_log_levels),
 		cmocka_unit_test(test_timer),
 		cmocka_unit_test(test_max_ms),
 		cmocka_unit_test(test_antfarm),

@@ -130,7 +130,7 @@ size_t af_log_tick(struct af_log *lg, u64 now_tsc, char *buf, size_t size)
 	struct line l = { buf, size, 0 };
 	u64 k, end;
 
-	if (lg->mode != AF_LOG_SUMMARY || now_tsc < lg->interval_start ||
+	if (lg->mode != AF_LOG_SWITCHES || now_tsc < lg->interval_start ||
 	    now_tsc - lg->interval_start < lg->interval_tsc)
 		return 0;
 	/* Close every whole interval up to now; their switches are one count. */
@@ -162,8 +162,9 @@ size_t af_log_event(struct af_log *lg, const struct af_event *ev, char *buf, siz
 		put_kv_dec(&l, "gen", ev->gen);
 		break;
 	case AF_EV_SWITCH:
-		if (lg->mode == AF_LOG_SUMMARY) {
-			lg->switches++;
+		if (lg->mode != AF_LOG_VERBOSE) {
+			if (lg->mode == AF_LOG_SWITCHES)
+				lg->switches++;
 			if (size)
 				buf[0] = 0;
 			return 0;

@@ -30,11 +30,14 @@
  *   count=N      switches: context switches in the interval
  *   interval_us=N  switches: length of that interval; it ended at tsc=
  *
- * Two modes (formica.cfg "log"): verbose writes every event; summary writes
- * every event except switch, and counts switches instead, one "switches"
- * line per interval that had any.
+ * Three modes (formica.cfg "log"): verbose writes every event; summary
+ * writes every event except switch (a Linux guest switches hundreds of
+ * times a second: the console would be nothing else), whose counts are in
+ * the guest's mark, progress and end lines; switches is summary plus one
+ * "switches" line per interval (sample_ms) that had any, for plots over
+ * time.
  *
- * Example (summary):
+ * Example (switches):
  *   ev tsc=5123456789 guest=linux1 event=create asid=0x1234000 gen=0 live=5 vcpu=0
  *   ev tsc=5423456789 guest=linux1 event=switches count=812 interval_us=100000
  */
@@ -50,34 +53,35 @@
 enum af_log_mode {
 	AF_LOG_SUMMARY = 0,
 	AF_LOG_VERBOSE = 1,
+	AF_LOG_SWITCHES = 2,
 };
 
 struct af_log {
 	char guest[AF_LOG_NAME_LEN];
 	enum af_log_mode mode;
 	u64 tsc_hz;
-	u64 interval_tsc;   /* summary interval in TSC ticks */
+	u64 interval_tsc;   /* sample interval in TSC ticks */
 	u64 interval_start; /* TSC at which the open interval began */
 	u64 switches;       /* switches counted in the open interval */
 };
 
-/* interval_us: the summary interval (formica.cfg sample_ms * 1000). */
+/* interval_us: the sample interval (formica.cfg sample_ms * 1000). */
 void af_log_init(struct af_log *lg, const char *guest, enum af_log_mode mode, u64 tsc_hz,
 		 u64 interval_us, u64 now_tsc);
 
 /*
- * Summary mode: if the open interval has ended by now_tsc, write its
+ * Switches mode: if the open interval has ended by now_tsc, write its
  * "switches" line into buf and open the next interval.  Call it from a
  * periodic tick and before af_log_event(), so each switch is counted in the
  * interval it happened in.  Returns the line's length (with its '\n'), or 0
- * when there is nothing to write (verbose mode, interval still open, or no
+ * when there is nothing to write (another mode, interval still open, or no
  * switch in it).
  */
 size_t af_log_tick(struct af_log *lg, u64 now_tsc, char *buf, size_t size);
 
 /*
  * The line for one event, '\n'-terminated, NUL after it.  Returns its
- * length, or 0 for a switch that summary mode only counts.  A buf shorter
+ * length, or 0 for a switch that only verbose mode writes.  A buf shorter
  * than AF_LOG_LINE_MAX gets a truncated (still terminated) line.
  */
 size_t af_log_event(struct af_log *lg, const struct af_event *ev, char *buf, size_t size);

@@ -8,7 +8,10 @@
  * cutter.  Everything between - the scheduler's order, anticipation, one
  * request at the disk, the pieces one after another, the disk model's
  * hold - is the disk queue's.  When it calls request_done(), the guest's
- * device gets the virtio status and the used-ring entry.
+ * device gets the virtio status and the used-ring entry.  A FLUSH goes the
+ * same way as a BLK_FLUSH with no sectors: the disk queue sends it to the
+ * disk as soon as the disk is free (diskq.h), and the guest hears of it
+ * when the disk has written its cache back.
  */
 #include "dev/vblkq.h"
 #include "string.h"
@@ -79,6 +82,9 @@ static void request_done(struct diskq_req *dr)
 	if (status != VIRTIO_BLK_S_OK) {
 		q->st.ioerr++;
 		g->st.ioerr++;
+	} else if (dr->op == BLK_FLUSH) {
+		q->st.flushes++;
+		g->st.flushes++;
 	} else if (dr->op == BLK_READ) {
 		g->st.reads++;
 		g->st.sectors_read += dr->count;
@@ -100,21 +106,29 @@ static void request_done(struct diskq_req *dr)
 static int enqueue(struct vblkq *q, u32 guest, struct vblkq_req *r, u64 key, u64 now)
 {
 	struct vblkq_guest *g = &q->g[guest];
-	struct vdisk_cursor c = { 0 };
-	struct vdisk_piece first;
-	if (vdisk_next(&g->disk, &r->vr, &c, &first) != 1)
-		return ENQ_OUTSIDE; /* vblk_init was given more than the extents hold */
-	r->dr = (struct diskq_req){
-		.guest = guest,
-		.proc = key,
-		.ext = &g->disk.ext[first.extent],
-		.op = r->vr.type == VIRTIO_BLK_T_IN ? BLK_READ : BLK_WRITE,
-		.lba = first.lba,
-		.count = r->vr.nsect,
-		.pieces = cut_piece,
-		.done = request_done,
-		.priv = q,
-	};
+	if (r->vr.type == VIRTIO_BLK_T_FLUSH) {
+		/* No sectors, no extent: the whole disk's cache. */
+		r->dr = (struct diskq_req){
+			.guest = guest, .proc = key, .op = BLK_FLUSH,
+			.done = request_done, .priv = q,
+		};
+	} else {
+		struct vdisk_cursor c = { 0 };
+		struct vdisk_piece first;
+		if (vdisk_next(&g->disk, &r->vr, &c, &first) != 1)
+			return ENQ_OUTSIDE; /* vblk_init was given more than the extents hold */
+		r->dr = (struct diskq_req){
+			.guest = guest,
+			.proc = key,
+			.ext = &g->disk.ext[first.extent],
+			.op = r->vr.type == VIRTIO_BLK_T_IN ? BLK_READ : BLK_WRITE,
+			.lba = first.lba,
+			.count = r->vr.nsect,
+			.pieces = cut_piece,
+			.done = request_done,
+			.priv = q,
+		};
+	}
 	r->cur = (struct vdisk_cursor){ 0 };
 	/* Taken before submitting: the disk queue may finish it at once. */
 	r->used = true;
@@ -159,12 +173,6 @@ static void take(struct vblkq *q, u32 guest, u64 key, u64 now)
 			continue;
 		if (rc < 0) {
 			report(q, guest, vblk_fault_name(g->blk, rc));
-			continue;
-		}
-		if (r->vr.type == VIRTIO_BLK_T_FLUSH) {
-			q->st.flushes++;
-			g->st.flushes++;
-			vblk_complete(g->blk, &r->vr, VIRTIO_BLK_S_OK);
 			continue;
 		}
 		rc = enqueue(q, guest, r, key, now);

@@ -22,10 +22,12 @@
  * Pure: the disk driver is reached only through its struct blk_ops (the
  * tests give it a fake one), the time is a parameter.
  *
- * Not here yet: FLUSH reaches no disk cache (the block layer has no flush
- * operation; a FLUSH completes at once, which is only as durable as the
- * drive's write cache allows).  Antfarm's process exits reach the disk
- * queue from the glue (hv/guest/disk.c, diskq_proc_gone()).
+ * A FLUSH becomes a BLK_FLUSH at the disk (ATA FLUSH CACHE [EXT]): the
+ * guest gets its status only once the disk has written its cache back, and
+ * VIRTIO_BLK_S_IOERR if the disk failed it.  It takes a slot of the guest's
+ * share like any request, but not sched/'s order (diskq.h says why).
+ * Antfarm's process exits reach the disk queue from the glue
+ * (hv/guest/disk.c, diskq_proc_gone()).
  */
 #ifndef FORMICA_DEV_VBLKQ_H
 #define FORMICA_DEV_VBLKQ_H
@@ -45,7 +47,7 @@
 #define VBLKQ_SLOTS (VBLKQ_MAX_GUESTS * VBLKQ_PER_GUEST)
 _Static_assert(VBLKQ_SLOTS <= DISKQ_SLOTS, "the disk queue must hold every virtio request");
 
-/* One guest's requests, counted when they complete (flushes: when taken). */
+/* One guest's requests, counted when they complete without error. */
 struct vblkq_gstats {
 	u64 reads, writes, sectors_read, sectors_written, flushes, ioerr, faults;
 };

@@ -20,8 +20,9 @@
  *                     instruction's bytes, and let go.
  *
  * Events become one console line each (format: hv/antfarm/evlog.h), every
- * one in verbose mode, or with context switches counted per sample_ms
- * interval in summary mode (formica.cfg "log").  formica.cfg "antfarm"
+ * one in verbose mode, all but context switches in summary mode, and those
+ * plus a count of switches per sample_ms interval in switches mode
+ * (formica.cfg "log").  formica.cfg "antfarm"
  * picks the rules: plain (the paper's), exec-aware, or off.  The guest may
  * switch inference off and on at run time through the mark port (io.c), so
  * one boot can time a workload both ways (make bench).
@@ -82,7 +83,7 @@ static void op_event(void *ctx, const struct af_event *ev)
 {
 	struct guest *g = ctx;
 	char line[AF_LOG_LINE_MAX];
-	/* Close the summary interval first: a switch is counted in the
+	/* Close the sample interval first: a switch is counted in the
 	 * interval it happened in (evlog.h). */
 	if (af_log_tick(&g->aflog, ev->tsc, line, sizeof(line)))
 		kprintf("%s", line);
@@ -95,13 +96,21 @@ static void op_event(void *ctx, const struct af_event *ev)
 		guest_disk_proc_gone(g, ev->prev_asid, ev->prev_gen);
 }
 
+/* formica.cfg "log" as evlog's mode (the pure core does not see the config). */
+static enum af_log_mode log_mode(const struct formica_config *cfg)
+{
+	if (!cfg || cfg->log == LOG_SUMMARY)
+		return AF_LOG_SUMMARY;
+	return cfg->log == LOG_VERBOSE ? AF_LOG_VERBOSE : AF_LOG_SWITCHES;
+}
+
 /* ------------------------------------------------------------ the hooks */
 
 void guest_af_init(struct guest *g)
 {
 	const struct af_ops ops = { op_event, op_watch, op_unwatch, op_count_user, g };
 	const struct formica_config *cfg = g->hv_cfg;
-	enum af_log_mode mode = cfg && cfg->log == LOG_VERBOSE ? AF_LOG_VERBOSE : AF_LOG_SUMMARY;
+	enum af_log_mode mode = log_mode(cfg);
 	u64 interval_us = (cfg ? cfg->sample_ms : 100) * 1000ull;
 
 	enum antfarm_mode rules = cfg ? cfg->antfarm : ANTFARM_PLAIN;
@@ -132,7 +141,7 @@ void guest_af_set(struct guest *g, bool on)
  * Every guest MOV to CR3, after the shadow pager took it.  Only 4-level
  * paging roots are address spaces here: a load made with paging off or in
  * PAE mode (a boot loader on its way to long mode) names no PML4.  Kept
- * cheap: a context switch is one hash lookup and a counter in summary mode.
+ * cheap: a context switch is one hash lookup (and a counter in switches mode).
  */
 void guest_af_cr3_load(struct guest *g, u64 cr3)
 {
@@ -253,13 +262,13 @@ int guest_af_watched_write(struct guest *g, u64 gva, const struct shadow_fault *
 	return 0;
 }
 
-/* From the run loop after every exit: in summary mode, one "switches" line
+/* From the run loop after every exit: in switches mode, one "switches" line
  * per interval that had any.  The common case is one compare. */
 void guest_af_tick(struct guest *g, u64 now_tsc)
 {
 	struct af_log *lg = &g->aflog;
 	char line[AF_LOG_LINE_MAX];
-	if (lg->mode != AF_LOG_SUMMARY || now_tsc - lg->interval_start < lg->interval_tsc)
+	if (lg->mode != AF_LOG_SWITCHES || now_tsc - lg->interval_start < lg->interval_tsc)
 		return;
 	if (af_log_tick(lg, now_tsc, line, sizeof(line)))
 		kprintf("%s", line);

@@ -80,7 +80,7 @@ static void on_done(void *ctx, u32 idx, const struct diskq_req *r)
 	char who[48];
 	proc_name(who, sizeof(who), r->proc);
 	kprintf("io-req guest=%s %s op=%s lba=%lu sectors=%u wait_us=%lu disk_us=%lu status=%s\n",
-		of[idx]->name, who, r->op == BLK_READ ? "read" : "write", r->lba, r->count,
+		of[idx]->name, who, blk_op_name(r->op), r->lba, r->count,
 		(r->dispatch_ns - r->submit_ns) / 1000, (r->complete_ns - r->dispatch_ns) / 1000,
 		r->status == BLK_OK ? "ok" : "error");
 }

@@ -202,15 +202,18 @@ static bool stop_at_time_limit(struct guest *g, u64 now)
 }
 
 /* Every PROGRESS_NS of guest time, one line that shows the guest is alive
- * and where it is: useful when a guest is silent for a long time. */
+ * and where it is: useful when a guest is silent for a long time.  Its
+ * totals so far (exits, Antfarm's context switches) make a rate over time
+ * in any log (tools/logplot.sh). */
 #define PROGRESS_NS 10000000000ull
 static void progress(struct guest *g, u64 now)
 {
 	if (now < g->next_progress_ns)
 		return;
 	if (g->next_progress_ns)
-		kprintf("guest %s: progress exits=%lu rip=0x%lx cr3=0x%lx last-exit=\"%s\"\n",
-			g->name, g->exits_total, vmread(GUEST_RIP),
+		kprintf("guest %s: progress exits=%lu switches=%lu rip=0x%lx cr3=0x%lx "
+			"last-exit=\"%s\"\n",
+			g->name, g->exits_total, g->af.st.switches, vmread(GUEST_RIP),
 			guest_read_cr3(g),
 			exit_reason_name(vmread(VM_EXIT_REASON) & 0xffff));
 	g->next_progress_ns = now + PROGRESS_NS;
@@ -361,13 +364,17 @@ static void schedule(void)
 				end_sleepers();
 				continue;
 			}
-			while (guest_now_ns() < wake) {
+			for (;;) {
 				u64 t = guest_now_ns();
+				if (t >= wake)
+					break;
 				console_poll();
 				if (t >= disk) {
 					if (guest_disks_poll(NULL, t))
-						break;
+						break; /* a completion: its guest is due */
 					disk = guest_disks_next_event(t);
+					if (disk == VSCHED_NEVER && wake == VSCHED_NEVER)
+						break; /* the disk is done, for guests that ended */
 				}
 				cpu_pause();
 			}

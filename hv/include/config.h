@@ -20,14 +20,23 @@
 #define CFG_MAX_EXTENTS 4
 #define CFG_ERR_LEN 2048
 
+/* The characters of a guest name (boot/config.c accepts no others; the
+ * host tools in tools/homogeneity read guest names back from the log). */
+static inline bool cfg_name_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '_' || c == '-';
+}
+
 enum guest_kind {
 	GUEST_FLAT = 0,  /* guest-tests/ kernel: flat 64-bit binary, see hv/guest/loader.c */
 	GUEST_LINUX = 1, /* bzImage, Linux x86 boot protocol */
 };
 
 enum log_level {
-	LOG_SUMMARY = 0, /* context switches summarised per interval */
+	LOG_SUMMARY = 0, /* every event but context switches (counted at marks and the end) */
 	LOG_VERBOSE = 1, /* every event on its own line */
+	LOG_SWITCHES = 2, /* summary, and the context switches of every sample_ms interval */
 };
 
 enum selftest {

@@ -12,7 +12,10 @@
  * Commands: READ/WRITE DMA EXT (or the 28-bit forms for old disks) with
  * one request in flight, or READ/WRITE FPDMA QUEUED (NCQ) with up to the
  * disk's queue depth in flight when both HBA (CAP.SNCQ) and disk support
- * it.  Completion is noticed by polling PxCI/PxSACT: the hv runs with
+ * it.  A flush (BLK_FLUSH) is FLUSH CACHE [EXT], a command FIS with no
+ * PRDs; it is not a queued command, and SATA forbids mixing the two, so it
+ * waits until no queued command is in flight and holds the port while it
+ * runs.  Completion is noticed by polling PxCI/PxSACT: the hv runs with
  * interrupts off (PxIE = 0, GHC.IE = 0, PCI INTx disabled).
  *
  * Errors (6.2.2): a task-file error (PxIS.TFES) or a fatal HBA error, or a
@@ -52,6 +55,9 @@
 #define AHCI_CMD_TABLE_SIZE (AHCI_CMD_TABLE_PRDT_OFF + AHCI_PRDT_MAX * 16)
 #define AHCI_MAX_SECTORS 32768 /* 16 MiB: four 4 MiB PRDs */
 #define AHCI_CMD_TIMEOUT_US 10000000ull
+/* A flush writes back a whole cache of scattered sectors: more time
+ * (Linux's libata allows 30 s too). */
+#define AHCI_FLUSH_TIMEOUT_US 30000000ull
 #define AHCI_RFIS_OFF 0x400   /* in the port page: command list 1 KiB, then 256-byte FIS area */
 #define AHCI_IDBUF_OFF 0x800  /* then a 512-byte buffer for IDENTIFY */
 
@@ -219,6 +225,8 @@ static int exec_sync(struct ahci_port *p, const struct ata_taskfile *tf, void *b
 static const char *op_name(const struct ahci_port *p, const struct blk_req *r)
 {
 	bool w = r->op == BLK_WRITE;
+	if (r->op == BLK_FLUSH)
+		return p->blk.lba48 ? "FLUSH CACHE EXT" : "FLUSH CACHE";
 	if (p->use_ncq)
 		return w ? "WRITE FPDMA QUEUED" : "READ FPDMA QUEUED";
 	if (p->blk.lba48)
@@ -327,13 +335,27 @@ static int port_recover(struct ahci_port *p, int status, bool force_reset)
 	return n;
 }
 
+/* A flush holds the port: nothing is issued beside it. */
+static bool flush_in_flight(const struct ahci_port *p)
+{
+	for (u32 s = 0; s < 32; s++)
+		if ((p->busy & (1u << s)) && p->slot[s]->op == BLK_FLUSH)
+			return true;
+	return false;
+}
+
 static void start_queued(struct ahci_port *p)
 {
 	while (p->qhead && __builtin_popcount(p->busy) < (int)p->depth) {
+		struct blk_req *r = p->qhead;
+		bool flush = r->op == BLK_FLUSH;
+		/* SATA does not allow a non-queued command while queued ones
+		 * are outstanding; nothing is issued beside it either. */
+		if ((flush && p->busy) || flush_in_flight(p))
+			return;
 		u32 slot = 0;
 		while (p->busy & (1u << slot))
 			slot++;
-		struct blk_req *r = p->qhead;
 		p->qhead = r->next;
 		if (!p->qhead)
 			p->qtail = NULL;
@@ -341,9 +363,17 @@ static void start_queued(struct ahci_port *p)
 
 		struct ata_taskfile tf;
 		bool w = r->op == BLK_WRITE;
-		if (ata_rw_taskfile(&tf, w, p->blk.lba48, p->use_ncq ? ATA_NCQ : ATA_DMA, r->lba,
-				    r->count, false, (u8)slot) < 0 ||
-		    build_cmd(p, slot, &tf, r->buf, r->count * BLK_SECTOR_SIZE, w) < 0) {
+		int rc;
+		if (flush) {
+			ata_flush_taskfile(&tf, p->blk.lba48, false);
+			rc = build_cmd(p, slot, &tf, 0, 0, false); /* no PRDs */
+		} else {
+			rc = ata_rw_taskfile(&tf, w, p->blk.lba48, p->use_ncq ? ATA_NCQ : ATA_DMA,
+					     r->lba, r->count, false, (u8)slot);
+			if (rc == 0)
+				rc = build_cmd(p, slot, &tf, r->buf, r->count * BLK_SECTOR_SIZE, w);
+		}
+		if (rc < 0) {
 			r->status = BLK_EINVAL;
 			if (r->done)
 				r->done(r);
@@ -352,8 +382,8 @@ static void start_queued(struct ahci_port *p)
 		p->slot[slot] = r;
 		p->busy |= 1u << slot;
 		r->tries++;
-		r->deadline_us = now_us() + AHCI_CMD_TIMEOUT_US;
-		issue(p, slot, p->use_ncq);
+		r->deadline_us = now_us() + (flush ? AHCI_FLUSH_TIMEOUT_US : AHCI_CMD_TIMEOUT_US);
+		issue(p, slot, p->use_ncq && !flush);
 	}
 }
 
@@ -427,7 +457,10 @@ static int ahci_poll(struct blk_dev *d)
 				kprintf("%s: %s LBA %llu+%u timed out after %llu ms (PxCI=0x%x "
 					"PxTFD=0x%x)\n",
 					d->name, op_name(p, r), (unsigned long long)r->lba,
-					r->count, AHCI_CMD_TIMEOUT_US / 1000, prd(p, PxCI),
+					r->count,
+					(r->op == BLK_FLUSH ? AHCI_FLUSH_TIMEOUT_US
+							    : AHCI_CMD_TIMEOUT_US) / 1000,
+					prd(p, PxCI),
 					prd(p, PxTFD));
 				done += port_recover(p, BLK_ETIMEDOUT, true);
 				break;

@@ -59,6 +59,15 @@ int ata_rw_taskfile(struct ata_taskfile *tf, bool write, bool lba48, enum ata_xf
 	return 0;
 }
 
+void ata_flush_taskfile(struct ata_taskfile *tf, bool lba48, bool slave)
+{
+	memset(tf, 0, sizeof(*tf));
+	tf->command = lba48 ? ATA_CMD_FLUSH_CACHE_EXT : ATA_CMD_FLUSH_CACHE;
+	tf->device = (lba48 ? 0 : 0xa0) | ATA_DEV_LBA | (slave ? ATA_DEV_SLAVE : 0);
+	/* No "previous" register halves to write: there is no LBA or count. */
+	tf->lba48 = false;
+}
+
 void ata_fis_h2d(const struct ata_taskfile *tf, u8 fis[FIS_H2D_LEN])
 {
 	memset(fis, 0, FIS_H2D_LEN);

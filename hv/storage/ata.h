@@ -66,6 +66,16 @@ enum ata_xfer { ATA_PIO = 0, ATA_DMA = 1, ATA_NCQ = 2 };
 int ata_rw_taskfile(struct ata_taskfile *tf, bool write, bool lba48, enum ata_xfer xfer,
 		    u64 lba, u32 count, bool slave, u8 ncq_tag);
 
+/*
+ * Task file for FLUSH CACHE EXT (lba48) or FLUSH CACHE: the disk writes its
+ * volatile write cache to the media (ACS-3, FLUSH CACHE / FLUSH CACHE EXT).
+ * A non-data command: COUNT, LBA and FEATURES are reserved (zero), DEVICE
+ * only selects the device (slave) and keeps the bits the read/write
+ * commands of the same width set.  48-bit disks get the EXT form, which
+ * ACS-3 makes mandatory with the 48-bit Address feature set.
+ */
+void ata_flush_taskfile(struct ata_taskfile *tf, bool lba48, bool slave);
+
 /* Register Host-to-Device FIS, 20 bytes (5 dwords), C bit set. */
 #define FIS_TYPE_REG_H2D 0x27
 #define FIS_TYPE_REG_D2H 0x34

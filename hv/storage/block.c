@@ -14,6 +14,16 @@ static u32 ndevs;
 u32 blk_ndevs(void) { return ndevs; }
 struct blk_dev *blk_get(u32 i) { return i < ndevs ? devs[i] : NULL; }
 
+const char *blk_op_name(u8 op)
+{
+	switch (op) {
+	case BLK_READ: return "read";
+	case BLK_WRITE: return "write";
+	case BLK_FLUSH: return "flush";
+	default: return "?";
+	}
+}
+
 int blk_register(struct blk_dev *d)
 {
 	if (ndevs == BLK_MAX_DEVS)
@@ -26,6 +36,8 @@ int blk_check_req(const struct blk_dev *d, const struct blk_req *r, bool dma32)
 {
 	if (d->failed)
 		return BLK_EFAILED;
+	if (r->op == BLK_FLUSH)
+		return r->count == 0 ? BLK_OK : BLK_EINVAL;
 	if (r->op != BLK_READ && r->op != BLK_WRITE)
 		return BLK_EINVAL;
 	if (r->count == 0 || r->count > d->max_sectors)
@@ -46,7 +58,7 @@ int blk_extent_submit(const struct blk_extent *e, struct blk_req *r)
 {
 	if (!e->dev)
 		return BLK_ERANGE;
-	if (r->count == 0 || r->lba >= e->sectors || r->count > e->sectors - r->lba)
+	if (r->op == BLK_FLUSH || r->count == 0 || r->lba >= e->sectors || r->count > e->sectors - r->lba)
 		return BLK_ERANGE;
 	r->lba += e->lba;
 	int rc = e->dev->ops->submit(e->dev, r);

@@ -5,6 +5,13 @@
  * and one physically contiguous buffer.  The caller owns the request; the
  * driver holds a pointer to it from submit() until it completes it.
  *
+ * BLK_FLUSH names no sectors and no buffer (count 0): the disk writes
+ * everything in its volatile write cache to the media before it completes
+ * (ATA FLUSH CACHE [EXT], a non-data command).  It covers the writes the
+ * disk has completed before it; it is not a barrier for requests queued
+ * with or after it - whoever needs an order waits for completions.  A disk
+ * without a write cache completes it at once, so it is always sent.
+ *
  *     submit(dev, req)  queue the request; never waits for the disk.
  *     poll(dev)         advance the hardware: start queued requests,
  *                       notice finished ones, time out stuck ones.  Each
@@ -37,6 +44,7 @@
 enum blk_op {
 	BLK_READ = 0,
 	BLK_WRITE = 1,
+	BLK_FLUSH = 2, /* the disk's write cache to the media; count 0, no buffer */
 };
 
 enum blk_err {
@@ -57,8 +65,9 @@ struct blk_req {
 	/* Filled by the caller. */
 	u8 op;           /* enum blk_op */
 	u64 lba;         /* on the device (blk_extent_submit translates) */
-	u32 count;       /* sectors, 1 .. dev->max_sectors */
-	u64 buf;         /* physical address, 2-byte aligned, count * 512 bytes, contiguous */
+	u32 count;       /* sectors, 1 .. dev->max_sectors (BLK_FLUSH: 0) */
+	u64 buf;         /* physical address, 2-byte aligned, count * 512 bytes, contiguous
+			  * (BLK_FLUSH: unused) */
 	blk_done_fn done; /* optional, called from poll() */
 	void *priv;      /* the caller's: sched/ links its own state here */
 
@@ -98,6 +107,9 @@ struct blk_extent {
 	u64 sectors;
 };
 
+/* "read", "write", "flush" (or "?"): for log lines. */
+const char *blk_op_name(u8 op);
+
 /* The disks the drivers registered (storage.c). */
 u32 blk_ndevs(void);
 struct blk_dev *blk_get(u32 i);
@@ -106,14 +118,16 @@ int blk_register(struct blk_dev *d);
 /*
  * Common checks every driver's submit() starts with: count within
  * 1..max_sectors, the range inside the disk, buffer 2-byte aligned and
- * below 4 GiB when the controller cannot address more (dma32).  Pure.
+ * below 4 GiB when the controller cannot address more (dma32).  A
+ * BLK_FLUSH must have count 0; its lba and buf are not looked at.  Pure.
  */
 int blk_check_req(const struct blk_dev *d, const struct blk_req *r, bool dma32);
 
 /*
  * Submit a request whose lba is relative to the extent: checks it lies
  * inside, rewrites r->lba to the device LBA, forwards to the driver.
- * Pure apart from the driver call.
+ * Reads and writes only (a flush has no range: BLK_ERANGE; send it to
+ * the disk's own submit()).  Pure apart from the driver call.
  */
 int blk_extent_submit(const struct blk_extent *e, struct blk_req *r);
 

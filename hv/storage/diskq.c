@@ -11,6 +11,11 @@
  * sched_complete() (which starts the process's think-time clock), calls
  * the caller's done() and the queue kicks again.  The queue holds no clock
  * of its own: whoever calls it passes the time in.
+ *
+ * A flush skips sched/: diskq_submit() puts it in the flush FIFO, kick()
+ * sends it when the disk is free (diskq.h says why and when it may wait
+ * for one request of sched/'s), as one piece with no extent, straight to
+ * the disk's submit(); retire() completes it without telling sched/.
  */
 #include "types.h"
 #include "string.h"
@@ -105,7 +110,7 @@ int diskq_proc_stats(const struct diskq *q, u32 guest, u64 proc, struct sched_pr
 
 /* ---- the request on the disk ---- */
 
-/* A request without pieces(): its one piece. */
+/* A request without pieces() (and a flush): its one piece. */
 static int one_piece(struct diskq_req *r, struct diskq_piece *p)
 {
 	if (r->npieces)
@@ -127,8 +132,8 @@ static void bounce_if_needed(struct diskq *q, struct diskq_req *r)
 {
 	u64 bytes = (u64)r->blk.count * BLK_SECTOR_SIZE;
 	r->bounced = 0;
-	if (!q->dev->dma32 || r->blk.buf + bytes <= (1ull << 32) || !q->bounce ||
-	    r->blk.count > q->bounce_sectors)
+	if (r->op == BLK_FLUSH || !q->dev->dma32 || r->blk.buf + bytes <= (1ull << 32) ||
+	    !q->bounce || r->blk.count > q->bounce_sectors)
 		return; /* reachable, or the driver will refuse it */
 	if (r->op == BLK_WRITE)
 		memcpy(q->bounce, (const void *)(uintptr_t)r->blk.buf, bytes);
@@ -142,8 +147,10 @@ static void issue(struct diskq *q, struct diskq_req *r)
 {
 	r->blk.status = BLK_PENDING;
 	/* The extent check once more, right before the disk: the one place
-	 * that keeps a guest inside its window. */
-	int rc = blk_extent_submit(r->piece_ext, &r->blk);
+	 * that keeps a guest inside its window.  A flush has no window: it
+	 * writes nothing of its own, it only makes the disk's cache durable. */
+	int rc = r->op == BLK_FLUSH ? q->dev->ops->submit(q->dev, &r->blk)
+				    : blk_extent_submit(r->piece_ext, &r->blk);
 	if (rc == BLK_EBUSY) {
 		r->blk.status = BLK_EBUSY; /* the driver's queue is full: again at poll */
 		q->st.driver_busy++;
@@ -157,7 +164,7 @@ static void issue(struct diskq *q, struct diskq_req *r)
 static void next_piece(struct diskq *q, struct diskq_req *r)
 {
 	struct diskq_piece p;
-	int rc = r->pieces ? r->pieces(r, &p) : one_piece(r, &p);
+	int rc = r->pieces && r->op != BLK_FLUSH ? r->pieces(r, &p) : one_piece(r, &p);
 
 	if (rc <= 0) {
 		r->status = rc < 0 ? rc : BLK_OK;
@@ -207,8 +214,12 @@ static void retire(struct diskq *q, u64 now)
 		return;
 	q->inflight = NULL;
 	q->st.busy_ns += now - r->dispatch_ns;
-	sched_complete(&q->s, r->id, now);
-	q->by_id[r->id] = NULL;
+	if (r->op == BLK_FLUSH) {
+		q->st.flushes++;
+	} else {
+		sched_complete(&q->s, r->id, now);
+		q->by_id[r->id] = NULL;
+	}
 	r->complete_ns = now;
 	q->st.completed++;
 	if (r->status != BLK_OK)
@@ -218,31 +229,96 @@ static void retire(struct diskq *q, u64 now)
 		r->done(r);
 }
 
-/* The disk is free (or just became so): ask the scheduler what now. */
+/* Put r on the disk now: its first piece to the driver. */
+static void start(struct diskq *q, struct diskq_req *r, u64 now)
+{
+	r->dispatch_ns = now;
+	q->inflight = r;
+	q->last_was_flush = r->op == BLK_FLUSH;
+	next_piece(q, r);
+	retire(q, now); /* refused before it reached the disk: done, next */
+}
+
+/* The flush FIFO's first, taken off it; the disk is about to get it. */
+static struct diskq_req *take_flush(struct diskq *q)
+{
+	struct diskq_req *r = q->flush_head;
+
+	q->flush_head = r->next_flush;
+	if (!q->flush_head)
+		q->flush_tail = NULL;
+	r->next_flush = NULL;
+	/* r->model_ns stays 0: the modelled disk has no write cache, nothing
+	 * to write back, so the model holds it no longer than the real disk. */
+	return r;
+}
+
+/* The disk is free (or just became so): a flush, or ask the scheduler. */
 static void kick(struct diskq *q, u64 now)
 {
 	struct sched_decision d;
 
 	while (!q->inflight) {
+		/* A waiting flush goes first, unless a flush was the disk's
+		 * last request: then sched/ may send one of its own first. */
+		if (q->flush_head && !q->last_was_flush) {
+			q->idle_until = SCHED_NEVER;
+			start(q, take_flush(q), now);
+			continue;
+		}
 		if (sched_dispatch(&q->s, now, &d) < 0)
 			return; /* a time that went backwards: ask again later */
 		q->idle_until = d.action == SCHED_IDLE ? d.until : SCHED_NEVER;
-		if (d.action != SCHED_DISPATCH)
+		if (d.action != SCHED_DISPATCH) {
+			/* Idle or empty: a waiting flush uses the free disk (an
+			 * anticipation wait goes on in sched/'s books). */
+			q->last_was_flush = false;
+			if (q->flush_head)
+				continue;
 			return;
+		}
 
 		struct diskq_req *r = q->by_id[d.id];
-		r->dispatch_ns = now;
 		if (q->model) /* the modelled disk starts it now, where sched/ put it */
 			r->model_ns = hdd_serve(q->model, d.req.lba, d.req.nsect,
 						d.req.dir == SCHED_READ, now);
-		q->inflight = r;
-		next_piece(q, r);
-		retire(q, now); /* refused before it reached the disk: done, next */
+		start(q, r, now);
 	}
+}
+
+/* Reset the queue's fields of r as it is accepted. */
+static void accept(struct diskq *q, struct diskq_req *r, u64 now)
+{
+	r->status = BLK_PENDING;
+	r->submit_ns = now;
+	r->dispatch_ns = r->complete_ns = 0;
+	r->npieces = 0;
+	r->pieces_done = false;
+	r->model_ns = 0;
+	r->next_flush = NULL;
+	q->st.submitted++;
+}
+
+/* A flush: to the end of the flush FIFO, no slot, no scheduler. */
+static int submit_flush(struct diskq *q, struct diskq_req *r, u64 now)
+{
+	if (r->count != 0)
+		return BLK_EINVAL;
+	accept(q, r, now);
+	r->id = -1;
+	if (q->flush_tail)
+		q->flush_tail->next_flush = r;
+	else
+		q->flush_head = r;
+	q->flush_tail = r;
+	kick(q, now);
+	return 0;
 }
 
 int diskq_submit(struct diskq *q, struct diskq_req *r, u64 now)
 {
+	if (r->op == BLK_FLUSH)
+		return submit_flush(q, r, now);
 	if (r->op != BLK_READ && r->op != BLK_WRITE)
 		return BLK_EINVAL;
 	if (!r->ext || r->count == 0 || (!r->pieces && r->count > q->dev->max_sectors))
@@ -270,15 +346,9 @@ int diskq_submit(struct diskq *q, struct diskq_req *r, u64 now)
 		q->st.refused++;
 		return id == SCHED_EFULL ? BLK_EBUSY : BLK_EINVAL;
 	}
+	accept(q, r, now);
 	r->id = id;
-	r->status = BLK_PENDING;
-	r->submit_ns = now;
-	r->dispatch_ns = r->complete_ns = 0;
-	r->npieces = 0;
-	r->pieces_done = false;
-	r->model_ns = 0;
 	q->by_id[id] = r;
-	q->st.submitted++;
 	kick(q, now);
 	return 0;
 }

@@ -16,6 +16,22 @@
  * also holds each completion until the modelled disk would have finished:
  * emulated disks never seek, and anticipation is about seeks.
  *
+ * A flush (op BLK_FLUSH, count 0) does not go through sched/.  It names no
+ * sectors, so there is nothing to sort, and it need not wait for the writes
+ * queued beside it: a virtio flush covers the writes that completed before
+ * it was submitted (virtio 1.x 5.2.6), and the guest's block layer waits
+ * for the writes a flush must cover before it sends one.  So flushes wait
+ * in a FIFO of their own and go to the disk as soon as it is free - before
+ * sched/ is asked for its next request, and also when sched/ would rather
+ * keep the disk idle for a process (the wait goes on in sched/'s books and
+ * ends as it would have: the flush used time the disk had to spare).  Only
+ * when a flush was the last thing on the disk does a request of sched/'s go
+ * first, so a guest that floods the queue with flushes cannot keep the
+ * others' requests off the disk.  The disk model charges a flush nothing:
+ * the modelled disk has no write cache (every write paid for its seek and
+ * rotation when it was served), so nothing is left to write back; the
+ * flush's completion still waits for the real disk.
+ *
  * The queue is pure in the project's sense: it never reads a clock (time in
  * nanoseconds is a parameter) and touches hardware only through the
  * blk_ops of the disk it was given, so the host tests drive it with a fake
@@ -57,10 +73,10 @@ struct diskq_req {
 	/* Filled by the caller. */
 	u32 guest;                    /* formica.cfg index of the guest */
 	u64 proc;                     /* inferred process key; 0 = the guest as a whole */
-	const struct blk_extent *ext; /* the extent of its first sector */
-	u8 op;                        /* BLK_READ or BLK_WRITE */
+	const struct blk_extent *ext; /* the extent of its first sector (not for a flush) */
+	u8 op;                        /* BLK_READ, BLK_WRITE or BLK_FLUSH */
 	u64 lba;                      /* first sector, relative to the extent */
-	u32 count;                    /* sectors, all pieces together */
+	u32 count;                    /* sectors, all pieces together (a flush: 0) */
 	u64 buf;                      /* physical address, contiguous (no pieces()) */
 	diskq_pieces_fn pieces;       /* NULL: one piece, (ext, lba, count, buf) */
 	diskq_done_fn done;           /* called once, from diskq_poll() or diskq_submit() */
@@ -79,10 +95,12 @@ struct diskq_req {
 	u64 bounced;                  /* the piece at the disk goes through the bounce
 				       * buffer; its real buffer is here (0: not) */
 	int id;                       /* sched/'s id while queued or in flight */
+	struct diskq_req *next_flush; /* a flush: the next in the flush FIFO */
 };
 
 struct diskq_stats {
-	u64 submitted, completed, errors, refused;
+	u64 submitted, completed, errors, refused; /* flushes included */
+	u64 flushes;                  /* flushes completed (ok or not) */
 	u64 busy_ns;                  /* time with a request on the disk */
 	u64 driver_busy;              /* pieces the driver refused as busy (sent again) */
 	u64 proc_evictions;           /* idle processes dropped for a new one */
@@ -106,6 +124,8 @@ struct diskq {
 	struct diskq_proc known[DISKQ_PROCS];
 	struct diskq_req *by_id[DISKQ_SLOTS];
 	struct diskq_req *inflight;   /* on the disk now (or held by the model), or NULL */
+	struct diskq_req *flush_head, *flush_tail; /* flushes waiting for the disk */
+	bool last_was_flush;          /* the disk's last request was a flush */
 	u64 idle_until;               /* anticipating until then; SCHED_NEVER: not */
 	u8 *bounce;                   /* below 4 GiB, for a dma32 disk (or NULL) */
 	u32 bounce_sectors;
@@ -135,7 +155,9 @@ void diskq_set_bounce(struct diskq *q, u8 *buf, u32 sectors);
  * or at once if the disk refuses it); negative enum blk_err: refused before
  * it was queued, r->done is not called (BLK_ERANGE outside the extent,
  * BLK_EINVAL a bad count or op, BLK_EBUSY no free slot or no room in the
- * process table: try after a completion).  A process not seen before is added to the scheduler; if
+ * process table: try after a completion).  A flush (BLK_FLUSH, count 0;
+ * ext, lba, buf and pieces unused) takes no slot and is never refused
+ * for room.  A process not seen before is added to the scheduler; if
  * its table is full, a process with nothing queued or in flight leaves it
  * (and the think-time history sched/ kept for it).  With pieces(), only
  * the first sector is checked here; each piece is checked against its

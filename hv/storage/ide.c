@@ -9,7 +9,9 @@
  * DMA EXT and a PRD table) when the controller has a bus-master BAR, the
  * disk reports DMA support, and a test read of LBA 0 by DMA matches the
  * same read by PIO; otherwise PIO (READ/WRITE SECTORS EXT, one 512-byte
- * DRQ block at a time).
+ * DRQ block at a time).  A flush (BLK_FLUSH) is FLUSH CACHE [EXT], the
+ * non-data protocol: write the command, wait for BSY to clear, check ERR
+ * and DF.
  *
  * We poll: INTRQ is masked (device control nIEN), completion is the
  * device's status leaving BSY and DRQ.  The bus-master status INTR bit
@@ -33,6 +35,7 @@
 #define IDE_MAX_SECTORS 8192 /* 4 MiB per request: 64 PRDs */
 #define IDE_PRDT_MAX 512     /* one page of 8-byte PRDs, never crosses 64 KiB */
 #define IDE_CMD_TIMEOUT_US 10000000ull
+#define IDE_FLUSH_TIMEOUT_US 30000000ull /* a whole write cache to the media */
 #define IDE_RESET_TIMEOUT_US 5000000ull
 
 struct ide_chan;
@@ -160,6 +163,19 @@ static int fail_queue(struct ide_disk *d, int status)
 	return n;
 }
 
+/* FLUSH CACHE [EXT]: no data phase, no bus master; chan_poll() waits for
+ * BSY to clear. */
+static void start_flush(struct ide_chan *c, struct ide_disk *d, struct blk_req *r)
+{
+	struct ata_taskfile tf;
+	c->cur_dma = false;
+	r->deadline_us = now_us() + IDE_FLUSH_TIMEOUT_US;
+	ata_flush_taskfile(&tf, d->blk.lba48, d->slave);
+	write_taskfile(c, &tf);
+	outb(c->cmd + ATA_REG_COMMAND, tf.command);
+	delay400(c);
+}
+
 static void start(struct ide_chan *c, struct ide_disk *d, struct blk_req *r)
 {
 	bool w = r->op == BLK_WRITE;
@@ -169,6 +185,10 @@ static void start(struct ide_chan *c, struct ide_disk *d, struct blk_req *r)
 	c->cur_dma = d->dma;
 	c->cur_done = 0;
 	r->tries++;
+	if (r->op == BLK_FLUSH) {
+		start_flush(c, d, r);
+		return;
+	}
 	r->deadline_us = now_us() + IDE_CMD_TIMEOUT_US;
 	if (ata_rw_taskfile(&tf, w, d->blk.lba48, d->dma ? ATA_DMA : ATA_PIO, r->lba, r->count,
 			    d->slave, 0) < 0) {
@@ -217,6 +237,8 @@ static void start_next(struct ide_chan *c)
 static const char *cmd_name(const struct ide_chan *c, const struct blk_req *r)
 {
 	bool w = r->op == BLK_WRITE, e = c->cur_disk->blk.lba48;
+	if (r->op == BLK_FLUSH)
+		return e ? "FLUSH CACHE EXT" : "FLUSH CACHE";
 	if (c->cur_dma)
 		return w ? (e ? "WRITE DMA EXT" : "WRITE DMA") : (e ? "READ DMA EXT" : "READ DMA");
 	return w ? (e ? "WRITE SECTORS EXT" : "WRITE SECTORS") :
@@ -281,6 +303,15 @@ static int chan_poll(struct ide_chan *c)
 				return cmd_failed(c, BLK_ETIMEDOUT, st,
 						  c->cur_dma ? inb(c->bm + BM_STATUS) : 0);
 			return 0;
+		}
+		if (r->op == BLK_FLUSH) {
+			/* Non-data: done when BSY clears; a data request would be
+			 * a protocol error.  Reading STATUS acknowledges INTRQ. */
+			st = inb(c->cmd + ATA_REG_STATUS);
+			if (st & (ATA_SR_ERR | ATA_SR_DF | ATA_SR_DRQ))
+				return cmd_failed(c, BLK_EIO, st, 0);
+			finish(c, BLK_OK);
+			return 1;
 		}
 		if (c->cur_dma) {
 			if (st & ATA_SR_DRQ) {

@@ -12,7 +12,8 @@ test_report_SRCS := tools/antfarm/tests/test_report.c
 AFWORK_TREE := build/antfarm/tree
 $(AFWORK_TREE)/bin/afwork: tools/antfarm/afwork.c tools/antfarm/truth.c tools/antfarm/truth.h
 	@mkdir -p $(dir $@)
-	$(HOSTCC) -static -O2 -Wall -Wextra -std=gnu11 -o $@ tools/antfarm/afwork.c tools/antfarm/truth.c
+	$(call say,HOSTCC,$@)
+	$(Q)$(HOSTCC) -static -O2 -Wall -Wextra -std=gnu11 -o $@ tools/antfarm/afwork.c tools/antfarm/truth.c
 .PHONY: afwork-tree
 afwork-tree: $(AFWORK_TREE)/bin/afwork
 
@@ -23,7 +24,8 @@ afwork-tree: $(AFWORK_TREE)/bin/afwork
 truth-replay: build/antfarm/truth-replay
 build/antfarm/truth-replay: tools/antfarm/truth-replay.c tools/antfarm/truth.c tools/antfarm/truth.h
 	@mkdir -p $(dir $@)
-	$(HOSTCC) -O2 -g -Wall -Wextra -Werror -std=gnu11 -o $@ tools/antfarm/truth-replay.c tools/antfarm/truth.c
+	$(call say,HOSTCC,$@)
+	$(Q)$(HOSTCC) -O2 -g -Wall -Wextra -Werror -std=gnu11 -o $@ tools/antfarm/truth-replay.c tools/antfarm/truth.c
 
 # make table1: the workloads under formica in Bochs, Table 1 on stdout and
 # build/table1/{table1.csv,lag.csv,report.txt} (tools/table1.sh; about an hour).

@@ -24,7 +24,7 @@ static void check_string(const char *s, size_t size)
 
 static void check_config(const struct formica_config *cfg)
 {
-	CHECK(cfg->log <= LOG_VERBOSE && cfg->selftest <= SELFTEST_STORAGE);
+	CHECK(cfg->log <= LOG_SWITCHES && cfg->selftest <= SELFTEST_IOSCHED);
 	CHECK(cfg->timer <= TIMER_PREEMPTION && cfg->antfarm <= ANTFARM_EXEC_AWARE);
 	CHECK(cfg->sample_ms >= 1 && cfg->sample_ms <= 60000);
 	CHECK(cfg->slice_ms >= 1 && cfg->slice_ms <= 1000);

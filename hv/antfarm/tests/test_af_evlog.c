@@ -114,14 +114,38 @@ static void test_truncation(void **state)
 	assert_int_equal(small[0], 0);
 }
 
+/* Summary mode (the default): switches are neither written nor sampled
+ * (their counts are in the mark and end lines); other events are written. */
 static void test_summary_mode(void **state)
 {
 	struct af_event sw = ev(AF_EV_SWITCH, 0, 0x1000, 0, 3), cr;
 	unsigned i;
 
 	(void)state;
-	/* 100 ms intervals from TSC 1000 */
 	af_log_init(&lg, "linux1", AF_LOG_SUMMARY, HZ, 100000, 1000);
+	for (i = 0; i < 5; i++) {
+		sw.tsc = 1000 + i * 1000;
+		memset(buf, 'x', sizeof(buf));
+		assert_int_equal(af_log_event(&lg, &sw, buf, sizeof(buf)), 0);
+		assert_int_equal(buf[0], 0);
+	}
+	assert_int_equal(af_log_tick(&lg, 1000 + HZ, buf, sizeof(buf)), 0);
+	assert_int_equal(af_log_tick(&lg, 1000 + 10 * HZ, buf, sizeof(buf)), 0);
+	cr = ev(AF_EV_CREATE, 7000, 0x2000, 0, 4);
+	assert_true(af_log_event(&lg, &cr, buf, sizeof(buf)) > 0);
+	assert_string_equal(buf, "ev tsc=7000 guest=linux1 event=create asid=0x2000 gen=0 live=4 "
+				 "vcpu=0\n");
+}
+
+/* Switches mode: switches counted per interval, one line per interval. */
+static void test_switches_mode(void **state)
+{
+	struct af_event sw = ev(AF_EV_SWITCH, 0, 0x1000, 0, 3), cr;
+	unsigned i;
+
+	(void)state;
+	/* 100 ms intervals from TSC 1000 */
+	af_log_init(&lg, "linux1", AF_LOG_SWITCHES, HZ, 100000, 1000);
 	for (i = 0; i < 5; i++) {
 		sw.tsc = 1000 + i * 1000;
 		assert_int_equal(af_log_tick(&lg, sw.tsc, buf, sizeof(buf)), 0);
@@ -175,6 +199,7 @@ int main(void)
 		cmocka_unit_test(test_longest_line_fits),
 		cmocka_unit_test(test_truncation),
 		cmocka_unit_test(test_summary_mode),
+		cmocka_unit_test(test_switches_mode),
 		cmocka_unit_test(test_tsc_to_us),
 	};
 

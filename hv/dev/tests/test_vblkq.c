@@ -4,8 +4,9 @@
  * through the scheduler and the block layer and back.  Data lands where the
  * extents say and nowhere else, a request that crosses from one extent to
  * the next is cut there, the disk model holds completions, requests are
- * keyed by the process loaded when they were submitted, and one guest's
- * bad ring stops only that guest's disk.
+ * keyed by the process loaded when they were submitted, a FLUSH completes
+ * only once the disk has done it, and one guest's bad ring stops only that
+ * guest's disk.
  */
 #include <stdio.h>
 
@@ -23,6 +24,7 @@
 static u8 *disk_bytes;
 static struct blk_req *inflight[4];
 static unsigned ninflight, submits, busy_next, fail_next;
+static unsigned flushes_done; /* flushes the disk finished */
 static bool hold; /* the disk does not finish anything while set */
 
 static int fake_submit(struct blk_dev *d, struct blk_req *r)
@@ -48,7 +50,9 @@ static int fake_poll(struct blk_dev *d)
 	for (unsigned i = 0; i < ninflight; i++) {
 		struct blk_req *r = inflight[i];
 		u8 *buf = (u8 *)(uintptr_t)r->buf, *at = disk_bytes + r->lba * 512;
-		if (r->op == BLK_READ)
+		if (r->op == BLK_FLUSH)
+			flushes_done++;
+		else if (r->op == BLK_READ)
 			memcpy(buf, at, r->count * 512ull);
 		else
 			memcpy(at, buf, r->count * 512ull);
@@ -105,7 +109,7 @@ static void guest_up(struct guest *g, u64 capacity)
 static void start(enum sched_policy policy, bool with_model)
 {
 	disk_bytes = calloc(DISK_SECTORS, 512);
-	ninflight = submits = busy_next = fail_next = 0;
+	ninflight = submits = busy_next = fail_next = flushes_done = 0;
 	hold = false;
 	fault_what[0] = 0;
 	guest_up(&ga, 100);
@@ -219,13 +223,65 @@ static void test_guest_b_and_bounds(void **state)
 	assert_int_equal(submits, 1);
 }
 
+/* A FLUSH behind a write at the disk: it waits for the disk to be free
+ * (not for anything else), reaches the disk as a BLK_FLUSH, and the
+ * guest's status byte and used entry come only when the disk has done it.
+ * It holds a slot of the guest's share meanwhile. */
 static void test_flush(void **state)
 {
+	hold = true;
+	drv_blk_request(&ga.drv, 0, HDR, VIRTIO_BLK_T_OUT, 0, 1, DATA, 512, false, STAT);
+	drv_blk_request(&ga.drv, 3, HDR + 16, VIRTIO_BLK_T_FLUSH, 0, 0, 0, 0, false, STAT + 1);
+	vblkq_notify(&q, 0, 0, 1000);
+	assert_int_equal(submits, 1); /* the write; the flush waits for the disk */
+	assert_int_equal(q.g[0].outstanding, 2);
+	vblkq_poll(&q, 2000);
+	assert_int_equal(status_of(&ga, 1), 0xee);
+
+	hold = false;
+	vblkq_poll(&q, 3000); /* the write is done, the flush goes */
+	assert_int_equal(status_of(&ga, 0), VIRTIO_BLK_S_OK);
+	assert_int_equal(submits, 2);
+	assert_int_equal(inflight[0]->op, BLK_FLUSH);
+	assert_int_equal(inflight[0]->count, 0);
+	assert_int_equal(status_of(&ga, 1), 0xee); /* at the disk, not done */
+	assert_int_equal(drv_used_idx(&ga.drv), 1);
+	assert_int_equal(q.g[0].st.flushes, 0);
+
+	vblkq_poll(&q, 4000);
+	assert_int_equal(flushes_done, 1);
+	assert_int_equal(status_of(&ga, 1), VIRTIO_BLK_S_OK);
+	assert_int_equal(drv_used_idx(&ga.drv), 2);
+	u32 id, len;
+	drv_used(&ga.drv, 1, &id, &len);
+	assert_int_equal(id, 3);
+	assert_int_equal(len, 1); /* the status byte only */
+	assert_int_equal(q.st.flushes, 1);
+	assert_int_equal(q.g[0].st.flushes, 1);
+	assert_int_equal(q.g[0].st.writes, 1);
+	assert_int_equal(q.g[0].outstanding, 0);
+	assert_int_equal(q.dq.st.flushes, 1);
+	assert_true(sched_consistent(&q.dq.s));
+}
+
+/* The disk fails a flush: the guest gets IOERR for it, the next request
+ * is served, and the other guest's flush is its own. */
+static void test_flush_error(void **state)
+{
+	fail_next = 1;
 	drv_blk_request(&ga.drv, 0, HDR, VIRTIO_BLK_T_FLUSH, 0, 0, 0, 0, false, STAT);
 	vblkq_notify(&q, 0, 0, 1000);
-	assert_int_equal(status_of(&ga, 0), VIRTIO_BLK_S_OK);
-	assert_int_equal(q.st.flushes, 1);
-	assert_int_equal(submits, 0);
+	drv_blk_request(&gb.drv, 0, HDR, VIRTIO_BLK_T_FLUSH, 0, 0, 0, 0, false, STAT);
+	vblkq_notify(&q, 1, 0, 1000);
+	run(2000);
+	assert_int_equal(status_of(&ga, 0), VIRTIO_BLK_S_IOERR);
+	assert_int_equal(status_of(&gb, 0), VIRTIO_BLK_S_OK);
+	assert_int_equal(q.g[0].st.ioerr, 1);
+	assert_int_equal(q.g[0].st.flushes, 0);
+	assert_int_equal(q.g[1].st.flushes, 1);
+	assert_int_equal(q.st.ioerr, 1);
+	assert_int_equal(flushes_done, 2);
+	assert_int_equal(q.g[0].outstanding + q.g[1].outstanding, 0);
 }
 
 /* With a disk model, the guest sees nothing - no status, no interrupt -
@@ -424,6 +480,7 @@ int main(void)
 		T(test_write_then_read_across_extents),
 		T(test_guest_b_and_bounds),
 		T(test_flush),
+		T(test_flush_error),
 		T(test_model_holds),
 		T(test_keys),
 		T(test_bad_ring_stops_one_guest),

@@ -105,6 +105,34 @@ static void test_fis_h2d(void **state)
 	assert_int_equal(fis[12], 5 << 3);
 }
 
+/* FLUSH CACHE [EXT]: the command, the device select, and nothing else -
+ * as a FIS, and with an AHCI command header without PRDs or W. */
+static void test_flush(void **state)
+{
+	struct ata_taskfile tf;
+	u8 fis[FIS_H2D_LEN];
+	memset(&tf, 0xee, sizeof(tf));
+	ata_flush_taskfile(&tf, true, false);
+	assert_int_equal(tf.command, 0xea);
+	assert_int_equal(tf.device, 0x40);
+	assert_int_equal(tf.features | tf.count, 0);
+	assert_int_equal(tf.lba, 0);
+	ata_flush_taskfile(&tf, false, true);
+	assert_int_equal(tf.command, 0xe7);
+	assert_int_equal(tf.device, 0xa0 | 0x40 | 0x10);
+	assert_int_equal(tf.lba, 0);
+
+	ata_flush_taskfile(&tf, true, false);
+	memset(fis, 0xee, sizeof(fis));
+	ata_fis_h2d(&tf, fis);
+	const u8 want[FIS_H2D_LEN] = { 0x27, 0x80, 0xea, 0, 0, 0, 0, 0x40 };
+	assert_memory_equal(fis, want, FIS_H2D_LEN);
+
+	struct ahci_cmd_hdr h;
+	ahci_cmd_hdr_fill(&h, FIS_H2D_LEN, false, 0, 0x2000);
+	assert_int_equal(h.dw0, 5); /* PRDTL 0, W 0, CFL 5 dwords */
+}
+
 static void test_cmd_header(void **state)
 {
 	struct ahci_cmd_hdr h;
@@ -332,6 +360,7 @@ int main(void)
 		cmocka_unit_test(test_taskfile_pio_and_lba28),
 		cmocka_unit_test(test_taskfile_ncq),
 		cmocka_unit_test(test_fis_h2d),
+		cmocka_unit_test(test_flush),
 		cmocka_unit_test(test_cmd_header),
 		cmocka_unit_test(test_ahci_prdt),
 		cmocka_unit_test(test_bmdma_prdt),

@@ -73,6 +73,41 @@ static void test_check_req(void **state)
 	assert_int_equal(blk_check_req(&d, &r, true), BLK_EFAILED);
 }
 
+/* A flush names no sectors and no buffer: count 0 is the only valid one,
+ * its lba and buf are not looked at (a dma32 disk takes one with a buffer
+ * address above 4 GiB), a failed disk refuses it like anything else. */
+static void test_check_flush(void **state)
+{
+	struct blk_dev d = fake_dev();
+	struct blk_req r = { .op = BLK_FLUSH };
+	assert_int_equal(blk_check_req(&d, &r, true), BLK_OK);
+	r.lba = 1ull << 40;
+	r.buf = 0x100000001ull;
+	assert_int_equal(blk_check_req(&d, &r, true), BLK_OK);
+	r.count = 1;
+	assert_int_equal(blk_check_req(&d, &r, true), BLK_EINVAL);
+	r.count = 0;
+	d.failed = true;
+	assert_int_equal(blk_check_req(&d, &r, true), BLK_EFAILED);
+
+	/* It has no range inside an extent: blk_extent_submit() refuses it,
+	 * untouched and without reaching the driver. */
+	d.failed = false;
+	struct blk_extent e = { .dev = &d, .lba = 2048, .sectors = 100 };
+	struct blk_req f = { .op = BLK_FLUSH, .lba = 3 };
+	submits = 0;
+	assert_int_equal(blk_extent_submit(&e, &f), BLK_ERANGE);
+	assert_int_equal(f.lba, 3);
+	assert_int_equal(submits, 0);
+	assert_int_equal(d.ops->submit(&d, &f), 0);
+	assert_ptr_equal(last, &f);
+
+	assert_string_equal(blk_op_name(BLK_FLUSH), "flush");
+	assert_string_equal(blk_op_name(BLK_READ), "read");
+	assert_string_equal(blk_op_name(BLK_WRITE), "write");
+	assert_string_equal(blk_op_name(9), "?");
+}
+
 static void test_extent_submit(void **state)
 {
 	struct blk_dev d = fake_dev();
@@ -162,6 +197,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_check_req),
+		cmocka_unit_test(test_check_flush),
 		cmocka_unit_test(test_extent_submit),
 		cmocka_unit_test(test_register),
 		cmocka_unit_test(test_pattern),

@@ -11,7 +11,10 @@
  * after another and is on the disk until the last is done; the disk model
  * holds a completion until its time, which diskq_deadline() names; a
  * process that exits leaves the scheduler only once its I/O has drained,
- * and an idle one makes room when the process table is full.
+ * and an idle one makes room when the process table is full.  A flush goes
+ * to the disk as soon as it is free, ahead of sched/'s order (and of its
+ * anticipation, which goes on), taking turns when flushes come back to
+ * back; its errors reach done(), and the disk model charges it nothing.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -109,6 +112,45 @@ static int setup(enum sched_policy pol)
 
 static int setup_fcfs(void **state) { (void)state; return setup(SCHED_FCFS); }
 static int setup_as(void **state) { (void)state; return setup(SCHED_ANTICIPATORY); }
+static int setup_deadline(void **state) { (void)state; return setup(SCHED_DEADLINE); }
+
+static struct diskq_req *flush_req(u32 guest)
+{
+	return req(guest, 0, NULL, BLK_FLUSH, 0, 0);
+}
+
+/*
+ * The disk idling for a process: process 1 (guest 0) reads sequentially
+ * from LBA 0 and thinks for 100 us between a read's completion and the
+ * next, so the scheduler learns it is worth waiting for; process 2 (guest
+ * 1) has a read queued far away - far enough that sched/'s widening
+ * "close" window (8192 sectors, doubling every ms) does not reach it
+ * within antic_expire - in *far.  When 1's fifth read finishes, the disk
+ * idles for 1 although 2 waits, until the deadline this returns; the time
+ * then is in *now.
+ */
+static u64 idle_for_process_1(const struct sched_params *p, struct diskq_req **far, u64 *now)
+{
+	u64 t = 1 * MS;
+
+	assert_int_equal(diskq_submit(&q, req(0, 1, &ext_a, BLK_READ, 0, 8), t), 0);
+	for (int i = 1; i <= 4; i++) {
+		finish_disk(BLK_OK);
+		t += 100000;
+		diskq_poll(&q, t);
+		t += 100000;
+		assert_int_equal(diskq_submit(&q, req(0, 1, &ext_a, BLK_READ, 8 * i, 8), t), 0);
+	}
+	*far = req(1, 2, &ext_b, BLK_READ, 90000, 8);
+	assert_int_equal(diskq_submit(&q, *far, t), 0); /* 2 waits behind 1's read */
+	finish_disk(BLK_OK);
+	t += 100000;
+	diskq_poll(&q, t);
+	assert_null(on_disk); /* idling for 1, although 2 is queued */
+	assert_int_equal(diskq_deadline(&q), t + p->antic_expire);
+	*now = t;
+	return t + p->antic_expire;
+}
 
 /* ---- tests ---- */
 
@@ -189,30 +231,11 @@ static void test_anticipation_and_deadline(void **state)
 	(void)state;
 	struct sched_params p;
 	struct sched_proc_stats st;
+	struct diskq_req *b1;
+	u64 t;
 
 	sched_default_params(SCHED_ANTICIPATORY, &p);
-	struct diskq_req *a1 = req(0, 1, &ext_a, BLK_READ, 0, 8);
-	/* far enough that sched/'s widening "close" window (8192 sectors,
-	 * doubling every ms) does not reach it within antic_expire */
-	struct diskq_req *b1 = req(1, 2, &ext_b, BLK_READ, 90000, 8);
-
-	/* Teach the scheduler that process 1 thinks briefly: a few
-	 * sequential reads with 100 us between completion and the next. */
-	u64 t = 1 * MS;
-	assert_int_equal(diskq_submit(&q, a1, t), 0);
-	for (int i = 1; i <= 4; i++) {
-		finish_disk(BLK_OK);
-		t += 100000;
-		diskq_poll(&q, t);
-		t += 100000;
-		assert_int_equal(diskq_submit(&q, req(0, 1, &ext_a, BLK_READ, 8 * i, 8), t), 0);
-	}
-	assert_int_equal(diskq_submit(&q, b1, t), 0); /* 2 waits behind 1's read */
-	finish_disk(BLK_OK);
-	t += 100000;
-	diskq_poll(&q, t);
-	assert_null(on_disk); /* idling for 1, although 2 is queued */
-	assert_int_equal(diskq_deadline(&q), t + p.antic_expire);
+	idle_for_process_1(&p, &b1, &t);
 
 	/* 1 comes back, sequential: served before 2 */
 	t += 100000;
@@ -538,6 +561,228 @@ static void test_bounce(void **state)
 	munmap(low, 256 * 512);
 }
 
+/* ---- flushes ---- */
+
+/* A flush on a free disk goes at once: one piece, count 0, the device's
+ * own LBA space untouched; it completes through done() like any request
+ * and sched/ never sees it. */
+static void test_flush_free_disk(void **state)
+{
+	(void)state;
+	struct diskq_req *f = flush_req(0);
+
+	assert_int_equal(diskq_submit(&q, f, 1 * MS), 0);
+	assert_ptr_equal(on_disk, &f->blk);
+	assert_int_equal(on_disk->op, BLK_FLUSH);
+	assert_int_equal(on_disk->count, 0);
+	assert_int_equal(f->dispatch_ns, 1 * MS);
+	assert_int_equal(q.s.queued[0] + q.s.queued[1] + q.s.in_flight, 0);
+	assert_int_equal(diskq_poll(&q, 2 * MS), 0); /* the disk has not finished it */
+	assert_int_equal(ncompleted, 0);
+	finish_disk(BLK_OK);
+	assert_int_equal(diskq_poll(&q, 3 * MS), 1);
+	assert_ptr_equal(completed[0], f);
+	assert_int_equal(f->status, BLK_OK);
+	assert_int_equal(f->complete_ns, 3 * MS);
+	assert_int_equal(q.st.flushes, 1);
+	assert_int_equal(q.st.completed, 1);
+	assert_int_equal(q.st.busy_ns, 2 * MS);
+	assert_int_equal(diskq_deadline(&q), SCHED_NEVER);
+	/* a flush names no sectors: any other count is refused, done() not called */
+	struct diskq_req *bad = flush_req(0);
+	bad->count = 8;
+	assert_int_equal(diskq_submit(&q, bad, 4 * MS), BLK_EINVAL);
+	assert_int_equal(ncompleted, 1);
+
+	/* Two back to back, sched/ with nothing to send: the second follows. */
+	struct diskq_req *f2 = flush_req(0), *f3 = flush_req(1);
+	assert_int_equal(diskq_submit(&q, f2, 5 * MS), 0);
+	assert_int_equal(diskq_submit(&q, f3, 5 * MS), 0);
+	finish_disk(BLK_OK);
+	assert_int_equal(diskq_poll(&q, 6 * MS), 1);
+	assert_ptr_equal(on_disk, &f3->blk);
+	finish_disk(BLK_OK);
+	assert_int_equal(diskq_poll(&q, 7 * MS), 1);
+	assert_int_equal(q.st.flushes, 3);
+	assert_true(sched_consistent(&q.s));
+}
+
+/* Deadline sorts its queue; a flush submitted after the queued requests
+ * waits only for the request on the disk, then goes before all of them. */
+static void test_flush_not_behind_sorted(void **state)
+{
+	(void)state;
+	struct diskq_req *w = req(0, 1, &ext_a, BLK_WRITE, 5000, 8);
+	struct diskq_req *r1 = req(0, 2, &ext_a, BLK_READ, 9000, 8);
+	struct diskq_req *r2 = req(1, 3, &ext_b, BLK_READ, 100, 8);
+	struct diskq_req *r3 = req(0, 2, &ext_a, BLK_READ, 6000, 8);
+	struct diskq_req *f = flush_req(1);
+
+	assert_int_equal(diskq_submit(&q, w, 1 * MS), 0);
+	assert_int_equal(diskq_submit(&q, r1, 1 * MS), 0);
+	assert_int_equal(diskq_submit(&q, r2, 1 * MS), 0);
+	assert_int_equal(diskq_submit(&q, r3, 1 * MS), 0);
+	assert_int_equal(diskq_submit(&q, f, 2 * MS), 0);
+	assert_ptr_equal(on_disk, &w->blk); /* not stacked on the write */
+	finish_disk(BLK_OK);
+	assert_int_equal(diskq_poll(&q, 3 * MS), 1);
+	assert_ptr_equal(on_disk, &f->blk);
+	finish_disk(BLK_OK);
+	assert_int_equal(diskq_poll(&q, 4 * MS), 1);
+	assert_ptr_equal(completed[1], f);
+	/* then sched/'s order, as if the flush had never been there */
+	assert_int_equal(on_disk->op, BLK_READ);
+	for (int i = 0; i < 3; i++) {
+		finish_disk(BLK_OK);
+		diskq_poll(&q, (5 + i) * MS);
+	}
+	assert_int_equal(ncompleted, 5);
+	assert_ptr_equal(completed[2], r3); /* the elevator: 6000, 9000, then guest 1's */
+	assert_ptr_equal(completed[3], r1);
+	assert_ptr_equal(completed[4], r2);
+	assert_true(sched_consistent(&q.s));
+}
+
+/* Flushes back to back take turns with sched/'s requests: one guest's
+ * flushes cannot keep the others' requests off the disk. */
+static void test_flushes_take_turns(void **state)
+{
+	(void)state;
+	struct diskq_req *w = req(0, 1, &ext_a, BLK_WRITE, 0, 8);
+	struct diskq_req *f1 = flush_req(1), *f2 = flush_req(1), *f3 = flush_req(1);
+	struct diskq_req *a = req(0, 1, &ext_a, BLK_WRITE, 8, 8);
+	struct diskq_req *b = req(0, 1, &ext_a, BLK_WRITE, 16, 8);
+	struct diskq_req *want[] = { w, f1, a, f2, b, f3 };
+
+	assert_int_equal(diskq_submit(&q, w, 1 * MS), 0);
+	assert_int_equal(diskq_submit(&q, f1, 1 * MS), 0);
+	assert_int_equal(diskq_submit(&q, f2, 1 * MS), 0);
+	assert_int_equal(diskq_submit(&q, f3, 1 * MS), 0);
+	assert_int_equal(diskq_submit(&q, a, 1 * MS), 0);
+	assert_int_equal(diskq_submit(&q, b, 1 * MS), 0);
+	for (int i = 0; i < 6; i++) {
+		assert_ptr_equal(on_disk, &want[i]->blk);
+		finish_disk(BLK_OK);
+		assert_int_equal(diskq_poll(&q, (2 + i) * MS), 1);
+	}
+	assert_null(on_disk);
+	assert_int_equal(q.st.flushes, 3);
+	assert_true(sched_consistent(&q.s));
+}
+
+/* A flush the disk fails, one the driver refuses, one on a failed disk:
+ * each completes with its error and the queue goes on. */
+static void test_flush_errors(void **state)
+{
+	(void)state;
+	struct diskq_req *f1 = flush_req(0), *f2 = flush_req(0), *f3 = flush_req(0);
+	struct diskq_req *r = req(0, 1, &ext_a, BLK_READ, 0, 8);
+
+	assert_int_equal(diskq_submit(&q, f1, 1 * MS), 0);
+	assert_int_equal(diskq_submit(&q, r, 1 * MS), 0);
+	finish_disk(BLK_EIO);
+	assert_int_equal(diskq_poll(&q, 2 * MS), 1);
+	assert_int_equal(f1->status, BLK_EIO);
+	assert_ptr_equal(on_disk, &r->blk);
+	finish_disk(BLK_OK);
+	diskq_poll(&q, 3 * MS);
+
+	refuse_next = 1;
+	assert_int_equal(diskq_submit(&q, f2, 4 * MS), 0);
+	assert_int_equal(f2->status, BLK_EIO); /* done() at once, from submit */
+	assert_ptr_equal(completed[2], f2);
+
+	dev.failed = true;
+	assert_int_equal(diskq_submit(&q, f3, 5 * MS), 0);
+	assert_int_equal(f3->status, BLK_EFAILED);
+	assert_int_equal(q.st.errors, 3);
+	assert_int_equal(q.st.flushes, 3);
+	assert_null(on_disk);
+	assert_null(q.inflight);
+}
+
+/*
+ * Anticipation: the disk idles for process 1; a flush arriving meanwhile
+ * uses the idle disk.  The wait goes on in sched/'s books: 1 reading again
+ * while the flush is on the disk is served next (a hit); not reading
+ * again, the wait ends at its own deadline (a timeout) and the other
+ * process's read goes.
+ */
+static void test_flush_during_anticipation(void **state)
+{
+	(void)state;
+	struct sched_params p;
+	struct sched_proc_stats st;
+	struct diskq_req *b1;
+	u64 t;
+
+	sched_default_params(SCHED_ANTICIPATORY, &p);
+	u64 until = idle_for_process_1(&p, &b1, &t);
+
+	struct diskq_req *f = flush_req(1);
+	assert_int_equal(diskq_submit(&q, f, t + 1000), 0);
+	assert_ptr_equal(on_disk, &f->blk);
+	assert_int_equal(diskq_deadline(&q), SCHED_NEVER); /* the disk is busy */
+	struct diskq_req *a6 = req(0, 1, &ext_a, BLK_READ, 40, 8);
+	assert_int_equal(diskq_submit(&q, a6, t + 2000), 0);
+	assert_ptr_equal(on_disk, &f->blk); /* one at a time */
+	finish_disk(BLK_OK);
+	assert_int_equal(diskq_poll(&q, t + 3000), 1);
+	assert_ptr_equal(on_disk, &a6->blk); /* 1's read, before 2's */
+	assert_int_equal(diskq_proc_stats(&q, 0, 1, &st), 0);
+	assert_int_equal(st.antic_hits, 1);
+	assert_int_equal(st.antic_timeouts, 0);
+
+	/* Again, and 1 does not come back: the flush ends before the wait
+	 * would; the wait resumes with its deadline and times out there. */
+	finish_disk(BLK_OK);
+	t += 200000;
+	diskq_poll(&q, t);
+	until = diskq_deadline(&q);
+	assert_int_equal(until, t + p.antic_expire);
+	struct diskq_req *f2 = flush_req(1);
+	assert_int_equal(diskq_submit(&q, f2, t + 1000), 0);
+	finish_disk(BLK_OK);
+	assert_int_equal(diskq_poll(&q, t + 2000), 1);
+	assert_null(on_disk);
+	assert_int_equal(diskq_deadline(&q), until);
+	diskq_poll(&q, until);
+	assert_ptr_equal(on_disk, &b1->blk);
+	assert_int_equal(diskq_proc_stats(&q, 0, 1, &st), 0);
+	assert_int_equal(st.antic_hits, 1);
+	assert_int_equal(st.antic_timeouts, 1);
+	assert_true(sched_consistent(&q.s));
+}
+
+/* The disk model charges a flush nothing: it completes when the real disk
+ * has done it, and the model's head and clock are where they were. */
+static void test_flush_with_model(void **state)
+{
+	(void)state;
+	static struct hdd model, twin;
+	struct hdd_params hp;
+	struct diskq_req *a = req(0, 1, &ext_a, BLK_WRITE, 0, 8);
+	struct diskq_req *f = flush_req(0);
+
+	hdd_default_params(&hp);
+	assert_int_equal(hdd_init(&model, &hp), 0);
+	diskq_set_model(&q, &model);
+	assert_int_equal(diskq_submit(&q, a, 1 * MS), 0);
+	finish_disk(BLK_OK);
+	diskq_poll(&q, 1 * MS); /* the real disk is done, the model holds it */
+	u64 t_a = diskq_deadline(&q);
+	assert_true(t_a > 1 * MS && t_a != SCHED_NEVER);
+	assert_int_equal(diskq_poll(&q, t_a), 1);
+	twin = model;
+	assert_int_equal(diskq_submit(&q, f, t_a + 5), 0);
+	assert_ptr_equal(on_disk, &f->blk);
+	assert_int_equal(diskq_deadline(&q), SCHED_NEVER);
+	finish_disk(BLK_OK);
+	assert_int_equal(diskq_poll(&q, t_a + 10), 1); /* no hold */
+	assert_int_equal(f->complete_ns, t_a + 10);
+	assert_memory_equal(&model, &twin, sizeof(model));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -553,6 +798,12 @@ int main(void)
 		cmocka_unit_test_setup(test_model_holds, setup_fcfs),
 		cmocka_unit_test_setup(test_proc_table_full, setup_fcfs),
 		cmocka_unit_test_setup(test_bounce, setup_fcfs),
+		cmocka_unit_test_setup(test_flush_free_disk, setup_fcfs),
+		cmocka_unit_test_setup(test_flush_not_behind_sorted, setup_deadline),
+		cmocka_unit_test_setup(test_flushes_take_turns, setup_fcfs),
+		cmocka_unit_test_setup(test_flush_errors, setup_fcfs),
+		cmocka_unit_test_setup(test_flush_during_anticipation, setup_as),
+		cmocka_unit_test_setup(test_flush_with_model, setup_fcfs),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
