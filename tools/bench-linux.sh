@@ -16,7 +16,8 @@
 # BENCH_SKIP_BARE=1 runs formica only (the bare column reads n/a).
 # BENCH_HV=FILE boots that hv.bin instead of build/hv.bin (e.g. a build of
 # another commit, for a before/after pair); BENCH_OUT=NAME names the log
-# build/bench/NAME.log (default formica).
+# build/bench/NAME.log (default formica); BENCH_CFG=FILE replaces
+# tools/configs/linux.cfg (e.g. one with antfarm = off).
 set -u
 cd "$(dirname "$0")/.."
 B=build/bench
@@ -43,7 +44,7 @@ bare_init=$(grep -a "FORMICA-INIT: start" $B/bare/serial.log 2>/dev/null | sed -
 bare_fork=$(grep -a "FORMICA-TIME: forkexec" $B/bare/serial.log 2>/dev/null | sed -n 's/.*seconds=\([0-9.]*\).*/\1/p' | head -1)
 
 echo "bench-linux: the same kernel under formica..."
-sed 's|initramfs.cpio.gz|bench.cpio.gz|' tools/configs/linux.cfg > $B/formica.cfg
+sed 's|initramfs.cpio.gz|bench.cpio.gz|' ${BENCH_CFG:-tools/configs/linux.cfg} > $B/formica.cfg
 cp $B/initramfs.cpio.gz $B/bench.cpio.gz
 tools/mkesp.sh $B/esp.img $B/formica.cfg build/formica.efi ${BENCH_HV:-build/hv.bin} build/linux/vmlinuz $B/bench.cpio.gz
 LOG=$B/${BENCH_OUT:-formica}.log
@@ -62,7 +63,7 @@ echo "Linux guest under formica vs bare, Bochs 2.7, Debian $(cat build/linux/ver
 printf '%-34s %12s %12s %8s\n' "" bare formica ratio
 printf '%-34s %12s %12s %8s\n' "boot to /init (guest uptime, s)" "${bare_init:-n/a}" "${hv_init:-n/a}" "$(ratio "$hv_init" "$bare_init")"
 printf '%-34s %12s %12s %8s\n' "$N fork+exec (guest time, s)" "${bare_fork:-n/a}" "${hv_fork:-n/a}" "$(ratio "$hv_fork" "$bare_fork")"
-printf '%-34s %12s %12s %8s\n' "whole run (wall clock, s)" "$bare_wall" "$hv_wall" "$(ratio $hv_wall $bare_wall)"
+printf '%-34s %12s %12s %8s\n' "whole run (wall clock, s)" "$bare_wall" "$hv_wall" "$(ratio "$hv_wall" "$bare_wall")"
 if [ -n "$m1" ] && [ -n "$m2" ]; then
 	printf '%-34s %12s %12s\n' "VM exits per fork+exec+exit" "-" "$(awk -v a=$m1 -v b=$m2 -v n=$N 'BEGIN { printf "%.1f", (b - a) / n }')"
 else
