@@ -64,6 +64,11 @@ int guest_paging_init(struct guest *g, const struct guest_entry *e)
 		kprintf("guest %s: shadow pager refused the guest memory\n", g->name);
 		return -1;
 	}
+	/* A CR3 load drops the non-global leaves built since the last one, not
+	 * every table under a slot that has one: Linux's kernel half has a few
+	 * non-global pages, and sweeping its tables made each MOV to CR3 cost
+	 * ~375k cycles (tools/bench-linux.sh, mark-cycles). */
+	g->shadow.leaf_log = true;
 	guest_af_init(g); /* process inference rides on the shadow pager: antfarm_glue.c */
 	g->efer = e->efer;
 	load_paging(g, e->cr0, e->cr3, e->cr4, e->efer);
