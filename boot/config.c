@@ -27,8 +27,21 @@
  *   log = summary       summary | switches | verbose.  Default summary:
  *                       Antfarm's creations and exits, context switches
  *                       only counted; switches: and a line of them every
- *                       sample_ms; verbose: a line for each.
- *   sample_ms = 100     statistics sampling interval, 1..60000.  Default 100.
+ *                       switches_ms; verbose: a line for each.
+ *   sample_ms = 10000   every this many ms of guest time, one `sample` line
+ *                       per guest: its exits by reason, CR3 loads, working
+ *                       set... (hv/guest/sample_glue.c; the line format is in
+ *                       tools/homogeneity/README.md), 0..60000; 0: no
+ *                       samples.  Default 10000 (issue 14's seed samples
+ *                       every 10 s).
+ *   wss_sample = 100    pages the sampling working-set estimator (VMware
+ *                       ESX's, hv/stats/wss.h) invalidates per sample
+ *                       interval, 0..4096; 0: off (the accessed-bit count
+ *                       stays).  Default 100, as in ESX.
+ *   switches_ms = 100   log = switches: one `switches` line per this many
+ *                       ms that had context switches,
+ *                       1..60000.  Default 100.  (Before issue 14 this was
+ *                       sample_ms.)
  *   slice_ms = 10       time slice per guest, 1..1000.  Default 10.
  *   selftest = none     none | storage | iosched.  Default none.
  *   timer = lapic       how the hv gets control back from a guest in time
@@ -276,6 +289,8 @@ enum key {
 	K_LOG,
 	K_SAMPLE_MS,
 	K_SLICE_MS,
+	K_SWITCHES_MS,
+	K_WSS_SAMPLE,
 	K_SELFTEST,
 	K_TIMER,
 	K_ANTFARM,
@@ -296,8 +311,8 @@ enum key {
 
 /* Indexed by enum key.  Arrays, not pointers: no relocations to apply. */
 static const char key_name[NKEYS][12] = {
-	"serial", "log",    "sample_ms", "slice_ms", "selftest", "timer", "antfarm",
-	"iosched", "iosched_key", "disk_model",
+	"serial", "log",    "sample_ms", "slice_ms", "switches_ms", "wss_sample",
+	"selftest", "timer", "antfarm", "iosched", "iosched_key", "disk_model",
 	"kind",   "kernel", "initrd",    "cmdline",  "mem_mb",   "disk",     "max_ms",
 };
 
@@ -449,7 +464,13 @@ static void set_global_default(struct formica_config *cfg, enum key k)
 		cfg->log = LOG_SUMMARY;
 		break;
 	case K_SAMPLE_MS:
-		cfg->sample_ms = 100;
+		cfg->sample_ms = 10000;
+		break;
+	case K_SWITCHES_MS:
+		cfg->switches_ms = 100;
+		break;
+	case K_WSS_SAMPLE:
+		cfg->wss_sample = 100;
 		break;
 	case K_SLICE_MS:
 		cfg->slice_ms = 10;
@@ -505,8 +526,16 @@ static void set_global(struct parser *p, enum key k, struct view v)
 			errorf(p, "unknown value %v for log (summary, switches or verbose)", .v = v);
 		break;
 	case K_SAMPLE_MS:
-		if (number(p, k, v, 1, 60000, &x))
+		if (number(p, k, v, 0, 60000, &x))
 			cfg->sample_ms = (u32)x;
+		break;
+	case K_SWITCHES_MS:
+		if (number(p, k, v, 1, 60000, &x))
+			cfg->switches_ms = (u32)x;
+		break;
+	case K_WSS_SAMPLE:
+		if (number(p, k, v, 0, 4096, &x))
+			cfg->wss_sample = (u32)x;
 		break;
 	case K_SLICE_MS:
 		if (number(p, k, v, 1, 1000, &x))

@@ -6,7 +6,7 @@
 ; (tools/configs/itest.cfg) is what ends it: the hv logs that it stopped it.
 ; Bochs note: Bochs 2.7 never delivers the local APIC timer's interrupt to a
 ; guest entered with RFLAGS.IF = 0, so this guest is also what shows the hv's
-; workaround (hv/guest/guest.c, arm_deadline()) works.
+; workaround (hv/vmx/vmx_vcpu.c, vmx_arm_deadline()) works.
 [BITS 64]
 org 0x100000
 %include "lib.inc"

@@ -9,6 +9,7 @@
  * mode; we log it and go on.
  */
 #include "cpu.h"
+#include "lapic.h"
 #include "kprintf.h"
 #include "x86.h"
 
@@ -53,8 +54,29 @@ void idt_init(void)
 	__asm__ volatile("lidt %0" ::"m"(d));
 }
 
+/*
+ * The hv polls and never takes an interrupt, with one exception: on AMD, an
+ * interrupt that made a VM exit (SVM's INTR intercept) is still pending in
+ * the local APIC, because SVM has no "acknowledge interrupt on exit" as VMX
+ * does; left there it would end the next VMRUN at once.  The SVM backend
+ * takes it here: one instruction with interrupts on, and the handler below
+ * signals end-of-interrupt.
+ */
+static volatile bool taking_interrupts;
+
+void cpu_take_pending_interrupts(void)
+{
+	taking_interrupts = true;
+	__asm__ volatile("sti; nop; cli" ::: "memory");
+	taking_interrupts = false;
+}
+
 void trap_handler(struct trap_frame *f)
 {
+	if (f->vector == 255 && taking_interrupts) {
+		lapic_eoi();
+		return;
+	}
 	if (f->vector == 2) {
 		kprintf("hv: NMI in VMX root mode at rip=0x%lx, ignored\n", f->rip);
 		return;

@@ -15,7 +15,7 @@
 #include "pmm.h"
 #include "power.h"
 #include "tsc.h"
-#include "vmx/vmx.h"
+#include "vcpu.h"
 
 void paging_init(const struct handoff *h);
 
@@ -74,12 +74,12 @@ void hv_main(struct handoff *h)
 			iosched_selftest(h);
 	}
 
-	if (vmx_init(h->cfg.timer == TIMER_PREEMPTION) == 0) {
+	if (vcpu_backend_init(h->cfg.timer == TIMER_PREEMPTION) == 0) {
 		lapic_timer_init();
 		guests_run(h);
 		kprintf("formica: all guests ended\n");
 	} else {
-		kprintf("formica: no guest can run without VT-x\n");
+		kprintf("formica: no guest can run without VT-x or AMD-V\n");
 	}
 	power_off();
 }

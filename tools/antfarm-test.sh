@@ -10,9 +10,10 @@
 # none extra), nothing was lost from the trace, the lag run matched each
 # fork with its events, the overhead run switched inference off and on, and
 # the engine saw no anomaly.  Prints PASS/FAIL lines.
+# TABLE1_BENCH=qemu runs it under AMD SVM in QEMU TCG (build/antfarm-test-svm).
 set -u
 cd "$(dirname "$0")/.."
-out=build/antfarm-test
+out=build/antfarm-test; [ "${TABLE1_BENCH:-bochs}" = qemu ] && out=build/antfarm-test-svm
 fails=0
 pass() { echo "PASS antfarm-linux $1"; }
 fail() { echo "FAIL antfarm-linux $1: $2"; fails=$((fails + 1)); }

@@ -85,7 +85,7 @@ if [ "$(grep -c mark-cycles <<<"$marks")" = 2 ]; then
 	  } }
 	END {
 		printf "%-8s %10s %14s %12s\n", "reason", "exits", "cycles", "mean"
-		for (r = 0; r <= 100; r++) { if (!(("exits", r) in keys)) continue
+		for (r = 0; r <= 2048; r++) { if (!(("exits", r) in keys)) continue
 			c = v["exits", r, 2] - v["exits", r, 1]; t = v["cycles", r, 2] - v["cycles", r, 1]
 			if (c > 0) printf "%-8s %10.1f %14.0f %12.0f\n", r, c / n, t / n, t / c }
 		printf "%-8s %10s %14.0f\n", "hv all", "", (v["cycles", "hv", 2] - v["cycles", "hv", 1]) / n

@@ -5,9 +5,12 @@
 # The kernel is $FORMICA_KERNEL/vmlinuz (default build/linux: Debian's stock
 # kernel); its release is printed first and must be what the guests report.
 # Prints PASS/FAIL lines; exits non-zero on any failure.
+# LINUX_TEST_BENCH=qemu boots in QEMU TCG instead (-cpu max: AMD SVM, hv/svm/).
 set -u
 cd "$(dirname "$0")/.."
 B=build/linux-test
+bench=${LINUX_TEST_BENCH:-bochs}
+[ "$bench" = qemu ] && B=build/linux-test-svm
 K=${FORMICA_KERNEL:-build/linux}
 KVER=$(cat $K/version 2>/dev/null)
 KVER_RE=$(printf '%s' "$KVER" | sed 's/[]\\.+*?^$(){}|[]/\\&/g')   # 6.12.118+deb12-amd64: + and . are literal
@@ -37,10 +40,15 @@ run() { # CONFIG TEST MEGS TIMEOUT GUESTS...
 	tools/mkesp.sh $B/$t.img "$cfg" build/formica.efi build/hv.bin \
 		$K/vmlinuz build/linux/initramfs.cpio.gz
 	local t0=$SECONDS
-	tools/bochs-run.sh --esp $B/$t.img --log $B/$t.log --megs "$megs" --timeout "$timeout"
+	if [ "$bench" = qemu ]; then
+		tools/qemu-run.sh --esp $B/$t.img --log $B/$t.log --timeout "$timeout" -- -m "$megs" \
+			> $B/$t.qemu-run.out
+	else
+		tools/bochs-run.sh --esp $B/$t.img --log $B/$t.log --megs "$megs" --timeout "$timeout"
+	fi
 	local st=$?
-	echo "linux-test: $t took $((SECONDS - t0)) s wall"
-	[ $st -eq 0 ] || fail "$t" "no clean end (bochs-run status $st)"
+	echo "linux-test: $t took $((SECONDS - t0)) s wall ($bench)"
+	[ $st -eq 0 ] || fail "$t" "no clean end ($bench-run status $st)"
 	for n in "$@"; do check_guest $B/$t.log "$n" "$t"; done
 }
 

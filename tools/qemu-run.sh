@@ -3,8 +3,9 @@
 #
 # Boots formica in QEMU with OVMF.  Where /dev/kvm exists we use KVM with
 # the host CPU (nested VT-x on an Intel host: the kvm_intel module needs
-# nested=1); otherwise QEMU's TCG, which emulates no VMX, so formica will
-# say that VT-x is unavailable and power off.  The serial console goes to
+# nested=1; nested SVM on an AMD host: both untested); otherwise QEMU's TCG
+# with -cpu max, which emulates AMD SVM (not VMX): formica runs its guests
+# on hv/svm/.  The serial console goes to
 # the terminal and to FILE.  Returns when QEMU exits (formica powers off),
 # the marker appears, or the timeout passes.
 #
@@ -28,7 +29,7 @@ done
 code=/usr/share/OVMF/OVMF_CODE_4M.fd
 [ -f "$code" ] || code=/usr/share/OVMF/OVMF_CODE.fd
 if [ -w /dev/kvm ]; then accel=(-enable-kvm -cpu host); echo "qemu-run: KVM, -cpu host"
-else accel=(-cpu max); echo "qemu-run: no /dev/kvm: TCG (no VT-x; formica will say so)"; fi
+else accel=(-cpu max); echo "qemu-run: no /dev/kvm: TCG, -cpu max (AMD SVM, no VT-x)"; fi
 if [ -n "$usb" ]; then
 	disk=(-device qemu-xhci,id=xhci -drive if=none,id=stick,format=raw,file="$esp"
 		-device usb-storage,bus=xhci.0,drive=stick,removable=on)

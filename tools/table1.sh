@@ -14,6 +14,7 @@
 # make bench uses tools/antfarm/bench-steps.sh: lag and overhead only).
 # The kernel is DIR/vmlinuz, a directory tools/linux/fetch-kernel.sh filled
 # (default $FORMICA_KERNEL, else build/linux: Debian's stock kernel).
+# TABLE1_BENCH=qemu boots in QEMU TCG instead (-cpu max: AMD SVM, hv/svm/).
 set -eu
 cd "$(dirname "$0")/.."
 steps=tools/antfarm/table1-steps.sh out=build/table1 timeout=7200 cfg=tools/configs/table1.cfg
@@ -42,8 +43,13 @@ tools/mkesp.sh "$out/esp.img" "$cfg" build/formica.efi build/hv.bin "$kernel/vml
 	"$out/table1.cpio.gz"
 t0=$SECONDS
 st=0
-tools/bochs-run.sh --esp "$out/esp.img" --log "$out/serial.log" --megs 1024 --timeout "$timeout" || st=$?
-echo "table1: Bochs ran $((SECONDS - t0)) s wall (status $st)"
+if [ "${TABLE1_BENCH:-bochs}" = qemu ]; then
+	tools/qemu-run.sh --esp "$out/esp.img" --log "$out/serial.log" --timeout "$timeout" \
+		> "$out/qemu-run.out" || st=$?
+else
+	tools/bochs-run.sh --esp "$out/esp.img" --log "$out/serial.log" --megs 1024 --timeout "$timeout" || st=$?
+fi
+echo "table1: ${TABLE1_BENCH:-bochs} ran $((SECONDS - t0)) s wall (status $st)"
 grep -a "FORMICA-T1-ERROR\|FORMICA-INIT: done" "$out/serial.log" || true
 awk -v csv="$out/table1.csv" -v lagcsv="$out/lag.csv" -f tools/antfarm/report.awk "$out/serial.log" |
 	tee "$out/report.txt"

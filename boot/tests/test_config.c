@@ -42,7 +42,9 @@ static void assert_defaults(void)
 {
 	assert_int_equal(cfg.serial_port, 0x3f8);
 	assert_int_equal(cfg.log, LOG_SUMMARY);
-	assert_int_equal(cfg.sample_ms, 100);
+	assert_int_equal(cfg.sample_ms, 10000);
+	assert_int_equal(cfg.switches_ms, 100);
+	assert_int_equal(cfg.wss_sample, 100);
 	assert_int_equal(cfg.slice_ms, 10);
 	assert_int_equal(cfg.selftest, SELFTEST_NONE);
 	assert_int_equal(cfg.timer, TIMER_LAPIC);
@@ -65,6 +67,8 @@ static const char full_file[] = "# formica.cfg for the lab machine\n"
 				"serial = 0x2f8\n"
 				"log = verbose\n"
 				"sample_ms = 250\n"
+				"switches_ms = 300\n"
+				"wss_sample = 0\n"
 				"slice_ms = 5\n"
 				"selftest = storage\n"
 				"\n"
@@ -97,6 +101,8 @@ static void test_full_file(void **state)
 	assert_int_equal(cfg.serial_port, 0x2f8);
 	assert_int_equal(cfg.log, LOG_VERBOSE);
 	assert_int_equal(cfg.sample_ms, 250);
+	assert_int_equal(cfg.switches_ms, 300);
+	assert_int_equal(cfg.wss_sample, 0);
 	assert_int_equal(cfg.slice_ms, 5);
 	assert_int_equal(cfg.selftest, SELFTEST_STORAGE);
 	assert_int_equal(cfg.nguests, 2);
@@ -176,6 +182,10 @@ static void test_serial_none_and_numbers(void **state)
 	assert_int_equal(parse("sample_ms = 1\nslice_ms = 1\n"), 0);
 	assert_int_equal(cfg.sample_ms, 1);
 	assert_int_equal(cfg.slice_ms, 1);
+	assert_int_equal(parse("sample_ms = 0\nwss_sample = 4096\nswitches_ms = 60000\n"), 0);
+	assert_int_equal(cfg.sample_ms, 0); /* no samples */
+	assert_int_equal(cfg.wss_sample, 4096);
+	assert_int_equal(cfg.switches_ms, 60000);
 	assert_int_equal(
 		parse("[guest g]\nkernel=\\k\nmem_mb=2\n[guest h]\nkernel=\\k\nmem_mb=65536\n"), 0);
 	assert_int_equal(cfg.guest[0].mem_mb, 2);
@@ -408,10 +418,12 @@ static void test_out_of_range(void **state)
 			 "formica.cfg:3: value '1' out of range for mem_mb (2..65536)\n");
 	assert_one_error("[guest g]\nkernel = \\k\nmem_mb = 65537\n",
 			 "formica.cfg:3: value '65537' out of range for mem_mb (2..65536)\n");
-	assert_one_error("sample_ms = 0\n",
-			 "formica.cfg:1: value '0' out of range for sample_ms (1..60000)\n");
+	assert_one_error("switches_ms = 0\n",
+			 "formica.cfg:1: value '0' out of range for switches_ms (1..60000)\n");
 	assert_one_error("sample_ms = 60001\n",
-			 "formica.cfg:1: value '60001' out of range for sample_ms (1..60000)\n");
+			 "formica.cfg:1: value '60001' out of range for sample_ms (0..60000)\n");
+	assert_one_error("wss_sample = 4097\n",
+			 "formica.cfg:1: value '4097' out of range for wss_sample (0..4096)\n");
 	assert_one_error("slice_ms = 1001\n",
 			 "formica.cfg:1: value '1001' out of range for slice_ms (1..1000)\n");
 	assert_one_error("serial = 0x10000\n",
@@ -657,7 +669,7 @@ static void test_nul_byte(void **state)
 static void test_global_error_keeps_default(void **state)
 {
 	assert_int_equal(
-		parse("serial = com1\nlog = loud\nsample_ms = 0\nslice_ms = x\nselftest = yes\n"
+		parse("serial = com1\nlog = loud\nswitches_ms = 0\nslice_ms = x\nselftest = yes\n"
 		      "[guest g]\nkernel = \\k\n"),
 		5);
 	assert_defaults();

@@ -34,7 +34,7 @@
  * writes every event except switch (a Linux guest switches hundreds of
  * times a second: the console would be nothing else), whose counts are in
  * the guest's mark, progress and end lines; switches is summary plus one
- * "switches" line per interval (sample_ms) that had any, for plots over
+ * "switches" line per interval (switches_ms) that had any, for plots over
  * time.
  *
  * Example (switches):
@@ -65,7 +65,7 @@ struct af_log {
 	u64 switches;       /* switches counted in the open interval */
 };
 
-/* interval_us: the sample interval (formica.cfg sample_ms * 1000). */
+/* interval_us: the summary interval (formica.cfg switches_ms * 1000). */
 void af_log_init(struct af_log *lg, const char *guest, enum af_log_mode mode, u64 tsc_hz,
 		 u64 interval_us, u64 now_tsc);
 

@@ -147,6 +147,51 @@ static bool is_lockable(enum emu_op op)
 	       op == EMU_BTS || op == EMU_BTR;
 }
 
+/*
+ * Legacy prefixes in any order, then an optional REX; *opcode gets the
+ * first byte after them.  A REX that is followed by a legacy prefix is
+ * ignored (SDM Vol. 2A, 2.2.1).
+ */
+static int decode_prefixes(struct cursor *c, struct emu_insn *in, bool *f2, u8 *opcode)
+{
+	u8 b;
+	for (;;) {
+		int err = fetch(c, &b);
+		if (err)
+			return err;
+		switch (b) {
+		case 0xf0: in->prefixes |= EMU_PFX_LOCK; break;
+		case 0xf3: in->prefixes |= EMU_PFX_REP; break;
+		case 0xf2: *f2 = true; break;
+		case 0x66: in->prefixes |= EMU_PFX_OPSIZE; break;
+		case 0x67: in->prefixes |= EMU_PFX_ADDRSIZE; break;
+		case 0x26: case 0x2e: case 0x36: case 0x3e: in->seg = EMU_SEG_NONE; break;
+		case 0x64: in->seg = EMU_SEG_FS; break;
+		case 0x65: in->seg = EMU_SEG_GS; break;
+		default:
+			if ((b & 0xf0) == 0x40) {
+				in->rex = b;
+				continue;
+			}
+			*opcode = b;
+			return EMU_OK;
+		}
+		in->rex = 0;
+	}
+}
+
+static void start(struct cursor *c, struct emu_insn *in, const u8 *bytes, size_t n)
+{
+	memset(in, 0, sizeof(*in));
+	in->src_reg = EMU_NO_REG;
+	in->nraw = (u8)(n < EMU_MAX_INSN_LEN ? n : EMU_MAX_INSN_LEN);
+	memcpy(in->raw, bytes, in->nraw);
+	c->b = in->raw;
+	c->n = in->nraw;
+	c->pos = 0;
+	c->short_input = n < EMU_MAX_INSN_LEN;
+}
+
 int emu_decode(const u8 *bytes, size_t n, const struct emu_regs *r,
 	       const struct emu_segs *segs, struct emu_insn *in)
 {
@@ -160,40 +205,10 @@ int emu_decode(const u8 *bytes, size_t n, const struct emu_regs *r,
 	u64 imm = 0;
 	int err;
 
-	memset(in, 0, sizeof(*in));
-	in->src_reg = EMU_NO_REG;
-	in->nraw = (u8)(n < EMU_MAX_INSN_LEN ? n : EMU_MAX_INSN_LEN);
-	memcpy(in->raw, bytes, in->nraw);
-	c.b = in->raw;
-	c.n = in->nraw;
-	c.pos = 0;
-	c.short_input = n < EMU_MAX_INSN_LEN;
-
-	/* Legacy prefixes in any order, then an optional REX.  A REX that is
-	 * followed by a legacy prefix is ignored (SDM Vol. 2A, 2.2.1). */
-	for (;;) {
-		err = fetch(&c, &b);
-		if (err)
-			return fail(in, c.pos, err);
-		switch (b) {
-		case 0xf0: in->prefixes |= EMU_PFX_LOCK; break;
-		case 0xf3: in->prefixes |= EMU_PFX_REP; break;
-		case 0xf2: f2 = true; break;
-		case 0x66: in->prefixes |= EMU_PFX_OPSIZE; break;
-		case 0x67: in->prefixes |= EMU_PFX_ADDRSIZE; break;
-		case 0x26: case 0x2e: case 0x36: case 0x3e: in->seg = EMU_SEG_NONE; break;
-		case 0x64: in->seg = EMU_SEG_FS; break;
-		case 0x65: in->seg = EMU_SEG_GS; break;
-		default:
-			if ((b & 0xf0) == 0x40) {
-				in->rex = b;
-				continue;
-			}
-			goto opcode;
-		}
-		in->rex = 0;
-	}
-opcode:
+	start(&c, in, bytes, n);
+	err = decode_prefixes(&c, in, &f2, &b);
+	if (err)
+		return fail(in, c.pos, err);
 	op_at = c.pos - 1;
 	op = b;
 	if (op == 0x0f) {
@@ -355,6 +370,105 @@ opcode:
 	return EMU_OK;
 }
 
+/*
+ * The instructions that exit to the hypervisor, for a CPU that does not
+ * say how long they were or what their operands are (AMD SVM without NRIP
+ * save or decode assists, APM Vol. 2, 15.7.1 and 15.33).  Opcodes: SDM
+ * Vol. 2, Table A-3 and A-6.  Legacy prefixes are skipped; REX counts only
+ * in 64-bit mode.
+ */
+int emu_decode_sys(const u8 *bytes, size_t n, bool long64, const struct emu_regs *r,
+		   struct emu_insn *in)
+{
+	struct cursor c;
+	u8 op, modrm;
+	bool f2 = false, rip_rel;
+	int err;
+
+	start(&c, in, bytes, n);
+	if (long64) {
+		err = decode_prefixes(&c, in, &f2, &op);
+	} else {
+		/* Outside 64-bit mode 40-4F are INC/DEC: no REX to look for. */
+		do
+			err = fetch(&c, &op);
+		while (!err && (op == 0xf0 || op == 0xf2 || op == 0xf3 || op == 0x66 ||
+				op == 0x67 || op == 0x26 || op == 0x2e || op == 0x36 ||
+				op == 0x3e || op == 0x64 || op == 0x65));
+	}
+	if (err)
+		return fail(in, c.pos, err);
+	in->op = EMU_SYS;
+	if (op == 0xf4 || op == 0x90) { /* HLT; PAUSE is F3 90 */
+		in->len = (u8)c.pos;
+		return EMU_OK;
+	}
+	if (op != 0x0f)
+		return fail(in, c.pos - 1, EMU_ERR_UNSUPPORTED);
+	err = fetch(&c, &op);
+	if (err)
+		return fail(in, c.pos, err);
+	switch (op) {
+	case 0x06: /* CLTS */
+		in->op = EMU_CLTS;
+		/* fall through */
+	case 0x08: case 0x09: /* INVD, WBINVD */
+	case 0x30: case 0x32: case 0xa2: /* WRMSR, RDMSR, CPUID */
+		in->len = (u8)c.pos;
+		return EMU_OK;
+	case 0x20: case 0x22: /* MOV r64, CRn; MOV CRn, r64: mod is ignored */
+		err = fetch(&c, &modrm);
+		if (err)
+			return fail(in, c.pos, err);
+		in->op = op == 0x22 ? EMU_MOV_TO_CR : EMU_MOV_FROM_CR;
+		in->cr = (u8)(((modrm >> 3) & 7) | (in->rex & REX_R ? 8 : 0));
+		in->src_reg = (u8)((modrm & 7) | (in->rex & REX_B ? 8 : 0));
+		in->src = r->gpr[in->src_reg];
+		in->size = long64 ? 8 : 4;
+		in->len = (u8)c.pos;
+		return EMU_OK;
+	case 0x01:
+		break;
+	default:
+		return fail(in, c.pos - 1, EMU_ERR_UNSUPPORTED);
+	}
+	/* Group 7: VMMCALL, MONITOR, MWAIT, SWAPGS... by the whole ModRM byte;
+	 * LMSW (/6) and INVLPG (/7) by its reg field. */
+	err = fetch(&c, &modrm);
+	if (err)
+		return fail(in, c.pos, err);
+	if (modrm == 0xc1) { /* VMCALL */
+		in->op = EMU_HYPERCALL;
+		in->len = (u8)c.pos;
+		return EMU_OK;
+	}
+	if (modrm == 0xd9 || modrm == 0xc8 || modrm == 0xc9) { /* VMMCALL, MONITOR, MWAIT */
+		in->len = (u8)c.pos;
+		return EMU_OK;
+	}
+	if (((modrm >> 3) & 7) == 6 && (modrm >> 6) == 3) { /* LMSW r16 */
+		in->op = EMU_LMSW;
+		in->src_reg = (u8)((modrm & 7) | (in->rex & REX_B ? 8 : 0));
+		in->src = r->gpr[in->src_reg] & 0xffff;
+		in->size = 2;
+		in->len = (u8)c.pos;
+		return EMU_OK;
+	}
+	if (((modrm >> 3) & 7) != 7 || (modrm >> 6) == 3 || !long64)
+		return fail(in, c.pos - 1, EMU_ERR_UNSUPPORTED);
+	in->op = EMU_INVLPG; /* INVLPG m: the operand's address, never its contents */
+	err = decode_modrm(&c, in, r, modrm, &rip_rel);
+	if (err)
+		return fail(in, c.pos, err);
+	in->len = (u8)c.pos;
+	if (rip_rel)
+		in->ea += r->rip + in->len;
+	if (in->prefixes & EMU_PFX_ADDRSIZE)
+		in->ea &= 0xffffffffull;
+	in->lin = in->ea; /* FS/GS bases: the glue adds them (not needed by Linux) */
+	return EMU_OK;
+}
+
 bool emu_insn_covers(const struct emu_insn *in, u64 addr)
 {
 	return addr - in->lin < in->size;
@@ -374,6 +488,13 @@ const char *emu_op_name(const struct emu_insn *in)
 	case EMU_BTS: return lock ? "lock bts" : "bts";
 	case EMU_BTR: return lock ? "lock btr" : "btr";
 	case EMU_STOS: return in->prefixes & EMU_PFX_REP ? "rep stos" : "stos";
+	case EMU_SYS: return "system instruction";
+	case EMU_MOV_TO_CR: return "mov to cr";
+	case EMU_MOV_FROM_CR: return "mov from cr";
+	case EMU_CLTS: return "clts";
+	case EMU_LMSW: return "lmsw";
+	case EMU_INVLPG: return "invlpg";
+	case EMU_HYPERCALL: return "vmcall";
 	}
 	return "?";
 }

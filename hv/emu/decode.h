@@ -60,6 +60,14 @@ enum emu_op {
 	EMU_BTS,
 	EMU_BTR,
 	EMU_STOS,
+	/* emu_decode_sys() only: */
+	EMU_SYS,         /* CPUID, HLT, RDMSR, ...: only the length matters */
+	EMU_MOV_TO_CR,   /* cr = CR number, src_reg = the GPR */
+	EMU_MOV_FROM_CR,
+	EMU_CLTS,
+	EMU_LMSW,        /* register form: src = the new machine status word */
+	EMU_INVLPG,      /* lin = the address operand */
+	EMU_HYPERCALL,   /* VMCALL: Formica's hypercall on both vendors */
 };
 
 /* Segment of the memory operand: only FS and GS have a base in 64-bit mode. */
@@ -93,6 +101,7 @@ struct emu_insn {
 	u8 src_reg;  /* GPR number of a register source, EMU_NO_REG if immediate/none */
 	bool src_high8; /* the source is AH, CH, DH or BH (src_reg = 0..3) */
 	u8 bit;      /* BTS/BTR: bit number within the operand at lin */
+	u8 cr;       /* MOV to/from CR: the control register's number */
 	u64 src;     /* source value at decode time (register or sign-extended
 		      * immediate), truncated to size; STOS: AL/AX/EAX/RAX */
 	u64 ea;      /* effective address (offset within the segment) */
@@ -115,6 +124,17 @@ struct emu_insn {
  */
 int emu_decode(const u8 *bytes, size_t n, const struct emu_regs *regs,
 	       const struct emu_segs *segs, struct emu_insn *in);
+
+/*
+ * The length and operands of an instruction that made a VM exit, for a CPU
+ * that does not report them (SVM without NRIP save / decode assists): HLT,
+ * PAUSE, CPUID, RDMSR, WRMSR, INVD, WBINVD, VMMCALL, VMCALL, MONITOR,
+ * MWAIT, CLTS, MOV to/from CRn, LMSW r16, INVLPG m (64-bit mode).  long64:
+ * the guest runs in 64-bit mode (REX prefixes exist).  Returns EMU_OK or an
+ * enum emu_err, filling *in as emu_decode() does.
+ */
+int emu_decode_sys(const u8 *bytes, size_t n, bool long64, const struct emu_regs *regs,
+		   struct emu_insn *in);
 
 /*
  * True if the guest-linear address addr lies inside the operand the decoded

@@ -195,6 +195,8 @@ int emu_execute(const struct emu_insn *in, struct emu_regs *r, const struct emu_
 
 	if (in->op == EMU_STOS)
 		return exec_stos(in, r, m);
+	if (in->op >= EMU_SYS) /* emu_decode_sys()'s: the glue carries them out */
+		return EMU_ERR_UNSUPPORTED;
 
 	/* A register source is read now, not at decode: the same value unless
 	 * the glue changed the registers in between, and then this is right. */
@@ -232,7 +234,7 @@ int emu_execute(const struct emu_insn *in, struct emu_regs *r, const struct emu_
 		res = in->op == EMU_BTS ? dst | BIT(in->bit) : dst & ~BIT(in->bit);
 		span_put(&s, size, res);
 		break;
-	case EMU_STOS:
+	default: /* STOS and the system instructions returned above */
 		break;
 	}
 

@@ -21,7 +21,7 @@
  *
  * Events become one console line each (format: hv/antfarm/evlog.h), every
  * one in verbose mode, all but context switches in summary mode, and those
- * plus a count of switches per sample_ms interval in switches mode
+ * plus a count of switches per switches_ms interval in switches mode
  * (formica.cfg "log").  formica.cfg "antfarm"
  * picks the rules: plain (the paper's), exec-aware, or off.  The guest may
  * switch inference off and on at run time through the mark port (io.c), so
@@ -37,7 +37,6 @@
 #include "kprintf.h"
 #include "string.h"
 #include "tsc.h"
-#include "vmx/vmx.h"
 #include "x86.h"
 
 /* Linux x86-64's THREAD_SIZE: the kernel stack RSP is on names the task
@@ -46,11 +45,9 @@
 /* How long an exec-aware creation may wait for its verdict (antfarm.h). */
 #define AF_EXEC_WINDOW_US 50000ull
 
-#define AR_L BIT(13)        /* segment access rights: 64-bit code (SDM 25.4.1) */
-#define AR_DPL(ar) (((ar) >> 5) & 3)
 #define RFLAGS_AC BIT(18)   /* alignment check / SMAP override (SDM Vol. 1, 3.4.3) */
 
-/* vmx_asm.S's register block is the emulator's register file, in the same
+/* The backends' register block is the emulator's register file, in the same
  * SDM order: copied whole, not register by register. */
 _Static_assert(sizeof(((struct vcpu_regs *)0)->gpr) == sizeof(((struct emu_regs *)0)->gpr),
 	       "vcpu_regs and emu_regs disagree");
@@ -111,7 +108,7 @@ void guest_af_init(struct guest *g)
 	const struct af_ops ops = { op_event, op_watch, op_unwatch, op_count_user, g };
 	const struct formica_config *cfg = g->hv_cfg;
 	enum af_log_mode mode = log_mode(cfg);
-	u64 interval_us = (cfg ? cfg->sample_ms : 100) * 1000ull;
+	u64 interval_us = (cfg ? cfg->switches_ms : 100) * 1000ull;
 
 	enum antfarm_mode rules = cfg ? cfg->antfarm : ANTFARM_PLAIN;
 
@@ -149,7 +146,7 @@ void guest_af_cr3_load(struct guest *g, u64 cr3)
 	if (!g->af_on || g->shadow.paging.mode != PAGING_LONG4)
 		return;
 	if (g->af.flags & AF_EXEC_AWARE)
-		hint = vmread(GUEST_RSP) & ~(AF_THREAD_SIZE - 1);
+		hint = vcpu_ops->read(&g->vcpu, VCPU_RSP) & ~(AF_THREAD_SIZE - 1);
 	af_cr3_load(&g->af, 0, cr3, rdtsc(), hint);
 }
 
@@ -210,8 +207,8 @@ static int cannot_emulate(struct guest *g, u64 gva, const struct shadow_fault *f
  */
 int guest_af_watched_write(struct guest *g, u64 gva, const struct shadow_fault *f)
 {
-	u64 rip = vmread(GUEST_RIP), rflags = vmread(GUEST_RFLAGS);
-	u64 ar = vmread(GUEST_CS_AR_BYTES);
+	struct vcpu *v = &g->vcpu;
+	u64 rip = vcpu_ops->read(v, VCPU_RIP), rflags = vcpu_ops->read(v, VCPU_RFLAGS);
 	struct emu_regs r;
 	struct emu_segs segs;
 	struct emu_insn in;
@@ -221,24 +218,24 @@ int guest_af_watched_write(struct guest *g, u64 gva, const struct shadow_fault *
 	/* The decoder knows 64-bit mode only; and a write made while the CPU
 	 * delivered an event (a frame pushed onto a watched page) has no
 	 * instruction behind it. */
-	if (!(ar & AR_L))
+	if (!vcpu_ops->cs_long(v))
 		return cannot_emulate(g, gva, f, rip, "not in 64-bit mode (CS.L = 0)",
 				      EMU_ERR_UNSUPPORTED);
-	if (vmread(IDT_VECTORING_INFO_FIELD) & INTR_INFO_VALID)
+	if (vcpu_ops->delivering_event(v))
 		return cannot_emulate(g, gva, f, rip, "made while delivering an event",
 				      EMU_ERR_UNSUPPORTED);
-	/* CPL is SS.DPL (SDM 5.5); SMAP lets CPL < 3 through with RFLAGS.AC. */
-	if (AR_DPL(vmread(GUEST_SS_AR_BYTES)) == 3)
+	/* SMAP lets CPL < 3 through with RFLAGS.AC. */
+	if (vcpu_ops->cpl(v) == 3)
 		access = WALK_USER;
 	else if (rflags & RFLAGS_AC)
 		access = WALK_AC;
 
-	memcpy(r.gpr, g->regs.gpr, sizeof(r.gpr));
-	r.gpr[GPR_RSP] = vmread(GUEST_RSP);
+	memcpy(r.gpr, v->regs.gpr, sizeof(r.gpr));
+	r.gpr[GPR_RSP] = vcpu_ops->read(v, VCPU_RSP);
 	r.rip = rip;
 	r.rflags = rflags;
-	segs.fs_base = vmread(GUEST_FS_BASE);
-	segs.gs_base = vmread(GUEST_GS_BASE);
+	segs.fs_base = vcpu_ops->read(v, VCPU_FS_BASE);
+	segs.gs_base = vcpu_ops->read(v, VCPU_GS_BASE);
 
 	int err = af_emulate_write(&g->af, &g->shadow, &r, &segs, access, gva, rdtsc(), &in);
 	if (err) {
@@ -246,18 +243,15 @@ int guest_af_watched_write(struct guest *g, u64 gva, const struct shadow_fault *
 		return cannot_emulate(g, gva, f, rip, why, err);
 	}
 
-	memcpy(g->regs.gpr, r.gpr, sizeof(r.gpr));
-	vmwrite(GUEST_RSP, r.gpr[GPR_RSP]);
-	vmwrite(GUEST_RFLAGS, r.rflags);
+	memcpy(v->regs.gpr, r.gpr, sizeof(r.gpr));
+	vcpu_ops->write(v, VCPU_RSP, r.gpr[GPR_RSP]);
+	vcpu_ops->write(v, VCPU_RFLAGS, r.rflags);
 	if (r.rip != rip) {
 		/* The instruction completed (a REP STOS that did not has RIP
 		 * unchanged); blocking by STI or MOV SS ends with it, as in
 		 * guest_skip_instruction() (SDM 25.4.2). */
-		u64 intr = vmread(GUEST_INTERRUPTIBILITY_INFO);
-		vmwrite(GUEST_RIP, r.rip);
-		if (intr & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS))
-			vmwrite(GUEST_INTERRUPTIBILITY_INFO,
-				intr & ~(INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS));
+		vcpu_ops->write(v, VCPU_RIP, r.rip);
+		vcpu_ops->clear_intr_shadow(v);
 	}
 	return 0;
 }

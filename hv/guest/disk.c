@@ -79,10 +79,12 @@ static void on_done(void *ctx, u32 idx, const struct diskq_req *r)
 {
 	char who[48];
 	proc_name(who, sizeof(who), r->proc);
+	/* lba: where it starts on the disk (r->lba is relative to r->ext);
+	 * a flush has neither. */
 	kprintf("io-req guest=%s %s op=%s lba=%lu sectors=%u wait_us=%lu disk_us=%lu status=%s\n",
-		of[idx]->name, who, blk_op_name(r->op), r->lba, r->count,
-		(r->dispatch_ns - r->submit_ns) / 1000, (r->complete_ns - r->dispatch_ns) / 1000,
-		r->status == BLK_OK ? "ok" : "error");
+		of[idx]->name, who, blk_op_name(r->op), r->ext ? r->ext->lba + r->lba : 0,
+		r->count, (r->dispatch_ns - r->submit_ns) / 1000,
+		(r->complete_ns - r->dispatch_ns) / 1000, r->status == BLK_OK ? "ok" : "error");
 }
 
 static enum sched_policy policy_of(enum iosched_policy p)
@@ -223,6 +225,16 @@ static u64 done_count(u32 i)
 {
 	const struct vblkq_gstats *s = &vq->g[i].st;
 	return s->reads + s->writes + s->ioerr;
+}
+
+void guest_disk_totals(const struct guest *g, u64 *reqs, u64 *bytes)
+{
+	*reqs = *bytes = 0;
+	if (!vq || g->disk < 0)
+		return;
+	const struct vblkq_gstats *s = &vq->g[g->disk].st;
+	*reqs = s->reads + s->writes + s->flushes;
+	*bytes = (s->sectors_read + s->sectors_written) * 512;
 }
 
 bool guest_disks_poll(struct guest *running, u64 now)

@@ -34,6 +34,9 @@ void guest_disks_tick(u64 now);
 /* Antfarm saw the address space (asid, gen) of g end. */
 void guest_disk_proc_gone(struct guest *g, u64 asid, u32 gen);
 
+/* g's disk requests and bytes so far (0 and 0 without a disk). */
+void guest_disk_totals(const struct guest *g, u64 *reqs, u64 *bytes);
+
 /* The end-of-run lines: per guest, and the disk queue's. */
 void guest_disks_report(void);
 

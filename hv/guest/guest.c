@@ -3,7 +3,7 @@
  *
  * The guests share the one CPU: schedule() asks vsched.c (pure) whom to
  * run and until when, and run_slice() runs that guest until the deadline
- * (a timer makes sure we get control back: arm_deadline()), until it goes
+ * (a timer makes sure we get control back: the backend's arm_deadline), until it goes
  * idle in HLT, or until it ends.  Around every VM entry we tick the
  * guest's virtual devices and inject the interrupt they raise, if the
  * guest can take it (prepare_entry()).  Whatever one guest does, the others
@@ -20,16 +20,12 @@
 #include "lapic.h"
 #include "string.h"
 #include "tsc.h"
-#include "vmx/vmx.h"
 #include "x86.h"
 
 struct guest guests[CFG_MAX_GUESTS];
 int nguests;
 static u64 slice_ns;
 
-int vmx_run(struct vcpu_regs *regs, int launched); /* vmx_asm.S */
-void msr_load_guest(const struct guest *g);          /* msr.c */
-void msr_save_guest(struct guest *g);
 
 /* Guest time: nanoseconds since the hv took over, from the TSC.  All
  * guests share it; a guest that is not running simply sees time pass. */
@@ -93,58 +89,16 @@ static int guest_create(struct guest *g, int id, const struct handoff *h)
 		guest_end(g, "load-failed");
 		return -1;
 	}
-	vmcs_setup(g, &e);
+	g->vcpu.name = g->name;
+	g->cr0_shadow = e.cr0;
+	g->cr4_shadow = e.cr4;
+	vcpu_ops->create(&g->vcpu, &e);
 	if (guest_paging_init(g, &e)) {
 		guest_end(g, "load-failed");
 		return -1;
 	}
 	g->state = GUEST_READY;
 	return 0;
-}
-
-/* Set or clear one bit of a VM-execution control field of the current VMCS. */
-static void set_ctl(u32 field, u32 bit, bool on)
-{
-	u32 ctl = (u32)vmread(field);
-	u32 want = on ? ctl | bit : ctl & ~bit;
-	if (want != ctl)
-		vmwrite(field, want);
-}
-
-/*
- * Get control back in ns: the local APIC one-shot timer (its interrupt
- * causes an external-interrupt exit) or the VMX-preemption timer.
- *
- * Bochs vs. real hardware: with "external-interrupt exiting" set, RFLAGS.IF
- * of the guest does not block external interrupts (SDM Vol. 3C, Table 24-5,
- * pin-based controls; 25.6.1 in recent editions), so on a real CPU the APIC
- * timer ends the stay whatever the guest did with IF.  Bochs 2.7 recomputes
- * which interrupts are masked only when IF changes (setEFlags(), CLI, STI:
- * handleInterruptMaskChange()), and VMLAUNCH/VMRESUME load the guest's
- * RFLAGS before they set "in VMX non-root operation": an entry from the hv
- * (IF = 0) into a guest with IF = 0 leaves the APIC interrupt masked, as it
- * was for the hv.  A guest spinning with interrupts off (`cli; jmp $`) then
- * never exits (its own CLI, executed in the guest, unmasks it once: one
- * exit).  So an entry with IF = 0 gets the VMX-preemption timer, which
- * Bochs never masks (vmx_pure.c decides).  On hardware it is merely a
- * second correct timer.
- */
-static bool lapic_armed;
-static void arm_deadline(u64 ns, bool guest_if)
-{
-	bool pt = vmx_deadline_by_preemption_timer(vmx.preemption_timer_cfg,
-						   vmx.preemption_timer_ok, guest_if);
-	set_ctl(PIN_BASED_VM_EXEC_CONTROL, PIN_VMX_PREEMPTION_TIMER, pt);
-	if (pt) {
-		u64 ticks = ns_to_tsc(ns) >> vmx.preemption_timer_shift;
-		vmwrite(VMX_PREEMPTION_TIMER_VALUE, ticks > 0xffffffffull ? 0xffffffffull : ticks);
-		if (lapic_armed)
-			lapic_timer_stop();
-		lapic_armed = false;
-	} else {
-		lapic_timer_arm(ns);
-		lapic_armed = true;
-	}
 }
 
 /*
@@ -159,15 +113,16 @@ static void prepare_entry(struct guest *g, u64 deadline_ns)
 {
 	u64 now = guest_now_ns();
 	vpc_tick(&g->pc, now);
-	bool pending = vmread(VM_ENTRY_INTR_INFO_FIELD) & INTR_INFO_VALID;
-	bool guest_if = vmread(GUEST_RFLAGS) & RFLAGS_IF;
-	bool blocked = vmread(GUEST_INTERRUPTIBILITY_INFO) &
-		       (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS);
+	struct vcpu *v = &g->vcpu;
+	bool pending = vcpu_ops->event_pending(v);
+	bool guest_if = vcpu_ops->read(v, VCPU_RFLAGS) & RFLAGS_IF;
+	bool blocked = vcpu_ops->intr_shadow(v);
 	struct vpc_intr d = vpc_intr_decide(&g->pc, guest_if, blocked, pending);
-	if (d.action == VPC_INTR_INJECT)
-		vmwrite(VM_ENTRY_INTR_INFO_FIELD, INTR_INFO_VALID | INTR_TYPE_EXT_INTR | d.vector);
-	set_ctl(CPU_BASED_VM_EXEC_CONTROL, CPU_INTERRUPT_WINDOW_EXITING,
-		d.action == VPC_INTR_WINDOW);
+	if (d.action == VPC_INTR_INJECT) {
+		vcpu_ops->inject_intr(v, d.vector);
+		g->smp.irq_injected++;
+	}
+	vcpu_ops->intr_window(v, d.action == VPC_INTR_WINDOW);
 
 	u64 deadline = vpc_next_event_ns(&g->pc, now);
 	if (deadline > deadline_ns)
@@ -179,7 +134,7 @@ static void prepare_entry(struct guest *g, u64 deadline_ns)
 	 * absurdly fast must not turn the hv into an exit storm. */
 	if (deadline < now + MIN_TIMER_NS)
 		deadline = now + MIN_TIMER_NS;
-	arm_deadline(deadline - now, guest_if);
+	vcpu_ops->arm_deadline(v, deadline - now, guest_if);
 }
 
 /* When g's max_ms (formica.cfg) is up, in guest time; VSCHED_NEVER if never. */
@@ -213,23 +168,22 @@ static void progress(struct guest *g, u64 now)
 	if (g->next_progress_ns)
 		kprintf("guest %s: progress exits=%lu switches=%lu rip=0x%lx cr3=0x%lx "
 			"last-exit=\"%s\"\n",
-			g->name, g->exits_total, g->af.st.switches, vmread(GUEST_RIP),
-			guest_read_cr3(g),
-			exit_reason_name(vmread(VM_EXIT_REASON) & 0xffff));
+			g->name, g->exits_total, g->af.st.switches, guest_rip(g), guest_read_cr3(g),
+			vcpu_ops->exit_name(g->vcpu.exit_code));
 	g->next_progress_ns = now + PROGRESS_NS;
 }
 
 /* Run g until deadline_ns, until it halts, or until it ends. */
 static void run_slice_on_cpu(struct guest *g, u64 deadline_ns)
 {
-	if (vmptrld((u64)g->vmcs))
-		panic("vmx: VMPTRLD of guest %s's VMCS failed\n", g->name);
+	vcpu_ops->load(&g->vcpu);
 	msr_load_guest(g);
 	fpu_switch_to(g);
 	if (g->state == GUEST_READY) {
 		g->state = GUEST_RUNNING;
 		g->tsc_started = rdtsc();
-		kprintf("guest %s: VMLAUNCH at rip=0x%lx\n", g->name, vmread(GUEST_RIP));
+		kprintf("guest %s: first entry (%s) at rip=0x%lx\n", g->name, vcpu_ops->name,
+			guest_rip(g));
 	}
 	g->kick_ns = VSCHED_NEVER; /* it is on the CPU: its interrupt comes at entry */
 	u64 limit = time_limit_ns(g);
@@ -238,42 +192,36 @@ static void run_slice_on_cpu(struct guest *g, u64 deadline_ns)
 	u64 t_exit = 0; /* TSC at this stay's last exit: hv time runs until the next entry */
 	while (g->state == GUEST_RUNNING && !g->idle) {
 		prepare_entry(g, deadline_ns);
-		write_cr2(g->cr2);
 		if (t_exit)
 			g->hv_tsc += rdtsc() - t_exit;
-		int r = vmx_run(&g->regs, g->launched);
+		int r = vcpu_ops->run(&g->vcpu, &g->exit);
 		t_exit = rdtsc();
-		if (r) {
-			u32 err = r == 2 ? (u32)vmread(VM_INSTRUCTION_ERROR) : 0;
+		if (r) { /* the backend logged why */
 			guest_end(g, "vm-instruction-error");
-			kprintf("guest %s: %s failed: %s (error %u)\n", g->name,
-				g->launched ? "VMRESUME" : "VMLAUNCH",
-				r == 1 ? "VMfailInvalid" : vm_instruction_error_name(err), err);
 			return;
 		}
-		if (!g->launched) {
-			g->launched = true;
-			kprintf("guest %s: VMLAUNCH succeeded (first exit: %s)\n", g->name,
-				exit_reason_name(vmread(VM_EXIT_REASON) & 0xffff));
-		}
-		g->cr2 = read_cr2();
-		u32 reason = (u32)vmread(VM_EXIT_REASON);
-		vmx_handle_exit(g, reason);
-		if ((reason & 0xffff) <= EXIT_REASON_MAX)
-			g->exit_tsc[reason & 0xffff] += rdtsc() - t_exit;
+		guest_handle_exit(g);
+		g->exit_tsc[vcpu_exit_slot(g->vcpu.exit_code)] += rdtsc() - t_exit;
 		if (g->pc.stop.reason != VPC_RUNNING && g->state == GUEST_RUNNING)
 			guest_end(g, "%s", vpc_stop_name(g->pc.stop.reason));
 		/* One clock read for everything after the exit. */
 		u64 now = guest_now_ns();
 		progress(g, now);
 		guest_af_tick(g, rdtsc());
+		guest_sample_exit(g, now);
 		guest_disks_tick(now);
 		console_poll(); /* the console is asynchronous while guests run */
 		/* A completion for another guest: it is due now (vsched.c rule
 		 * 1), so this stay ends here (rule 3). */
 		bool other_due = guest_disks_poll(g, now);
-		if (g->idle) /* it halted: note when its devices will want it */
-			g->wake_ns = vpc_next_event_ns(&g->pc, now);
+		/* It halted: note when its devices will want it.  Now, if one
+		 * raised its line since the HLT: the disk poll just above may
+		 * have completed its request, and a wake-up missed here is
+		 * missed for good when it has no timer. */
+		if (g->idle)
+			g->wake_ns = vpc_hlt_decide(&g->pc, true) == VPC_HLT_WAKE
+					     ? now
+					     : vpc_next_event_ns(&g->pc, now);
 		if (stop_at_time_limit(g, now) || now >= deadline_ns || other_due)
 			return;
 	}
@@ -319,6 +267,7 @@ static bool wake_up(struct guest *g, u64 now)
 		return false;
 	}
 	g->idle = false;
+	guest_sample_wake(g, now);
 	u64 late = now > g->wake_ns ? now - g->wake_ns : 0;
 	g->wakeups++;
 	g->wake_late_sum_ns += late;
@@ -349,6 +298,7 @@ static void schedule(void)
 		u64 now = guest_now_ns();
 		int live = 0;
 		for (int i = 0; i < nguests; i++) {
+			guest_sample_tick(&guests[i], now); /* halted ones too */
 			v[i] = vcpu_view(&guests[i], now);
 			live += !v[i].ended;
 		}
@@ -399,16 +349,16 @@ static void schedule(void)
 
 static void print_exit_counts(const struct guest *g)
 {
-	for (u32 r = 0; r <= EXIT_REASON_MAX; r++)
+	for (u32 r = 0; r < VCPU_EXIT_SLOTS; r++)
 		if (g->exits[r])
 			kprintf("exits guest=%s reason=%u name=\"%s\" count=%lu tsc=%lu "
 				"mean_cycles=%lu\n",
-				g->name, r, exit_reason_name(r), g->exits[r], g->exit_tsc[r],
+				g->name, r, vcpu_ops->exit_name(r), g->exits[r], g->exit_tsc[r],
 				g->exit_tsc[r] / g->exits[r]);
 	/* handled: the handlers' sum; hv: exit to next entry, all of it;
 	 * run: the guest's whole life, guest and hv time together. */
 	u64 handled = 0;
-	for (u32 r = 0; r <= EXIT_REASON_MAX; r++)
+	for (u32 r = 0; r < VCPU_EXIT_SLOTS; r++)
 		handled += g->exit_tsc[r];
 	kprintf("hvtime guest=%s exits=%lu handled_tsc=%lu hv_tsc=%lu run_tsc=%lu\n", g->name,
 		g->exits_total, handled, g->hv_tsc,

@@ -1,7 +1,8 @@
 /*
  * guest.h - one guest: its memory, its virtual CPU, its devices, its
- * counters.  Formica gives each guest a single virtual CPU; the guest's
- * VMCS holds most of the CPU state, struct vcpu_regs the rest.
+ * counters.  Formica gives each guest a single virtual CPU; its VMCS or
+ * VMCB holds most of the CPU state, struct vcpu (hv/include/vcpu.h) the
+ * rest.
  */
 #ifndef FORMICA_GUEST_H
 #define FORMICA_GUEST_H
@@ -13,28 +14,11 @@
 #include "dev/vpc.h"
 #include "dev/virtio_blk.h"
 #include "guest/msr.h"
+#include "guest/sample_glue.h"
 #include "mm/gmem.h"
 #include "mm/shadow.h"
 #include "types.h"
-#include "vmx/vmx_pure.h"
-
-/* General-purpose registers in the SDM's numbering (RAX=0 ... R15=15), the
- * order vmx_asm.S saves them in.  RSP lives in the VMCS (GUEST_RSP); its
- * slot here is refreshed only around instruction emulation. */
-enum gpr { R_RAX, R_RCX, R_RDX, R_RBX, R_RSP, R_RBP, R_RSI, R_RDI,
-	   R_R8, R_R9, R_R10, R_R11, R_R12, R_R13, R_R14, R_R15 };
-struct vcpu_regs {
-	u64 gpr[16];
-};
-
-/* What a loader (flat.c, linux.c) asks the guest's first VM entry to be. */
-struct guest_entry {
-	u64 rip, rsp, rsi, rflags;
-	u64 cr0, cr3, cr4, efer;
-	u64 gdt_base; /* guest-physical == guest-linear at entry */
-	u16 gdt_limit;
-	u16 cs, ds;   /* selectors of a flat 64-bit code and data segment */
-};
+#include "vcpu.h"
 
 enum guest_state { GUEST_READY, GUEST_RUNNING, GUEST_ENDED };
 
@@ -47,11 +31,9 @@ struct guest {
 	enum guest_state state;
 	char ended[64]; /* how it ended: "exit(0)", "triple-fault", ... */
 
-	/* VMX */
-	void *vmcs;
-	bool launched;
-	struct vcpu_regs regs;
-	u64 cr2;        /* the guest's CR2: loaded into the real CR2 before entry */
+	/* the virtual CPU: the backend's (VMX or SVM) state, and the last exit */
+	struct vcpu vcpu;
+	struct vcpu_exit exit;
 	/* The guest's x87/SSE state (FXSAVE format).  The hv never touches
 	 * these registers, so one guest's stay on the CPU only needs them
 	 * swapped when another guest takes over (run_slice()). */
@@ -88,18 +70,19 @@ struct guest {
 	u32 line_len;
 
 	/* statistics */
-	u64 exits[EXIT_REASON_MAX + 1];
+	u64 exits[VCPU_EXIT_SLOTS]; /* by vendor exit code, vcpu_exit_slot() */
 	u64 exits_total;
 	/* hypervisor time in TSC cycles: per basic exit reason, from the exit
 	 * to the end of its handler; all of it, from each exit to the next
 	 * entry of the same stay (handler, device ticks, interrupt injection) */
-	u64 exit_tsc[EXIT_REASON_MAX + 1];
+	u64 exit_tsc[VCPU_EXIT_SLOTS]; /* indexed as exits[] */
 	u64 hv_tsc;
 	u64 tsc_started, tsc_ended;
 	u64 next_progress_ns; /* when to print the next "progress" line */
 	/* wake-ups from HLT: how late after its device event the guest got
 	 * the CPU (the bound hv/guest/vsched.c promises) */
 	u64 wakeups, wake_late_sum_ns, wake_late_max_ns;
+	struct guest_sampler smp; /* `sample` lines: sample_glue.c */
 };
 
 extern struct guest guests[CFG_MAX_GUESTS];
@@ -123,7 +106,7 @@ u64 guest_now_ns(void);
 int guest_paging_init(struct guest *g, const struct guest_entry *e);
 void guest_paging_report(const struct guest *g);
 int guest_paging_counters(const struct guest *g, char *buf, size_t size);
-void guest_page_fault(struct guest *g);
+void guest_page_fault(struct guest *g, u64 gva, u32 error_code);
 /* MOV to CR0/CR3/CR4 and WRMSR EFER: true if the write happened (advance
  * RIP); false if the guest got a #GP instead or was stopped. */
 bool guest_write_cr(struct guest *g, int cr, u64 val);
@@ -140,19 +123,21 @@ void guest_af_tick(struct guest *g, u64 now_tsc);
 u32 guest_af_live(const struct guest *g);
 void guest_af_report(const struct guest *g);
 
-/* vmcs.c: a fresh VMCS for g, current on this CPU, in the state *e says. */
-void vmcs_setup(struct guest *g, const struct guest_entry *e);
+/* exit.c: handle the VM exit that just happened (g->exit). */
+void guest_handle_exit(struct guest *g);
 
-/* exit.c: handle the VM exit that just happened. */
-void vmx_handle_exit(struct guest *g, u32 exit_reason);
+/* Helpers for exit handlers (exit.c): move RIP past the exiting
+ * instruction; queue an exception for the next entry; the guest's RIP. */
+void guest_skip_instruction(struct guest *g);
+void guest_inject_exception(struct guest *g, u32 vector, bool has_error, u32 error_code);
+u64 guest_rip(struct guest *g);
 
-/* Helpers for exit handlers (exit.c) */
-void guest_skip_instruction(void);
-void guest_inject_exception(u32 vector, bool has_error, u32 error_code);
-
-/* msr.c: the RDMSR and WRMSR exit handlers. */
-void guest_msr_read(struct guest *g);
-void guest_msr_write(struct guest *g);
+/* msr.c: the RDMSR and WRMSR exit handlers, and the MSRs the CPU's entry
+ * and exit do not switch, around a guest's stay on the CPU. */
+void guest_msr_read(struct guest *g, const struct vcpu_exit *x);
+void guest_msr_write(struct guest *g, const struct vcpu_exit *x);
+void msr_load_guest(struct guest *g);
+void msr_save_guest(struct guest *g);
 
 /* io.c: port I/O from the guest.  Returns false if no device answers. */
 bool guest_port_in(struct guest *g, u16 port, unsigned size, u32 *val);

@@ -52,7 +52,8 @@ void guest_console_byte(void *ctx, u8 c)
  * of the root already loaded, i.e. TLB flushes: neither is a switch;
  * af_zero: address spaces emptied and awaiting the flush that confirms
  * their exit; af_rules: plain (the paper's) or exec-aware.)
- * followed by the exit counts so far by basic exit reason (nonzero ones):
+ * followed by the exit counts so far by the vendor's exit code (VMX basic
+ * exit reason, SVM exit code; nonzero ones):
  *   mark-exits guest=NAME 0:N 1:N 28:N ...
  * the hv's time so far (TSC cycles: all of it, then per exit reason, as in
  * the end-of-guest "exits" lines) and the shadow pager's counters:
@@ -81,12 +82,12 @@ static void mark(struct guest *g, u8 v)
 	/* One line, whatever the number of reasons: built, then printed. */
 	char line[512];
 	int n = ksnprintf(line, sizeof(line), "mark-exits guest=%s", g->name);
-	for (u32 r = 0; r <= EXIT_REASON_MAX && n > 0 && n < (int)sizeof(line) - 32; r++)
+	for (u32 r = 0; r < VCPU_EXIT_SLOTS && n > 0 && n < (int)sizeof(line) - 32; r++)
 		if (g->exits[r])
 			n += ksnprintf(line + n, sizeof(line) - n, " %u:%lu", r, g->exits[r]);
 	kprintf("%s\n", line);
 	n = ksnprintf(line, sizeof(line), "mark-cycles guest=%s hv=%lu", g->name, g->hv_tsc);
-	for (u32 r = 0; r <= EXIT_REASON_MAX && n > 0 && n < (int)sizeof(line) - 40; r++)
+	for (u32 r = 0; r < VCPU_EXIT_SLOTS && n > 0 && n < (int)sizeof(line) - 40; r++)
 		if (g->exit_tsc[r])
 			n += ksnprintf(line + n, sizeof(line) - n, " %u:%lu", r, g->exit_tsc[r]);
 	kprintf("%s\n", line);

@@ -1,12 +1,12 @@
 /*
  * paging.c - the glue between VM exits and the shadow pager (hv/mm/).
  *
- * hv/mm/shadow.c decides; this file reads the VMCS, calls it, and writes
- * back what it says (see the contract at the top of hv/mm/shadow.h):
+ * hv/mm/shadow.c decides; this file reads the guest state (vcpu.h), calls
+ * it, and writes back what it says (see the contract at the top of hv/mm/shadow.h):
  *   #PF exit        -> shadow_page_fault(): fixed, the guest's own #PF, or
  *                      a guest that touched memory it does not own
- *   MOV to CR3      -> shadow_cr3_load(): GUEST_CR3 = the shadow root
- *   MOV from CR3    -> the guest's own value (CR3-store exiting is on)
+ *   MOV to CR3      -> shadow_cr3_load(): the CPU's CR3 = the shadow root
+ *   MOV from CR3    -> the guest's own value (CR3 reads exit)
  *   MOV to CR0/CR4, WRMSR EFER -> shadow_set_paging()
  *   INVLPG          -> shadow_invlpg()
  * Before the shadow pager sees a new CR0/CR3/CR4/EFER value, cr_check.c
@@ -18,7 +18,6 @@
 #include "guest/guest.h"
 #include "kprintf.h"
 #include "pmm.h"
-#include "vmx/vmx.h"
 #include "x86.h"
 
 static void *shadow_alloc(void *opaque, bool below_4g)
@@ -45,16 +44,8 @@ static void load_paging(struct guest *g, u64 cr0, u64 cr3, u64 cr4, u64 efer)
 		kprintf("guest %s: no memory left for shadow page tables\n", g->name);
 		return;
 	}
-	vmwrite(GUEST_CR3, host_cr3);
-	vmwrite(GUEST_CR0, (shadow_real_cr0(cr0) | vmx.cr0_fixed0) & vmx.cr0_fixed1);
-	vmwrite(GUEST_CR4, (shadow_real_cr4(cr4, cr0) | vmx.cr4_fixed0) & vmx.cr4_fixed1);
-	u64 real_efer = shadow_real_efer(efer, cr0);
-	vmwrite(GUEST_IA32_EFER, real_efer);
-	/* VM entry checks "IA-32e mode guest" against EFER.LMA: a guest that
-	 * leaves long mode (compatibility mode, CR0.PG = 0) must not fail the
-	 * next entry for doing what a CPU allows. */
-	u32 entry = (u32)vmread(VM_ENTRY_CONTROLS) & ~ENTRY_IA32E_MODE_GUEST;
-	vmwrite(VM_ENTRY_CONTROLS, entry | (real_efer & EFER_LMA ? ENTRY_IA32E_MODE_GUEST : 0));
+	vcpu_ops->set_paging(&g->vcpu, shadow_real_cr0(cr0), host_cr3, shadow_real_cr4(cr4, cr0),
+			     shadow_real_efer(efer, cr0), cr0, cr4);
 }
 
 int guest_paging_init(struct guest *g, const struct guest_entry *e)
@@ -70,6 +61,7 @@ int guest_paging_init(struct guest *g, const struct guest_entry *e)
 	 * ~375k cycles (tools/bench-linux.sh, mark-cycles). */
 	g->shadow.leaf_log = true;
 	guest_af_init(g); /* process inference rides on the shadow pager: antfarm_glue.c */
+	guest_sample_init(g); /* so does the working-set count: sample_glue.c */
 	g->efer = e->efer;
 	load_paging(g, e->cr0, e->cr3, e->cr4, e->efer);
 	return g->state == GUEST_ENDED ? -1 : 0;
@@ -102,36 +94,36 @@ void guest_paging_report(const struct guest *g)
 	kprintf("shadow guest=%s %s\n", g->name, line);
 }
 
-void guest_page_fault(struct guest *g)
+void guest_page_fault(struct guest *g, u64 gva, u32 code)
 {
-	u64 gva = vmread(EXIT_QUALIFICATION);
-	u32 code = (u32)vmread(VM_EXIT_INTR_ERROR_CODE);
-	bool ac = vmread(GUEST_RFLAGS) & BIT(18);
+	bool ac = vcpu_ops->read(&g->vcpu, VCPU_RFLAGS) & BIT(18);
 	struct shadow_fault f;
 	switch (shadow_page_fault(&g->shadow, gva, code, ac, &f)) {
 	case SHADOW_FIXED:
+		guest_sample_fault(g, &f); /* the sampling working-set estimator */
 		return; /* the instruction runs again, now with a shadow entry */
 	case SHADOW_INJECT:
-		g->cr2 = gva; /* loaded into the real CR2 just before VM entry */
-		guest_inject_exception(VEC_PF, true, f.error_code);
+		g->vcpu.cr2 = gva; /* the CR2 the guest's handler reads */
+		guest_inject_exception(g, VEC_PF, true, f.error_code);
 		return;
 	case SHADOW_BAD_GPA:
 		guest_end(g, "bad-memory-access");
 		kprintf("guest %s: %s at gpa 0x%lx (gva 0x%lx, rip 0x%lx) is outside its %lu MiB "
 			"of RAM\n",
 			g->name, f.bad_table ? "a page table" : "an access", f.gpa, gva,
-			vmread(GUEST_RIP), g->mem.size >> 20);
+			guest_rip(g), g->mem.size >> 20);
 		return;
 	case SHADOW_WATCHED_WRITE:
 		/* A page-table root Antfarm counts: perform the write for the
 		 * guest (it stops the guest itself if it cannot). */
+		guest_sample_fault(g, &f);
 		guest_af_watched_write(g, gva, &f);
 		return;
 	default:
 		guest_end(g, "shadow-fault-%d", f.kind);
 		kprintf("guest %s: page fault at gva 0x%lx (code 0x%x, rip 0x%lx) that the shadow "
 			"pager cannot handle (kind %d)\n",
-			g->name, gva, code, vmread(GUEST_RIP), f.kind);
+			g->name, gva, code, guest_rip(g), f.kind);
 		return;
 	}
 }
@@ -139,22 +131,23 @@ void guest_page_fault(struct guest *g)
 /* The guest's registers as cr_check.c wants them.  EFER.LMA is the one the
  * CPU runs with (the shadow's, shadow_real_efer()): g->efer keeps what the
  * guest last wrote, and LMA changes with CR0.PG without a write. */
-static struct cr_regs cr_regs_of(const struct guest *g)
+static struct cr_regs cr_regs_of(struct guest *g)
 {
+	struct vcpu *v = &g->vcpu;
 	return (struct cr_regs){
 		.cr0 = g->cr0_shadow,
 		.cr3 = g->shadow.paging.cr3,
 		.cr4 = g->cr4_shadow,
-		.efer = (g->efer & ~EFER_LMA) | (vmread(GUEST_IA32_EFER) & EFER_LMA),
-		.cs_l = vmread(GUEST_CS_AR_BYTES) & BIT(13),
+		.efer = (g->efer & ~EFER_LMA) | (vcpu_ops->read(v, VCPU_EFER) & EFER_LMA),
+		.cs_l = vcpu_ops->cs_long(v),
 	};
 }
 
 static void refuse(struct guest *g, const char *what, u64 val, const char *why)
 {
 	kprintf("guest %s: %s 0x%lx at rip=0x%lx: %s: #GP injected\n", g->name, what, val,
-		vmread(GUEST_RIP), why);
-	guest_inject_exception(VEC_GP, true, 0);
+		guest_rip(g), why);
+	guest_inject_exception(g, VEC_GP, true, 0);
 }
 
 bool guest_write_cr(struct guest *g, int cr, u64 val)
@@ -165,7 +158,7 @@ bool guest_write_cr(struct guest *g, int cr, u64 val)
 	u64 v = val;
 	const char *why = cr == 0   ? cr_check_cr0(&r, &v)
 			  : cr == 3 ? cr_check_cr3(&r, GUEST_MAXPHYADDR, &v)
-				    : cr_check_cr4(&r, vmx.cr4_fixed1, &v);
+				    : cr_check_cr4(&r, vcpu_ops->cr4_allowed, &v);
 	if (why) {
 		refuse(g, what[cr], val, why);
 		return false;
@@ -176,15 +169,14 @@ bool guest_write_cr(struct guest *g, int cr, u64 val)
 			guest_end(g, "out-of-memory");
 			return false;
 		}
-		vmwrite(GUEST_CR3, host_cr3);
+		vcpu_ops->write(&g->vcpu, VCPU_CR3, host_cr3);
 		guest_af_cr3_load(g, v);
+		guest_sample_cr3(g, v);
 		return true;
 	}
 	u64 cr0 = cr == 0 ? v : g->cr0_shadow, cr4 = cr == 4 ? v : g->cr4_shadow;
 	g->cr0_shadow = cr0;
 	g->cr4_shadow = cr4;
-	vmwrite(CR0_READ_SHADOW, cr0);
-	vmwrite(CR4_READ_SHADOW, cr4);
 	load_paging(g, cr0, g->shadow.paging.cr3, cr4, g->efer);
 	return g->state == GUEST_RUNNING;
 }

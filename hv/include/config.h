@@ -36,7 +36,7 @@ enum guest_kind {
 enum log_level {
 	LOG_SUMMARY = 0, /* every event but context switches (counted at marks and the end) */
 	LOG_VERBOSE = 1, /* every event on its own line */
-	LOG_SWITCHES = 2, /* summary, and the context switches of every sample_ms interval */
+	LOG_SWITCHES = 2, /* summary, and the context switches of every switches_ms interval */
 };
 
 enum selftest {
@@ -96,7 +96,9 @@ enum disk_model {
 struct formica_config {
 	u16 serial_port;    /* 0x3f8 by default; 0 = no serial console */
 	enum log_level log;
-	u32 sample_ms;      /* statistics sampling interval, default 100 */
+	u32 sample_ms;      /* `sample` line interval, default 10000; 0: none */
+	u32 switches_ms;    /* Antfarm `switches` summary interval, default 100 */
+	u32 wss_sample;     /* pages the sampling WSS estimator takes, default 100 */
 	u32 slice_ms;       /* time slice per guest when several run, default 10 */
 	enum selftest selftest;
 	enum vmx_timer timer;

@@ -22,5 +22,7 @@ struct trap_frame {
 void gdt_init(void);
 void idt_init(void);
 u64 tss_base(void);
+/* Take the interrupts pending in the local APIC now (idt.c says when). */
+void cpu_take_pending_interrupts(void);
 
 #endif

@@ -58,6 +58,18 @@
 #define RFLAGS_DF BIT(10)
 #define RFLAGS_VM BIT(17)
 
+/* Exception vectors (SDM Vol. 3, 6.3.1; the same on AMD) */
+#define VEC_DE 0
+#define VEC_DB 1
+#define VEC_NMI 2
+#define VEC_BP 3
+#define VEC_OF 4
+#define VEC_UD 6
+#define VEC_DF 8
+#define VEC_GP 13
+#define VEC_PF 14
+#define VEC_MC 18
+
 /* MSRs (SDM Vol. 4) */
 #define MSR_IA32_TSC 0x10
 #define MSR_IA32_APIC_BASE 0x1b

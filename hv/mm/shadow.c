@@ -11,7 +11,8 @@
  *     that a later walk did not re-read.
  *  3. A and D are already set in every shadow entry the CPU may use (D only
  *     where writable), so the CPU never writes to the shadow: a shadow entry
- *     changes only here.
+ *     changes only here.  One exception: shadow_harvest() clears A in leaves
+ *     to see which pages the guest uses, and the CPU sets it again.
  *  4. The shadow is a TLB: an entry may outlive the guest entry it came from
  *     exactly as long as the guest has not flushed it (INVLPG, MOV to CR3 for
  *     non-global entries, paging-mode changes for all).
@@ -112,6 +113,16 @@ static u64 nonleaf_bits(const struct shadow_ctx *ctx, int level)
 
 /* ---------------------------------------------------------- shadow trees */
 
+/* A leaf is going away: if working-set harvesting is on and the CPU used
+ * the leaf since the last harvest, remember its guest page (shadow_harvest). */
+static void wss_note(struct shadow_ctx *ctx, u64 leaf)
+{
+	u64 gpa = (leaf & PTE_ADDR) - gpa_to_hpa(ctx->gm, 0);
+
+	if (ctx->wss_seen && (leaf & (PTE_P | PTE_A)) == (PTE_P | PTE_A) && gpa < ctx->gm->size)
+		ctx->wss_seen[gpa >> (PAGE_SHIFT + 6)] |= BIT((gpa >> PAGE_SHIFT) & 63);
+}
+
 /* Free the table a present entry of `level` points to, and all below it. */
 static void spt_free_below(struct shadow_ctx *ctx, u64 e, int level)
 {
@@ -121,6 +132,9 @@ static void spt_free_below(struct shadow_ctx *ctx, u64 e, int level)
 		for (int i = 0; i < 512; i++)
 			if (t[i] & PTE_P)
 				spt_free_below(ctx, t[i], level - 1);
+	if (level == 2 && ctx->wss_seen)
+		for (int i = 0; i < 512; i++)
+			wss_note(ctx, t[i]);
 	spage_free(ctx, t);
 }
 
@@ -202,6 +216,7 @@ static void spt_sweep_nonglobal(struct shadow_ctx *ctx, u64 *t, int level)
 		if (level > 1) {
 			spt_sweep_nonglobal(ctx, table_of(t[i]), level - 1);
 		} else if (!(t[i] & PTE_G)) {
+			wss_note(ctx, t[i]);
 			t[i] = 0;
 			tlb_stale(ctx);
 		}
@@ -243,6 +258,7 @@ static void as_drop_nonglobal(struct shadow_ctx *ctx, struct shadow_as *as)
 			u64 *leaf = spt_lookup(ctx, as, as->log[k]);
 
 			if (leaf && (*leaf & PTE_P) && !(*leaf & PTE_G)) {
+				wss_note(ctx, *leaf);
 				*leaf = 0;
 				tlb_stale(ctx);
 			}
@@ -347,6 +363,7 @@ static void spt_invlpg(struct shadow_ctx *ctx, struct shadow_as *as, u64 gva)
 	}
 	if (t[sidx(1, gva)] & PTE_P)
 		tlb_stale(ctx);
+	wss_note(ctx, t[sidx(1, gva)]);
 	t[sidx(1, gva)] = 0;
 }
 
@@ -849,6 +866,53 @@ void shadow_unwatch(struct shadow_ctx *ctx, u64 gpa)
 	}
 }
 
+/* -------------------------------------------------------- working-set size */
+
+static bool frame_marked(const u64 *map, u64 gpa)
+{
+	return map && (map[gpa >> (PAGE_SHIFT + 6)] & BIT((gpa >> PAGE_SHIFT) & 63));
+}
+
+/* shadow_harvest() on one table of `level` and everything below it.  Runs
+ * over every shadow leaf at every sample: kept short. */
+static u64 spt_harvest(struct shadow_ctx *ctx, u64 *t, int level, u64 *seen, const u64 *drop)
+{
+	u64 base = gpa_to_hpa(ctx->gm, 0), size = ctx->gm->size, n = 0;
+
+	for (int i = 0; i < 512; i++) {
+		u64 e = t[i], gpa;
+
+		if (!(e & PTE_P))
+			continue;
+		if (level > 1) {
+			n += spt_harvest(ctx, table_of(e), level - 1, seen, drop);
+			continue;
+		}
+		n++;
+		gpa = (e & PTE_ADDR) - base;
+		if (gpa >= size) /* cannot happen: leaves map guest RAM */
+			continue;
+		if (e & PTE_A) {
+			seen[gpa >> (PAGE_SHIFT + 6)] |= BIT((gpa >> PAGE_SHIFT) & 63);
+			t[i] = e & ~PTE_A;
+		}
+		if (drop && frame_marked(drop, gpa))
+			t[i] = 0;
+	}
+	return n;
+}
+
+u64 shadow_harvest(struct shadow_ctx *ctx, u64 *seen, const u64 *drop)
+{
+	u64 n = 0;
+
+	for_each_record(ctx, as)
+		if (as->top)
+			n += spt_harvest(ctx, as->top, top_level(ctx), seen, drop);
+	tlb_stale(ctx); /* the CPU must walk again to set A */
+	return n;
+}
+
 /* ------------------------------------------------------------- the #PF exit */
 
 bool shadow_take_tlb_flush(struct shadow_ctx *ctx)
@@ -946,8 +1010,9 @@ enum shadow_fault_kind shadow_page_fault(struct shadow_ctx *ctx, u64 gva, u32 er
 	if (slot)
 		old = *slot;
 	/* The CPU refused an access through this very leaf, and the guest's
-	 * tables allow it: rewriting the same leaf would fault forever. */
-	if ((error_code & PFEC_P) && old == leaf && !(watched && (access & WALK_WRITE)))
+	 * tables allow it: rewriting the same leaf would fault forever.  (Its
+	 * A flag may be clear after shadow_harvest(); that changes nothing.) */
+	if ((error_code & PFEC_P) && (old | PTE_A) == leaf && !(watched && (access & WALK_WRITE)))
 		return out->kind = SHADOW_INCONSISTENT;
 
 	if (w->page_size == (1ull << 30))

@@ -221,6 +221,7 @@ struct shadow_ctx {
 	bool tlb_flush;             /* see shadow_take_tlb_flush() */
 	u64 *wl_dir[WL_DIR_SIZE];   /* where each guest page was made writable */
 	bool wl_lost;               /* a note could not be kept: always walk */
+	u64 *wss_seen;              /* NULL, or shadow_harvest()'s frame bitmap: see there */
 	struct shadow_stats stats;
 };
 
@@ -311,6 +312,23 @@ int shadow_as_drop(struct shadow_ctx *ctx, u64 root_key);
  * anyway and the flag can be ignored.  A FIXED fault alone never needs it:
  * the #PF already dropped the CPU's entries for that address (SDM 4.10.4.1). */
 bool shadow_take_tlb_flush(struct shadow_ctx *ctx);
+
+/*
+ * Working-set harvesting (the estimators: hv/stats/wss.h).  Every present
+ * shadow leaf whose A flag is set marks its guest page in the bitmap seen
+ * (bit gpa >> 12; the caller sizes it for the guest's RAM) and has A
+ * cleared, and the TLB is marked stale, so the CPU's next use of the leaf
+ * walks the shadow again and sets A (the one write the CPU ever makes to a
+ * shadow table; invariant 3 in shadow.c).  A leaf built by a #PF starts
+ * with A set: a page first touched in this interval counts too.  Leaves
+ * whose guest page is marked in drop (NULL: none) are removed instead,
+ * after their A flag was noted: the next access to that page exits (the
+ * sampling estimator's invalidation).  Returns the present leaves seen.
+ * While ctx->wss_seen is set (to the same bitmap), a leaf the pager drops
+ * between two harvests (CR3 load, INVLPG, flush) leaves its A flag there,
+ * so an access is not lost because its translation went before the count.
+ */
+u64 shadow_harvest(struct shadow_ctx *ctx, u64 *seen, const u64 *drop);
 
 /* Translate gva with the guest's current paging state (for emulation). */
 enum walk_status shadow_translate(struct shadow_ctx *ctx, u64 gva, u32 access,

@@ -7,7 +7,6 @@
  * initial registers (from the loader, struct guest_entry).
  */
 #include "cpu.h"
-#include "guest/guest.h"
 #include "kprintf.h"
 #include "pmm.h"
 #include "vmx/vmx.h"
@@ -40,7 +39,7 @@ static void setup_controls(void)
 	vmwrite(VM_ENTRY_INTR_INFO_FIELD, 0);
 	vmwrite(TSC_OFFSET, 0);
 	/* The hv owns every CR0 and CR4 bit: a guest write to either exits
-	 * (hv/vmx/exit.c, handle_cr) and a guest read sees the read shadow. */
+	 * (hv/guest/exit.c, handle_cr) and a guest read sees the read shadow. */
 	vmwrite(CR0_GUEST_HOST_MASK, ~0ull);
 	vmwrite(CR4_GUEST_HOST_MASK, ~0ull);
 	vmwrite(VMCS_LINK_POINTER, ~0ull); /* no shadow VMCS */
@@ -88,14 +87,12 @@ static void set_segment(u32 sel_field, u16 sel, u32 ar)
 	vmwrite(GUEST_ES_BASE + idx, 0);
 }
 
-static void setup_guest_state(struct guest *g, const struct guest_entry *e)
+static void setup_guest_state(struct vcpu *v, const struct guest_entry *e)
 {
 	/* What the CPU really runs with must satisfy the VMX fixed bits;
 	 * what the guest reads back (the shadows) is what it asked for. */
 	u64 cr0 = (e->cr0 | vmx.cr0_fixed0 | CR0_WP) & vmx.cr0_fixed1;
 	u64 cr4 = (e->cr4 | vmx.cr4_fixed0) & vmx.cr4_fixed1;
-	g->cr0_shadow = e->cr0;
-	g->cr4_shadow = e->cr4;
 	vmwrite(GUEST_CR0, cr0);
 	vmwrite(CR0_READ_SHADOW, e->cr0);
 	vmwrite(GUEST_CR4, cr4);
@@ -137,20 +134,20 @@ static void setup_guest_state(struct guest *g, const struct guest_entry *e)
 	vmwrite(GUEST_INTERRUPTIBILITY_INFO, 0);
 	vmwrite(GUEST_ACTIVITY_STATE, 0);
 	vmwrite(GUEST_PENDING_DBG_EXCEPTIONS, 0);
-	g->regs.gpr[R_RSI] = e->rsi;
+	v->regs.gpr[R_RSI] = e->rsi;
 }
 
-void vmcs_setup(struct guest *g, const struct guest_entry *e)
+void vmcs_setup(struct vcpu *v, const struct guest_entry *e)
 {
 	u32 *vmcs = pmm_alloc_pages(1);
 	vmcs[0] = vmx.revision;
-	g->vmcs = vmcs;
-	g->launched = false;
+	v->ctl = vmcs;
+	v->launched = false;
 	/* VMCLEAR puts the region in the "clear" state VMLAUNCH expects;
 	 * VMPTRLD makes it current, so VMWRITEs go to it. */
 	if (vmclear((u64)vmcs) || vmptrld((u64)vmcs))
 		panic("vmx: VMCLEAR/VMPTRLD of a fresh VMCS failed\n");
 	setup_controls();
 	setup_host_state();
-	setup_guest_state(g, e);
+	setup_guest_state(v, e);
 }

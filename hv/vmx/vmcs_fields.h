@@ -212,15 +212,4 @@ enum vmcs_field {
 #define INTERRUPTIBILITY_STI BIT(0)
 #define INTERRUPTIBILITY_MOV_SS BIT(1)
 
-/* Exception vectors */
-#define VEC_DE 0
-#define VEC_DB 1
-#define VEC_NMI 2
-#define VEC_BP 3
-#define VEC_UD 6
-#define VEC_DF 8
-#define VEC_GP 13
-#define VEC_PF 14
-#define VEC_MC 18
-
 #endif

@@ -177,6 +177,7 @@ int vmx_init(bool preemption_timer)
 		kprintf("vmx: VMXON failed (%s)\n", r == 1 ? "VMfailInvalid" : "VMfailValid");
 		return -1;
 	}
+	vmx_vcpu_ops.cr4_allowed = vmx.cr4_fixed1;
 	kprintf("vmx: VMXON ok, region at 0x%lx, cr0=0x%lx cr4=0x%lx\n", (u64)vmxon_region, cr0,
 		cr4);
 	return 0;

@@ -8,6 +8,7 @@
 #define FORMICA_VMX_H
 
 #include "types.h"
+#include "vcpu.h"
 #include "vmx/vmcs_fields.h"
 #include "vmx/vmx_pure.h"
 
@@ -60,5 +61,11 @@ extern struct vmx_caps vmx;
 /* Enter VMX root operation on this CPU.  Returns 0, or -1 after printing
  * exactly why VT-x cannot be used here. */
 int vmx_init(bool preemption_timer);
+
+/* vmcs.c: a fresh VMCS for v, current on this CPU, in the state *e says. */
+void vmcs_setup(struct vcpu *v, const struct guest_entry *e);
+
+/* vmx_vcpu.c: VT-x behind the vCPU interface. */
+extern struct vcpu_ops vmx_vcpu_ops;
 
 #endif

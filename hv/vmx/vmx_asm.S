@@ -14,35 +14,16 @@
  *
  * struct vcpu_regs holds rax, rcx, rdx, rbx, rsp (unused: in the VMCS),
  * rbp, rsi, rdi, r8-r15: the SDM's register numbering, so an exit
- * qualification's register number indexes it directly.
+ * qualification's register number indexes it directly (gpr_asm.h).
  */
-#define R_RAX 0
-#define R_RCX 8
-#define R_RDX 16
-#define R_RBX 24
-#define R_RBP 40
-#define R_RSI 48
-#define R_RDI 56
-#define R_R8 64
-#define R_R9 72
-#define R_R10 80
-#define R_R11 88
-#define R_R12 96
-#define R_R13 104
-#define R_R14 112
-#define R_R15 120
+#include "gpr_asm.h"
 #define HOST_RSP 0x6c14
 #define HOST_RIP 0x6c16
 
 	.text
 	.globl vmx_run
 vmx_run:
-	push	%rbp
-	push	%rbx
-	push	%r12
-	push	%r13
-	push	%r14
-	push	%r15
+	PUSH_CALLEE_SAVED
 	push	%rdi				/* regs, found again at vmx_exit */
 
 	mov	$HOST_RSP, %eax
@@ -53,19 +34,8 @@ vmx_run:
 
 	cmp	$0, %esi			/* flags survive the movs below */
 	mov	R_RAX(%rdi), %rax
-	mov	R_RCX(%rdi), %rcx
-	mov	R_RDX(%rdi), %rdx
-	mov	R_RBX(%rdi), %rbx
-	mov	R_RBP(%rdi), %rbp
+	LOAD_GPRS %rdi
 	mov	R_RSI(%rdi), %rsi
-	mov	R_R8(%rdi), %r8
-	mov	R_R9(%rdi), %r9
-	mov	R_R10(%rdi), %r10
-	mov	R_R11(%rdi), %r11
-	mov	R_R12(%rdi), %r12
-	mov	R_R13(%rdi), %r13
-	mov	R_R14(%rdi), %r14
-	mov	R_R15(%rdi), %r15
 	mov	R_RDI(%rdi), %rdi
 	jne	1f
 	vmlaunch
@@ -82,28 +52,12 @@ vmx_exit:
 	push	%rdi				/* guest rdi; regs is now at 8(%rsp) */
 	mov	8(%rsp), %rdi
 	mov	%rax, R_RAX(%rdi)
-	mov	%rcx, R_RCX(%rdi)
-	mov	%rdx, R_RDX(%rdi)
-	mov	%rbx, R_RBX(%rdi)
-	mov	%rbp, R_RBP(%rdi)
+	STORE_GPRS %rdi
 	mov	%rsi, R_RSI(%rdi)
-	mov	%r8, R_R8(%rdi)
-	mov	%r9, R_R9(%rdi)
-	mov	%r10, R_R10(%rdi)
-	mov	%r11, R_R11(%rdi)
-	mov	%r12, R_R12(%rdi)
-	mov	%r13, R_R13(%rdi)
-	mov	%r14, R_R14(%rdi)
-	mov	%r15, R_R15(%rdi)
 	pop	%rax
 	mov	%rax, R_RDI(%rdi)
 	add	$8, %rsp			/* regs */
 	xor	%eax, %eax
 restore:
-	pop	%r15
-	pop	%r14
-	pop	%r13
-	pop	%r12
-	pop	%rbx
-	pop	%rbp
+	POP_CALLEE_SAVED
 	ret

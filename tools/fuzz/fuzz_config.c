@@ -26,7 +26,8 @@ static void check_config(const struct formica_config *cfg)
 {
 	CHECK(cfg->log <= LOG_SWITCHES && cfg->selftest <= SELFTEST_IOSCHED);
 	CHECK(cfg->timer <= TIMER_PREEMPTION && cfg->antfarm <= ANTFARM_EXEC_AWARE);
-	CHECK(cfg->sample_ms >= 1 && cfg->sample_ms <= 60000);
+	CHECK(cfg->sample_ms <= 60000 && cfg->wss_sample <= 4096);
+	CHECK(cfg->switches_ms >= 1 && cfg->switches_ms <= 60000);
 	CHECK(cfg->slice_ms >= 1 && cfg->slice_ms <= 1000);
 	CHECK(cfg->nguests <= CFG_MAX_GUESTS);
 	for (u32 i = 0; i < cfg->nguests; i++) {

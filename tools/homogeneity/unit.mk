@@ -17,7 +17,8 @@ HOMSTAT_REFS := $(wildcard /usr/lib/python3/dist-packages/scipy/version.py \
 $(B)/unit/homstat-expected.txt: tools/homogeneity/tests/scipy_expected.py $(HOMSTAT_REFS) \
 		| $(B)/.deps-ok
 	@mkdir -p $(dir $@)
-	/usr/bin/python3 $< $@ $(HOMSTAT_SEED)
+	$(call say,SCIPY,$@)
+	$(Q)/usr/bin/python3 $< $@ $(HOMSTAT_SEED)
 unit: $(B)/unit/homstat-expected.txt
 
 # The log parser and the CSV reader.
@@ -38,9 +39,11 @@ HOMOG_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter -D
 	-Ihv/include -Itools/homogeneity
 $(B)/homogeneity: tools/homogeneity/homogeneity.c tools/homogeneity/csvcol.c $(HOMSTAT_SRCS) \
 		$(wildcard tools/homogeneity/*.h) | $(B)
-	$(HOSTCC) $(HOMOG_CFLAGS) -o $@ tools/homogeneity/homogeneity.c \
+	$(call say,HOSTCC,$@)
+	$(Q)$(HOSTCC) $(HOMOG_CFLAGS) -o $@ tools/homogeneity/homogeneity.c \
 		tools/homogeneity/csvcol.c $(HOMSTAT_SRCS) -lm
 $(B)/samples2csv: tools/homogeneity/samples2csv.c tools/homogeneity/samplelog.c \
 		tools/homogeneity/samplelog.h hv/include/config.h | $(B)
-	$(HOSTCC) $(HOMOG_CFLAGS) -o $@ tools/homogeneity/samples2csv.c tools/homogeneity/samplelog.c
+	$(call say,HOSTCC,$@)
+	$(Q)$(HOSTCC) $(HOMOG_CFLAGS) -o $@ tools/homogeneity/samples2csv.c tools/homogeneity/samplelog.c
 all: $(B)/homogeneity $(B)/samples2csv

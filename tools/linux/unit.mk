@@ -14,7 +14,8 @@ test-kernels: all $(addsuffix /vmlinuz,$(KERNEL_KITS)) build/antfarm/tree/bin/af
 		build/linux/compile-kit/tree.stamp
 	@KERNEL_KITS="$(KERNEL_KITS)" tools/test-kernels.sh
 build/linux/initramfs.cpio.gz: tools/linux/mkinitramfs.sh
-	tools/linux/mkinitramfs.sh $@
+	$(call say,INITRD,$@)
+	$(Q)tools/linux/mkinitramfs.sh $@
 LINUX_GUEST := build/linux/vmlinuz build/linux/initramfs.cpio.gz
 ITESTS += tools/linux-test.sh
 BENCH_TARGETS += bench-linux

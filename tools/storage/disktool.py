@@ -14,6 +14,12 @@
   verify IMG LBA+N ...        every sector of the ranges carries the hv's
                               self-test pattern header ("FORMICA!", its own
                               LBA, one seed for all); prints the seed
+  vdisk IMG NAME FIRST+N LBA+N ...
+                              the extents, end to end, are a guest's
+                              virtual disk: its sectors FIRST..FIRST+N-1
+                              carry guest-tests/vblk.asm's pattern for the
+                              guest NAME, every other sector of the extents
+                              still holds mkdata's
 Only the standard library: it runs wherever python3 does.
 """
 import hashlib
@@ -159,25 +165,54 @@ def range_digest(img, lba, n):
     return h.hexdigest()
 
 
+def sectors(f, ranges):
+    """Every sector of the ranges, in order: (its LBA, its bytes)."""
+    for lba, n in ranges:
+        f.seek(lba * SECTOR)
+        for i in range(n):
+            yield lba + i, f.read(SECTOR)
+
+
 def verify(img, ranges):
     seed = None
     bad = 0
     total = 0
     with open(img, "rb") as f:
-        for lba, n in ranges:
-            f.seek(lba * SECTOR)
-            for i in range(n):
-                s = f.read(SECTOR)
-                total += 1
-                magic, got_lba, got_seed = struct.unpack_from("<8sQQ", s)
-                if seed is None:
-                    seed = got_seed
-                if magic != b"FORMICA!" or got_lba != lba + i or got_seed != seed:
-                    if bad < 5:
-                        print(f"verify: LBA {lba + i}: magic {magic!r} lba {got_lba} "
-                              f"seed {got_seed:#x}")
-                    bad += 1
+        for lba, s in sectors(f, ranges):
+            total += 1
+            magic, got_lba, got_seed = struct.unpack_from("<8sQQ", s)
+            if seed is None:
+                seed = got_seed
+            if magic != b"FORMICA!" or got_lba != lba or got_seed != seed:
+                if bad < 5:
+                    print(f"verify: LBA {lba}: magic {magic!r} lba {got_lba} "
+                          f"seed {got_seed:#x}")
+                bad += 1
     print(f"verify: {total - bad}/{total} sectors carry the pattern, seed {seed or 0:#x}")
+    return bad == 0
+
+
+def vblk_sector(name, sector):
+    """guest-tests/vblk.asm: qword k = NAME ^ (sector << 32 | k), NAME the
+    first 8 bytes of the guest's GET_ID answer (its name, NUL-padded)."""
+    seed = struct.unpack("<Q", name.encode()[:8].ljust(8, b"\0"))[0]
+    return b"".join(struct.pack("<Q", seed ^ (sector << 32 | k)) for k in range(SECTOR // 8))
+
+
+def vdisk_verify(img, name, written, ranges):
+    first, n = written
+    bad = 0
+    total = 0
+    with open(img, "rb") as f:
+        for vsec, (lba, got) in enumerate(sectors(f, ranges)):
+            total += 1
+            inside = first <= vsec < first + n
+            if got != (vblk_sector(name, vsec) if inside else data_sector(lba)):
+                if bad < 5:
+                    print(f"vdisk: {name} sector {vsec} (LBA {lba}): not the "
+                          f"{'written pattern' if inside else 'original data'}")
+                bad += 1
+    print(f"vdisk: {name}: {total - bad}/{total} sectors as expected ({n} written)")
     return bad == 0
 
 
@@ -198,6 +233,9 @@ def main(argv):
         print(range_digest(img, *parse_range(argv[3])))
     elif cmd == "verify":
         sys.exit(0 if verify(img, [parse_range(r) for r in argv[3:]]) else 1)
+    elif cmd == "vdisk":
+        ok = vdisk_verify(img, argv[3], parse_range(argv[4]), [parse_range(r) for r in argv[5:]])
+        sys.exit(0 if ok else 1)
     else:
         sys.exit(__doc__)
 

@@ -57,6 +57,8 @@ void pool_evict(void *opaque, struct shadow_as *as)
 
 /* ------------------------------------------------------- the modelled CPU */
 
+bool cpu_may_set_a;
+
 static u64 bits(int hi, int lo)
 {
 	return ((2ull << hi) - 1) & ~((1ull << lo) - 1);
@@ -107,6 +109,8 @@ struct cpu cpu_access(struct shadow_ctx *ctx, u64 gva, u32 access, bool ac)
 		if (!pdpte) {
 			rw = rw && (e & PTE_RW);
 			us = us && (e & PTE_US);
+			if (level == 1 && !(e & PTE_A) && cpu_may_set_a)
+				t[idx] = e |= PTE_A;
 			assert_true(e & PTE_A); /* the CPU never writes the shadow */
 		}
 		nx = nx || (e & PTE_NX);

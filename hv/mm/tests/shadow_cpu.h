@@ -36,6 +36,9 @@ struct cpu {
 	u32 pfec;  /* or: the #PF error code the CPU raised */
 };
 struct cpu cpu_access(struct shadow_ctx *ctx, u64 gva, u32 access, bool ac);
+/* After shadow_harvest() cleared A in leaves, the CPU sets it again on use
+ * (the one shadow write it makes); everywhere else A must be preset. */
+extern bool cpu_may_set_a;
 
 /* The shadow leaf for gva (0 if none), read the way the CPU reads it. */
 u64 shadow_leaf(struct shadow_ctx *ctx, u64 gva);

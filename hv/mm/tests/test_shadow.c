@@ -1067,6 +1067,137 @@ static void test_real_registers(void **state)
 			 EFER_LME | EFER_LMA | EFER_NXE);
 }
 
+/* ------------------------------------------------------- working-set size */
+
+#define WSS_WORDS (GPT_RAM / PAGE_SIZE / 64)
+
+static bool wss_has(const u64 *map, u64 gpa)
+{
+	return map[gpa >> 18] & (1ull << ((gpa >> 12) & 63));
+}
+
+static int wss_count(const u64 *map)
+{
+	int n = 0;
+
+	for (u64 i = 0; i < WSS_WORDS; i++)
+		n += __builtin_popcountll(map[i]);
+	return n;
+}
+
+/* Distinct guest pages used since the last harvest: A flags counted once per
+ * page whatever maps it, then cleared, and set again by the CPU's next use. */
+static void test_harvest_counts_and_clears(void **state)
+{
+	static u64 seen[WSS_WORDS];
+	struct fix f;
+
+	cpu_may_set_a = true;
+	fix_init(&f, PAGING_LONG4, SHADOW_CACHED);
+	gpt_map(&f.g, UVA, 0x5000, 4 * KB, PTE_P | PTE_US, PTE_US);
+	gpt_map(&f.g, UVA + 4 * KB, 0x6000, 4 * KB, PTE_P | PTE_US, PTE_US);
+	gpt_map(&f.g, UVA + 8 * KB, 0x5000, 4 * KB, PTE_P | PTE_US, PTE_US); /* alias of 0x5000 */
+	gpt_map(&f.g, UVA + 12 * KB, 0x7000, 4 * KB, PTE_P | PTE_US, PTE_US);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(run(&f, UVA + i * 4 * KB, WALK_USER).exits, 1);
+
+	memset(seen, 0, sizeof(seen));
+	shadow_take_tlb_flush(f.ctx);
+	assert_int_equal(shadow_harvest(f.ctx, seen, NULL), 3);
+	assert_int_equal(wss_count(seen), 2); /* 0x5000 (twice) and 0x6000 */
+	assert_true(wss_has(seen, 0x5000) && wss_has(seen, 0x6000));
+	assert_true(shadow_take_tlb_flush(f.ctx));
+	assert_int_equal(shadow_leaf(f.ctx, UVA) & PTE_A, 0);
+
+	/* Nothing used: nothing seen, and the leaves are still there. */
+	memset(seen, 0, sizeof(seen));
+	assert_int_equal(shadow_harvest(f.ctx, seen, NULL), 3);
+	assert_int_equal(wss_count(seen), 0);
+
+	/* One use through a kept leaf (no exit) and one new page (an exit). */
+	assert_int_equal(run(&f, UVA + 4 * KB, WALK_USER).exits, 0);
+	assert_true(shadow_leaf(f.ctx, UVA + 4 * KB) & PTE_A);
+	assert_int_equal(run(&f, UVA + 12 * KB, WALK_USER).exits, 1);
+	assert_int_equal(shadow_harvest(f.ctx, seen, NULL), 4);
+	assert_int_equal(wss_count(seen), 2);
+	assert_true(wss_has(seen, 0x6000) && wss_has(seen, 0x7000));
+	fix_done(&f);
+	cpu_may_set_a = false;
+}
+
+/* The sampling estimator's invalidation: every leaf of a page in drop goes,
+ * in every record, after its A flag was noted; the next use exits. */
+static void test_harvest_drops(void **state)
+{
+	static u64 seen[WSS_WORDS], drop[WSS_WORDS];
+	struct fix f;
+
+	cpu_may_set_a = true;
+	fix_init(&f, PAGING_LONG4, SHADOW_CACHED);
+	u64 root_a = f.g.cr3;
+	gpt_map(&f.g, KVA, 0x5000, 4 * KB, PTE_P | PTE_RW | PTE_G, PTE_RW);
+	gpt_map(&f.g, KVA + 4 * KB, 0x6000, 4 * KB, PTE_P | PTE_RW | PTE_G, PTE_RW);
+	u64 root_b = second_root(&f);
+	assert_int_equal(run(&f, KVA, WALK_READ).exits, 1);
+	assert_int_equal(run(&f, KVA + 4 * KB, WALK_READ).exits, 1);
+	shadow_cr3_load(f.ctx, root_b);
+	assert_int_equal(run(&f, KVA, WALK_READ).exits, 1); /* B's own leaf for 0x5000 */
+
+	memset(seen, 0, sizeof(seen));
+	memset(drop, 0, sizeof(drop));
+	drop[0] = 1ull << 5; /* the page at 0x5000 */
+	assert_int_equal(shadow_harvest(f.ctx, seen, drop), 3);
+	assert_int_equal(wss_count(seen), 2);
+	assert_int_equal(shadow_leaf(f.ctx, KVA), 0); /* gone in B... */
+	assert_int_equal(run(&f, KVA, WALK_READ).exits, 1);
+	shadow_cr3_load(f.ctx, root_a);
+	assert_int_equal(run(&f, KVA, WALK_READ).exits, 1); /* ...and in A */
+	assert_int_equal(run(&f, KVA + 4 * KB, WALK_READ).exits, 0); /* kept */
+	fix_done(&f);
+	cpu_may_set_a = false;
+}
+
+/* With ctx->wss_seen set, a used leaf that the pager drops before the next
+ * harvest (CR3 load, INVLPG, a flush) still counts. */
+static void test_harvest_keeps_dropped_uses(void **state)
+{
+	static u64 seen[WSS_WORDS];
+	struct fix f;
+
+	cpu_may_set_a = true;
+	fix_init(&f, PAGING_LONG4, SHADOW_CACHED);
+	u64 root_a = f.g.cr3;
+	u64 root_b = second_root(&f);
+	gpt_map(&f.g, UVA, 0x5000, 4 * KB, PTE_P | PTE_US, PTE_US);
+	gpt_map(&f.g, UVA + 4 * KB, 0x6000, 4 * KB, PTE_P | PTE_US, PTE_US);
+	gpt_map(&f.g, UVA + 8 * KB, 0x7000, 4 * KB, PTE_P | PTE_US, PTE_US);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(run(&f, UVA + i * 4 * KB, WALK_USER).exits, 1);
+	memset(seen, 0, sizeof(seen));
+	f.ctx->wss_seen = seen;
+	shadow_harvest(f.ctx, seen, NULL);
+	memset(seen, 0, sizeof(seen)); /* the next interval */
+
+	/* Used again through the kept leaves, then the leaves are dropped:
+	 * 0x5000 by a CR3 load of its root, 0x6000 by INVLPG; 0x7000 unused. */
+	assert_int_equal(run(&f, UVA, WALK_USER).exits, 0);
+	assert_int_equal(run(&f, UVA + 4 * KB, WALK_USER).exits, 0);
+	shadow_invlpg(f.ctx, UVA + 4 * KB);
+	shadow_cr3_load(f.ctx, root_b);
+	shadow_cr3_load(f.ctx, root_a);
+	assert_int_equal(shadow_leaf(f.ctx, UVA), 0);
+	assert_int_equal(wss_count(seen), 2);
+	assert_true(wss_has(seen, 0x5000) && wss_has(seen, 0x6000));
+
+	/* A whole flush: the freed tables' leaves are noted too. */
+	assert_int_equal(run(&f, UVA + 8 * KB, WALK_USER).exits, 1);
+	shadow_flush_all(f.ctx);
+	assert_true(wss_has(seen, 0x7000));
+	f.ctx->wss_seen = NULL;
+	fix_done(&f);
+	cpu_may_set_a = false;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1100,6 +1231,9 @@ int main(void)
 		cmocka_unit_test(test_set_paging_flushes_on_change_only),
 		cmocka_unit_test(test_tlb_flush_flag),
 		cmocka_unit_test(test_real_registers),
+		cmocka_unit_test(test_harvest_counts_and_clears),
+		cmocka_unit_test(test_harvest_drops),
+		cmocka_unit_test(test_harvest_keeps_dropped_uses),
 	};
 	return cmocka_run_group_tests_name("shadow", tests, NULL, NULL);
 }
