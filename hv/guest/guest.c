@@ -189,13 +189,19 @@ static void run_slice_on_cpu(struct guest *g, u64 deadline_ns)
 	u64 limit = time_limit_ns(g);
 	if (deadline_ns > limit)
 		deadline_ns = limit;
+	u64 t_exit = 0; /* TSC at this stay's last exit: hv time runs until the next entry */
 	while (g->state == GUEST_RUNNING && !g->idle) {
 		prepare_entry(g, deadline_ns);
-		if (vcpu_ops->run(&g->vcpu, &g->exit)) { /* the backend logged why */
+		if (t_exit)
+			g->hv_tsc += rdtsc() - t_exit;
+		int r = vcpu_ops->run(&g->vcpu, &g->exit);
+		t_exit = rdtsc();
+		if (r) { /* the backend logged why */
 			guest_end(g, "vm-instruction-error");
 			return;
 		}
 		guest_handle_exit(g);
+		g->exit_tsc[vcpu_exit_slot(g->vcpu.exit_code)] += rdtsc() - t_exit;
 		if (g->pc.stop.reason != VPC_RUNNING && g->state == GUEST_RUNNING)
 			guest_end(g, "%s", vpc_stop_name(g->pc.stop.reason));
 		/* One clock read for everything after the exit. */
@@ -345,8 +351,18 @@ static void print_exit_counts(const struct guest *g)
 {
 	for (u32 r = 0; r < VCPU_EXIT_SLOTS; r++)
 		if (g->exits[r])
-			kprintf("exits guest=%s reason=%u name=\"%s\" count=%lu\n", g->name, r,
-				vcpu_ops->exit_name(r), g->exits[r]);
+			kprintf("exits guest=%s reason=%u name=\"%s\" count=%lu tsc=%lu "
+				"mean_cycles=%lu\n",
+				g->name, r, vcpu_ops->exit_name(r), g->exits[r], g->exit_tsc[r],
+				g->exit_tsc[r] / g->exits[r]);
+	/* handled: the handlers' sum; hv: exit to next entry, all of it;
+	 * run: the guest's whole life, guest and hv time together. */
+	u64 handled = 0;
+	for (u32 r = 0; r < VCPU_EXIT_SLOTS; r++)
+		handled += g->exit_tsc[r];
+	kprintf("hvtime guest=%s exits=%lu handled_tsc=%lu hv_tsc=%lu run_tsc=%lu\n", g->name,
+		g->exits_total, handled, g->hv_tsc,
+		g->tsc_started ? g->tsc_ended - g->tsc_started : 0);
 }
 
 void guests_run(const struct handoff *h)

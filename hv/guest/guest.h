@@ -72,6 +72,11 @@ struct guest {
 	/* statistics */
 	u64 exits[VCPU_EXIT_SLOTS]; /* by vendor exit code, vcpu_exit_slot() */
 	u64 exits_total;
+	/* hypervisor time in TSC cycles: per basic exit reason, from the exit
+	 * to the end of its handler; all of it, from each exit to the next
+	 * entry of the same stay (handler, device ticks, interrupt injection) */
+	u64 exit_tsc[VCPU_EXIT_SLOTS]; /* indexed as exits[] */
+	u64 hv_tsc;
 	u64 tsc_started, tsc_ended;
 	u64 next_progress_ns; /* when to print the next "progress" line */
 	/* wake-ups from HLT: how late after its device event the guest got
@@ -100,6 +105,7 @@ u64 guest_now_ns(void);
 /* paging.c (guest side): shadow paging glue for the exit handlers. */
 int guest_paging_init(struct guest *g, const struct guest_entry *e);
 void guest_paging_report(const struct guest *g);
+int guest_paging_counters(const struct guest *g, char *buf, size_t size);
 void guest_page_fault(struct guest *g, u64 gva, u32 error_code);
 /* MOV to CR0/CR3/CR4 and WRMSR EFER: true if the write happened (advance
  * RIP); false if the guest got a #GP instead or was stopped. */

@@ -55,6 +55,10 @@ void guest_console_byte(void *ctx, u8 c)
  * followed by the exit counts so far by the vendor's exit code (VMX basic
  * exit reason, SVM exit code; nonzero ones):
  *   mark-exits guest=NAME 0:N 1:N 28:N ...
+ * the hv's time so far (TSC cycles: all of it, then per exit reason, as in
+ * the end-of-guest "exits" lines) and the shadow pager's counters:
+ *   mark-cycles guest=NAME hv=T 0:T 1:T 28:T ...
+ *   mark-shadow guest=NAME faults=N ... (as the end-of-guest "shadow" line)
  * Two values are commands: 0x10 switches inference off, 0x11 on again.
  * A read returns 0.  Not a device any real PC has: only a guest that
  * knows about Formica uses it.
@@ -82,6 +86,13 @@ static void mark(struct guest *g, u8 v)
 		if (g->exits[r])
 			n += ksnprintf(line + n, sizeof(line) - n, " %u:%lu", r, g->exits[r]);
 	kprintf("%s\n", line);
+	n = ksnprintf(line, sizeof(line), "mark-cycles guest=%s hv=%lu", g->name, g->hv_tsc);
+	for (u32 r = 0; r < VCPU_EXIT_SLOTS && n > 0 && n < (int)sizeof(line) - 40; r++)
+		if (g->exit_tsc[r])
+			n += ksnprintf(line + n, sizeof(line) - n, " %u:%lu", r, g->exit_tsc[r]);
+	kprintf("%s\n", line);
+	guest_paging_counters(g, line, sizeof(line));
+	kprintf("mark-shadow guest=%s %s\n", g->name, line);
 }
 
 static bool port_io(struct guest *g, u16 port, unsigned size, enum vio_dir dir, u32 *val)

@@ -55,6 +55,11 @@ int guest_paging_init(struct guest *g, const struct guest_entry *e)
 		kprintf("guest %s: shadow pager refused the guest memory\n", g->name);
 		return -1;
 	}
+	/* A CR3 load drops the non-global leaves built since the last one, not
+	 * every table under a slot that has one: Linux's kernel half has a few
+	 * non-global pages, and sweeping its tables made each MOV to CR3 cost
+	 * ~375k cycles (tools/bench-linux.sh, mark-cycles). */
+	g->shadow.leaf_log = true;
 	guest_af_init(g); /* process inference rides on the shadow pager: antfarm_glue.c */
 	guest_sample_init(g); /* so does the working-set count: sample_glue.c */
 	g->efer = e->efer;
@@ -62,18 +67,31 @@ int guest_paging_init(struct guest *g, const struct guest_entry *e)
 	return g->state == GUEST_ENDED ? -1 : 0;
 }
 
-/* The shadow pager's counters (hv/mm/shadow.h), one line at the guest's
- * end: where a slow guest's time went (faults per CR3 load, evictions when
+/* The shadow pager's counters (hv/mm/shadow.h) as "name=value" pairs, for
+ * the line at the guest's end and the mark port's (io.c): where a slow
+ * guest's time went (faults per CR3 load and their causes, evictions when
  * the cache of shadows is too small, full searches by shadow_watch()). */
-void guest_paging_report(const struct guest *g)
+int guest_paging_counters(const struct guest *g, char *buf, size_t size)
 {
 	const struct shadow_stats *ss = &g->shadow.stats;
-	kprintf("shadow guest=%s faults=%lu fixed=%lu injected=%lu watched_writes=%lu "
-		"cr3_loads=%lu invlpgs=%lu flushes=%lu as_evictions=%lu pages=%lu "
-		"pages_peak=%lu nomem=%lu watch_walks=%lu watch_quick=%lu\n",
-		g->name, ss->faults, ss->fixed, ss->injected, ss->watched_writes, ss->cr3_loads,
-		ss->invlpgs, ss->flushes, ss->as_evictions, ss->pages, ss->pages_peak, ss->nomem,
-		ss->watch_walks, ss->watch_quick);
+	return ksnprintf(buf, size,
+			 "faults=%lu fixed=%lu injected=%lu watched_writes=%lu cr3_loads=%lu "
+			 "invlpgs=%lu flushes=%lu as_evictions=%lu pages=%lu pages_peak=%lu "
+			 "nomem=%lu watch_walks=%lu watch_quick=%lu dirty_upgrades=%lu "
+			 "fill_new_kernel=%lu fill_new_user=%lu fill_switch_kernel=%lu "
+			 "fill_switch_user=%lu",
+			 ss->faults, ss->fixed, ss->injected, ss->watched_writes, ss->cr3_loads,
+			 ss->invlpgs, ss->flushes, ss->as_evictions, ss->pages, ss->pages_peak,
+			 ss->nomem, ss->watch_walks, ss->watch_quick, ss->dirty_upgrades,
+			 ss->fill_new_kernel, ss->fill_new_user, ss->fill_switch_kernel,
+			 ss->fill_switch_user);
+}
+
+void guest_paging_report(const struct guest *g)
+{
+	char line[470]; /* within kprintf's 512 with the stamp and prefix */
+	guest_paging_counters(g, line, sizeof(line));
+	kprintf("shadow guest=%s %s\n", g->name, line);
 }
 
 void guest_page_fault(struct guest *g, u64 gva, u32 code)

@@ -147,14 +147,42 @@ static void spt_drop_entry(struct shadow_ctx *ctx, u64 *e, int level)
 	*e = 0;
 }
 
+/* A record's shadow is valid unless a whole-context flush came since it was
+ * last emptied or loaded (shadow_flush_all empties only the loaded one). */
+static bool as_valid(const struct shadow_ctx *ctx, const struct shadow_as *as)
+{
+	return as->flush_gen == ctx->flush_gen;
+}
+
+/* Forget which top-level slots hold leaves; ctx->global_refs counts valid
+ * records only (a flush resets it). */
+static void as_forget_slots(struct shadow_ctx *ctx, struct shadow_as *as)
+{
+	for (int i = 0; i < 512 && as_valid(ctx, as); i++)
+		if (as->global[i / 64] & BIT(i % 64))
+			ctx->global_refs[i]--;
+	memset(as->global, 0, sizeof(as->global));
+	memset(as->nonglobal, 0, sizeof(as->nonglobal));
+}
+
 /* Drop every entry of a record's shadow; keep its top (and so its CR3). */
 static void as_clear(struct shadow_ctx *ctx, struct shadow_as *as)
 {
-	if (!as->top)
+	if (as->top)
+		for (int i = 0; i < 512; i++)
+			spt_drop_entry(ctx, &as->top[i], top_level(ctx));
+	as_forget_slots(ctx, as);
+	if (as->log)
+		as->log[0] = 0;
+}
+
+/* Before a record is loaded: empty it if a flush made it stale. */
+static void as_make_valid(struct shadow_ctx *ctx, struct shadow_as *as)
+{
+	if (as_valid(ctx, as))
 		return;
-	for (int i = 0; i < 512; i++)
-		spt_drop_entry(ctx, &as->top[i], top_level(ctx));
-	memset(as->nonglobal, 0, sizeof(as->nonglobal));
+	as_clear(ctx, as);
+	as->flush_gen = ctx->flush_gen;
 }
 
 /* Drop a record's whole shadow, top included. */
@@ -165,6 +193,10 @@ static void as_free_shadow(struct shadow_ctx *ctx, struct shadow_as *as)
 	as_clear(ctx, as);
 	spage_free(ctx, as->top);
 	as->top = NULL;
+	if (as->log) {
+		spage_free(ctx, as->log);
+		as->log = NULL;
+	}
 }
 
 static int as_ensure_top(struct shadow_ctx *ctx, struct shadow_as *as)
@@ -191,8 +223,52 @@ static void spt_sweep_nonglobal(struct shadow_ctx *ctx, u64 *t, int level)
 	}
 }
 
+static u64 *spt_lookup(const struct shadow_ctx *ctx, const struct shadow_as *as, u64 gva);
+
+/*
+ * The leaf log.  The sweep below reads every entry of every table under a
+ * top-level slot with non-global leaves: 512 per table, for a handful of
+ * leaves, at every context switch.  With ctx->leaf_log, each record notes
+ * the linear page of each non-global leaf it builds, in a page of its own
+ * (up to LOG_MAX; past that it gives up until the next load, which then
+ * sweeps), and a load drops just those leaves.  Pages, not pointers: a
+ * noted leaf may have been dropped and its table freed since (INVLPG of a
+ * split large page), so each is looked up again, and only a leaf still
+ * present and non-global is dropped.  Every non-global leaf comes from
+ * spt_install(), so the log holds them all unless it overflowed.
+ */
+#define LOG_MAX (PAGE_SIZE / 8 - 1)
+
+static void log_leaf(struct shadow_ctx *ctx, struct shadow_as *as, u64 gva)
+{
+	if (!ctx->leaf_log || ctx->policy != SHADOW_CACHED)
+		return;
+	if (!as->log)
+		as->log = spage_alloc(ctx, false); /* none: the load sweeps, as before */
+	if (as->log && as->log[0] < LOG_MAX)
+		as->log[++as->log[0]] = gva & ~(PAGE_SIZE - 1);
+	else if (as->log)
+		as->log[0] = LOG_MAX + 1; /* overflowed */
+}
+
 static void as_drop_nonglobal(struct shadow_ctx *ctx, struct shadow_as *as)
 {
+	if (as->log && as->log[0] <= LOG_MAX) {
+		for (u64 k = 1; k <= as->log[0]; k++) {
+			u64 *leaf = spt_lookup(ctx, as, as->log[k]);
+
+			if (leaf && (*leaf & PTE_P) && !(*leaf & PTE_G)) {
+				wss_note(ctx, *leaf);
+				*leaf = 0;
+				tlb_stale(ctx);
+			}
+		}
+		as->log[0] = 0;
+		memset(as->nonglobal, 0, sizeof(as->nonglobal));
+		return;
+	}
+	if (as->log)
+		as->log[0] = 0;
 	for (int i = 0; i < 512; i++) {
 		if (!(as->nonglobal[i / 64] & BIT(i % 64)))
 			continue;
@@ -242,12 +318,22 @@ static int spt_install(struct shadow_ctx *ctx, struct shadow_as *as, u64 gva, u6
 			*e |= mark2;
 		t = table_of(*e);
 	}
-	t[sidx(1, gva)] = leaf;
-	if (!(leaf & PTE_G)) {
-		unsigned i = sidx(top, gva);
+	u64 old = t[sidx(1, gva)];
 
+	t[sidx(1, gva)] = leaf;
+	unsigned i = sidx(top, gva);
+
+	/* A present non-global leaf here was logged when it was built. */
+	if (!(leaf & PTE_G) && !((old & PTE_P) && !(old & PTE_G)))
+		log_leaf(ctx, as, gva);
+
+	if (!(leaf & PTE_G)) {
 		as->nonglobal[i / 64] |= BIT(i % 64);
+	} else if (!(as->global[i / 64] & BIT(i % 64))) {
+		as->global[i / 64] |= BIT(i % 64);
+		ctx->global_refs[i]++;
 	}
+	ctx->clean = false;
 	return SHADOW_OK;
 }
 
@@ -298,23 +384,79 @@ static void spt_write_protect(struct shadow_ctx *ctx, u64 *t, int level, u64 hpa
 
 /* ------------------------------------------------------------ the records */
 
+/*
+ * Records are found by root key through a chained hash, and those in use
+ * are kept on a list in the order they were last loaded (the free ones on
+ * a list of their own), so a CR3 load, a new root and an eviction cost the
+ * same whatever the number of roots.  Loops over "every record" follow the
+ * list, plus the paging-off record.
+ */
+#define NONE (-1)
+
+static i16 as_index(const struct shadow_ctx *ctx, const struct shadow_as *as)
+{
+	return (i16)(as - ctx->as);
+}
+
+static unsigned as_bucket(u64 key)
+{
+	/* Fibonacci hashing: the key's bits 12 and up (5 and up for PAE) mix
+	 * into the top bits of the product. */
+	return (unsigned)(((key >> 5) * 0x9e3779b97f4a7c15ull) >> 32) & (SHADOW_AS_HASH - 1);
+}
+
 static void as_reset(struct shadow_as *as)
 {
 	memset(as, 0, sizeof(*as));
 	as->root = SHADOW_NO_ROOT;
+	as->hash_next = as->lru_prev = as->lru_next = NONE;
 }
 
-/* Every record that may have a shadow, the paging-off one included. */
+static void lru_unlink(struct shadow_ctx *ctx, struct shadow_as *as)
+{
+	if (as->lru_prev != NONE)
+		ctx->as[as->lru_prev].lru_next = as->lru_next;
+	else
+		ctx->lru_head = as->lru_next;
+	if (as->lru_next != NONE)
+		ctx->as[as->lru_next].lru_prev = as->lru_prev;
+	else
+		ctx->lru_tail = as->lru_prev;
+	as->lru_prev = as->lru_next = NONE;
+}
+
+static void lru_push_front(struct shadow_ctx *ctx, struct shadow_as *as)
+{
+	i16 i = as_index(ctx, as);
+
+	as->lru_prev = NONE;
+	as->lru_next = ctx->lru_head;
+	if (ctx->lru_head != NONE)
+		ctx->as[ctx->lru_head].lru_prev = i;
+	else
+		ctx->lru_tail = i;
+	ctx->lru_head = i;
+}
+
+static void hash_remove(struct shadow_ctx *ctx, struct shadow_as *as)
+{
+	i16 *link = &ctx->hash[as_bucket(as->root)];
+	i16 i = as_index(ctx, as);
+
+	while (*link != i)
+		link = &ctx->as[*link].hash_next;
+	*link = as->hash_next;
+}
+
+/* Every record that may have a shadow: the paging-off one, then those in use. */
 #define for_each_record(ctx, as)                                                  \
 	for (struct shadow_as *as = &(ctx)->identity; as; as = next_record(ctx, as))
 
 static struct shadow_as *next_record(struct shadow_ctx *ctx, struct shadow_as *as)
 {
-	if (as == &ctx->identity)
-		return &ctx->as[0];
-	if (as == &ctx->as[SHADOW_MAX_AS - 1])
-		return NULL;
-	return as + 1;
+	i16 n = as == &ctx->identity ? ctx->lru_head : as->lru_next;
+
+	return n == NONE ? NULL : &ctx->as[n];
 }
 
 /* Forget a record: tell its owner, free its shadow, free the slot. */
@@ -323,7 +465,11 @@ static void as_release(struct shadow_ctx *ctx, struct shadow_as *as)
 	if (ctx->ops.as_evict)
 		ctx->ops.as_evict(ctx->ops.opaque, as);
 	as_free_shadow(ctx, as);
+	hash_remove(ctx, as);
+	lru_unlink(ctx, as);
 	as_reset(as);
+	as->lru_next = ctx->free_head;
+	ctx->free_head = as_index(ctx, as);
 }
 
 /* Give back the shadows of every record but the loaded one. */
@@ -348,8 +494,10 @@ u64 shadow_root_key(enum paging_mode mode, u64 cr3)
 
 struct shadow_as *shadow_as_find(struct shadow_ctx *ctx, u64 root_key)
 {
-	for (int i = 0; i < SHADOW_MAX_AS; i++)
-		if (ctx->as[i].root == root_key && root_key != SHADOW_NO_ROOT)
+	if (root_key == SHADOW_NO_ROOT)
+		return NULL;
+	for (i16 i = ctx->hash[as_bucket(root_key)]; i != NONE; i = ctx->as[i].hash_next)
+		if (ctx->as[i].root == root_key)
 			return &ctx->as[i];
 	return NULL;
 }
@@ -364,26 +512,27 @@ struct shadow_as *shadow_as_current(struct shadow_ctx *ctx)
 static struct shadow_as *as_get(struct shadow_ctx *ctx, u64 key)
 {
 	struct shadow_as *as = shadow_as_find(ctx, key);
-	struct shadow_as *victim = NULL;
+	unsigned b = as_bucket(key);
 
 	if (as)
 		return as;
-	for (int i = 0; i < SHADOW_MAX_AS && !as; i++)
-		if (ctx->as[i].root == SHADOW_NO_ROOT)
-			as = &ctx->as[i];
-	if (!as) {
-		for (int i = 0; i < SHADOW_MAX_AS; i++) {
-			struct shadow_as *a = &ctx->as[i];
+	if (ctx->free_head == NONE) {
+		struct shadow_as *victim = &ctx->as[ctx->lru_tail];
 
-			if (a != ctx->cur && (!victim || a->last_load < victim->last_load))
-				victim = a;
-		}
+		if (victim == ctx->cur) /* only with a table of one */
+			victim = &ctx->as[victim->lru_prev];
 		as_release(ctx, victim);
 		ctx->stats.as_evictions++;
-		as = victim;
 	}
+	as = &ctx->as[ctx->free_head];
+	ctx->free_head = as->lru_next;
+	as->lru_next = NONE;
 	as->root = key;
 	as->gen = ++ctx->next_gen;
+	as->flush_gen = ctx->flush_gen; /* empty, so valid */
+	as->hash_next = ctx->hash[b];
+	ctx->hash[b] = as_index(ctx, as);
+	lru_push_front(ctx, as);
 	return as;
 }
 
@@ -416,8 +565,14 @@ int shadow_init(struct shadow_ctx *ctx, const struct shadow_ops *ops, const stru
 	ctx->paging.mode = PAGING_NONE;
 	ctx->paging.maxphyaddr = 36;
 	as_reset(&ctx->identity);
-	for (int i = 0; i < SHADOW_MAX_AS; i++)
+	for (int i = 0; i < SHADOW_MAX_AS; i++) {
 		as_reset(&ctx->as[i]);
+		ctx->as[i].lru_next = i + 1 < SHADOW_MAX_AS ? (i16)(i + 1) : NONE;
+	}
+	for (int i = 0; i < SHADOW_AS_HASH; i++)
+		ctx->hash[i] = NONE;
+	ctx->free_head = 0;
+	ctx->lru_head = ctx->lru_tail = NONE;
 	ctx->cur = &ctx->identity;
 	return SHADOW_OK;
 }
@@ -442,6 +597,7 @@ static u64 make_current(struct shadow_ctx *ctx, struct shadow_as *as)
 {
 	if (ctx->policy == SHADOW_REFERENCE && ctx->cur && ctx->cur != as)
 		as_free_shadow(ctx, ctx->cur); /* the reference keeps one shadow only */
+	as_make_valid(ctx, as);
 	ctx->cur = as;
 	if (as_ensure_top(ctx, as) < 0) {
 		reclaim_others(ctx);
@@ -461,6 +617,9 @@ static u64 load_root(struct shadow_ctx *ctx, u64 key)
 	ctx->stats.cr3_loads++;
 	as->cr3_loads++;
 	as->last_load = ctx->stats.cr3_loads;
+	lru_unlink(ctx, as);
+	lru_push_front(ctx, as);
+	as_make_valid(ctx, as);
 	/* A CR3 load flushes the guest's non-global translations, so the shadow
 	 * of the root loaded must not keep any (the reference keeps nothing). */
 	if (ctx->policy == SHADOW_REFERENCE)
@@ -478,10 +637,26 @@ u64 shadow_cr3_load(struct shadow_ctx *ctx, u64 guest_cr3)
 	return load_root(ctx, shadow_root_key(ctx->paging.mode, guest_cr3));
 }
 
+/*
+ * Lazily: the loaded shadow is emptied now, every other one is marked stale
+ * (a new ctx->flush_gen) and emptied when it is loaded next, so a flush costs
+ * the loaded root's tables, not every root's.  A stale shadow is never
+ * loaded and never built on; INVLPG and watching skip it.  Linux's global
+ * flush toggles CR4.PGE off and on: two flushes back to back, the second
+ * with nothing to do (ctx->clean).
+ */
 void shadow_flush_all(struct shadow_ctx *ctx)
 {
-	for_each_record(ctx, as)
-		as_clear(ctx, as);
+	if (ctx->clean) {
+		ctx->stats.flushes_skipped++;
+		return;
+	}
+	ctx->flush_gen++;
+	memset(ctx->global_refs, 0, sizeof(ctx->global_refs));
+	if (ctx->cur)
+		as_make_valid(ctx, ctx->cur);
+	tlb_stale(ctx); /* other roots' entries too, with VPID */
+	ctx->clean = true;
 	ctx->stats.flushes++;
 }
 
@@ -516,12 +691,22 @@ u64 shadow_set_paging(struct shadow_ctx *ctx, const struct guest_paging *pg)
 
 void shadow_invlpg(struct shadow_ctx *ctx, u64 gva)
 {
-	/* Every shadow, not just the loaded one: INVLPG also removes global
-	 * translations, which the cached policy keeps in other roots' shadows. */
-	for_each_record(ctx, as)
-		if (as->top)
-			spt_invlpg(ctx, as, gva);
+	unsigned i = sidx(top_level(ctx), gva);
+
 	ctx->stats.invlpgs++;
+	if (ctx->cur && ctx->cur->top)
+		spt_invlpg(ctx, ctx->cur, gva);
+	/* Other shadows too, but only for global translations, which the cached
+	 * policy keeps across CR3 loads: their non-global leaves are dropped
+	 * when they are loaded next.  global_refs says at once whether any
+	 * valid shadow has a global leaf under gva's top-level slot (never for
+	 * user addresses under Linux). */
+	if (!ctx->global_refs[i])
+		return;
+	for_each_record(ctx, as)
+		if (as != ctx->cur && as->top && as_valid(ctx, as) &&
+		    (as->global[i / 64] & BIT(i % 64)))
+			spt_invlpg(ctx, as, gva);
 }
 
 /* ---------------------------------------------------------------- watching */
@@ -618,7 +803,7 @@ static void wl_free(struct shadow_ctx *ctx)
 static void write_protect_at(struct shadow_ctx *ctx, u64 gva, u64 hpa)
 {
 	for_each_record(ctx, as) {
-		u64 *leaf = as->top ? spt_lookup(ctx, as, gva) : NULL;
+		u64 *leaf = as->top && as_valid(ctx, as) ? spt_lookup(ctx, as, gva) : NULL;
 
 		if (leaf && (*leaf & PTE_P) && (*leaf & PTE_RW) && (*leaf & PTE_ADDR) == hpa) {
 			*leaf &= ~PTE_RW;
@@ -634,8 +819,8 @@ static void write_protect_everywhere(struct shadow_ctx *ctx, u64 gpa, u64 hpa)
 
 	if (ctx->wl_lost || gpa >= WL_MAX_GPA || (n && (*n & WL_MANY))) {
 		ctx->stats.watch_walks++;
-		for_each_record(ctx, as)
-			if (as->top)
+		for_each_record(ctx, as) /* a stale shadow is emptied before use */
+			if (as->top && as_valid(ctx, as))
 				spt_write_protect(ctx, as->top, top_level(ctx), hpa);
 	} else {
 		ctx->stats.watch_quick++;
@@ -762,6 +947,18 @@ static u64 make_leaf(const struct shadow_ctx *ctx, const struct walk_result *w, 
 	return leaf;
 }
 
+/* Why an empty leaf had to be filled (shadow_stats): a root's first life,
+ * or a refill after a CR3 load or flush; kernel (upper) or user half. */
+static void count_fill(struct shadow_ctx *ctx, const struct shadow_as *as, u64 gva)
+{
+	bool upper = fmt_long4(ctx) ? gva >> 47 & 1 : gva >> 31 & 1;
+
+	if (as->cr3_loads <= 1)
+		upper ? ctx->stats.fill_new_kernel++ : ctx->stats.fill_new_user++;
+	else
+		upper ? ctx->stats.fill_switch_kernel++ : ctx->stats.fill_switch_user++;
+}
+
 enum shadow_fault_kind shadow_page_fault(struct shadow_ctx *ctx, u64 gva, u32 error_code,
 					 bool rflags_ac, struct shadow_fault *out)
 {
@@ -850,6 +1047,8 @@ enum shadow_fault_kind shadow_page_fault(struct shadow_ctx *ctx, u64 gva, u32 er
 	ctx->stats.fixed++;
 	if ((old & PTE_P) && !(old & PTE_RW) && (leaf & PTE_RW))
 		ctx->stats.dirty_upgrades++;
+	else if (!(old & PTE_P))
+		count_fill(ctx, as, gva);
 	return out->kind = SHADOW_FIXED;
 }
 

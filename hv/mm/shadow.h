@@ -96,6 +96,7 @@
 
 #define SHADOW_MAX_AS 128    /* address-space records per context */
 #define SHADOW_MAX_WATCH 512 /* watched guest-physical pages per context */
+#define SHADOW_AS_HASH 256   /* hash buckets over the records' root keys (power of 2) */
 
 /* Root key of a guest address space: the page-table base in CR3.  PCID bits
  * 11:0 and the no-flush bit 63 are not part of it.  PAE page-directory-
@@ -134,9 +135,18 @@ struct shadow_as {
 	u64 *top;        /* shadow PML4 (or PAE PDPT), NULL while this root has no shadow */
 	u64 last_load;   /* ctx->stats.cr3_loads at its last load: LRU for eviction */
 	u64 nonglobal[8]; /* cached policy: bitmap of top-level slots with non-global leaves */
+	u64 global[8];   /* ... and with global leaves (INVLPG looks only there) */
+	u64 *log;        /* with ctx->leaf_log: log[0] = n, log[1..n] = linear pages
+			  * given a non-global leaf since the last load (shadow.c) */
+	u64 flush_gen;   /* ctx->flush_gen when this shadow was last valid: an older one
+			  * is stale (a whole-context flush came) and is emptied at its next load */
 	u64 faults;      /* #PF exits handled while this root was loaded */
 	u64 cr3_loads;   /* times the guest loaded this root (1 = just created) */
 	void *ext;       /* owned by the process-inference engine; never touched here */
+	/* bookkeeping (shadow.c, "the records"): indexes in ctx->as[], -1 = none */
+	i16 hash_next;   /* next record in the same hash bucket */
+	i16 lru_prev, lru_next; /* records in use, most recently loaded first; free ones
+				 * are chained by lru_next from ctx->free_head */
 };
 
 /*
@@ -160,11 +170,18 @@ struct shadow_stats {
 	u64 fixed;          /* ... that built a shadow entry (SHADOW_FIXED) */
 	u64 injected;       /* ... that were the guest's own #PF (SHADOW_INJECT) */
 	u64 dirty_upgrades; /* FIXED by making a read-only shadow entry writable */
+	/* FIXED by filling an empty leaf, by cause: in a root loaded for the
+	 * first time (new) or one loaded before (switch: the refill of what a
+	 * CR3 load or flush dropped), at an address in the upper (kernel) or
+	 * lower (user) half of the linear address space */
+	u64 fill_new_kernel, fill_new_user, fill_switch_kernel, fill_switch_user;
 	u64 watched_writes; /* SHADOW_WATCHED_WRITE */
 	u64 bad_gpa;        /* SHADOW_BAD_GPA */
 	u64 cr3_loads;
 	u64 invlpgs;
 	u64 flushes;        /* whole-context flushes (shadow_flush_all, paging changes) */
+	u64 flushes_skipped; /* ... asked for with no leaf built since the last one (the
+			      * second half of a CR4.PGE toggle): nothing to do */
 	u64 as_evictions;   /* records recycled because the table was full */
 	u64 pages;          /* shadow table pages held now */
 	u64 pages_peak;
@@ -189,6 +206,15 @@ struct shadow_ctx {
 	struct shadow_as *cur;      /* the loaded record: &identity when paging is off */
 	struct shadow_as identity;  /* guest paging off: gva == gpa */
 	struct shadow_as as[SHADOW_MAX_AS];
+	i16 hash[SHADOW_AS_HASH];   /* root key -> first record of its bucket */
+	i16 lru_head, lru_tail;     /* records in use, most recently loaded first */
+	i16 free_head;              /* free records */
+	u16 global_refs[512];       /* valid records whose global[] has the top-level slot */
+	u64 flush_gen;              /* whole-context flushes so far (see shadow_as.flush_gen) */
+	bool clean;                 /* no leaf built since the last whole-context flush */
+	bool leaf_log;              /* cached policy: a CR3 load drops the logged non-global
+				     * leaves instead of sweeping their tables (off until
+				     * the glue turns it on; see shadow.c, "the leaf log") */
 	u64 next_gen;
 	u64 watched[SHADOW_MAX_WATCH]; /* sorted page-aligned gpas */
 	u32 nwatched;
@@ -253,12 +279,14 @@ u64 shadow_cr3_load(struct shadow_ctx *ctx, u64 guest_cr3);
 enum shadow_fault_kind shadow_page_fault(struct shadow_ctx *ctx, u64 gva, u32 error_code,
 					 bool rflags_ac, struct shadow_fault *out);
 
-/* INVLPG gva: drop the shadow entries for it in every shadow, including the
- * rest of a split guest large page. */
+/* INVLPG gva: drop the shadow entries for it, including the rest of a split
+ * guest large page, in the loaded shadow and in every other that may hold a
+ * global entry for it (their non-global ones go at their next load anyway). */
 void shadow_invlpg(struct shadow_ctx *ctx, u64 gva);
 
 /* Drop every shadow entry of every root (records and their tops stay, so the
- * GUEST_CR3 value is unchanged). */
+ * GUEST_CR3 value is unchanged): the loaded shadow's now, the others' at
+ * their next load (they are marked stale; the CPU only sees a loaded one). */
 void shadow_flush_all(struct shadow_ctx *ctx);
 
 /* Write-watch the guest-physical page containing gpa: existing shadow entries
@@ -268,8 +296,8 @@ int shadow_watch(struct shadow_ctx *ctx, u64 gpa);
 void shadow_unwatch(struct shadow_ctx *ctx, u64 gpa);
 bool shadow_is_watched(const struct shadow_ctx *ctx, u64 gpa);
 
-/* Address-space records.  Iterate over ctx->as[] (root != SHADOW_NO_ROOT)
- * for all of them. */
+/* Address-space records, found by root key through a hash.  Iterate over
+ * ctx->as[] (root != SHADOW_NO_ROOT) for all of them. */
 u64 shadow_root_key(enum paging_mode mode, u64 cr3);
 struct shadow_as *shadow_as_current(struct shadow_ctx *ctx); /* NULL with paging off */
 struct shadow_as *shadow_as_find(struct shadow_ctx *ctx, u64 root_key);

@@ -28,59 +28,13 @@
 
 #include "mm/shadow.h"
 #include "mm/tests/guest_pt.h"
+#include "mm/tests/shadow_cpu.h"
 
 #define KB 1024ull
 #define MB (1024ull * KB)
 #define GB (1024ull * MB)
 #define UVA 0x00007f8040201000ull
 #define KVA 0xffff888040201000ull
-
-/* ------------------------------------------------------------ allocator */
-
-struct pool {
-	long live;       /* pages handed out and not freed */
-	long total;      /* pages ever handed out */
-	long fail_after; /* refuse once total reaches this (-1: never) */
-	long low_pages;  /* below_4g requests */
-	int evicted;     /* as_evict calls */
-	u64 last_evicted_root;
-};
-
-static void *pool_alloc(void *opaque, bool below_4g)
-{
-	struct pool *p = opaque;
-	void *page;
-
-	if (p->fail_after >= 0 && p->total >= p->fail_after)
-		return NULL;
-	page = mmap(NULL, PAGE_SIZE, PROT_READ | PROT_WRITE,
-		    MAP_PRIVATE | MAP_ANONYMOUS | (below_4g ? MAP_32BIT : 0), -1, 0);
-	if (page == MAP_FAILED)
-		return NULL;
-	p->live++;
-	p->total++;
-	p->low_pages += below_4g;
-	return page;
-}
-
-/* Freed pages are unmapped: a later use of one by the shadow code crashes. */
-static void pool_free(void *opaque, void *page)
-{
-	struct pool *p = opaque;
-
-	assert_true(((uintptr_t)page & (PAGE_SIZE - 1)) == 0);
-	assert_int_equal(munmap(page, PAGE_SIZE), 0);
-	p->live--;
-	assert_true(p->live >= 0);
-}
-
-static void pool_evict(void *opaque, struct shadow_as *as)
-{
-	struct pool *p = opaque;
-
-	p->evicted++;
-	p->last_evicted_root = as->root;
-}
 
 /* --------------------------------------------------------------- fixture */
 
@@ -123,139 +77,11 @@ static u64 hpa(struct fix *f, u64 gpa)
 	return gpa_to_hpa(&f->g.m, gpa);
 }
 
-/* ------------------------------------------------------- the modelled CPU */
-
-static u64 bits(int hi, int lo)
-{
-	return ((2ull << hi) - 1) & ~((1ull << lo) - 1);
-}
-
-/* After shadow_harvest() cleared A in leaves, the CPU sets it again on use
- * (the one shadow write it makes); everywhere else A must be preset. */
-static bool cpu_may_set_a;
-
-struct cpu {
-	bool ok;
-	u64 hpa;
-	u32 pfec;
-};
-
-static struct cpu cpu_access(struct shadow_ctx *ctx, u64 gva, u32 access, bool ac)
-{
-	bool long4 = ctx->paging.mode == PAGING_LONG4;
-	bool paging = ctx->paging.mode != PAGING_NONE;
-	bool smep = paging && ctx->paging.smep, smap = paging && ctx->paging.smap;
-	bool user = access & WALK_USER, fetch = access & WALK_FETCH;
-	bool write = (access & WALK_WRITE) && !fetch;
-	u32 acc = (write ? PFEC_W : 0) | (user ? PFEC_U : 0) | (fetch ? PFEC_I : 0);
-	u64 cr3 = shadow_host_cr3(ctx);
-	u64 *t, e = 0;
-	bool rw = true, us = true, nx = false;
-	struct cpu c = { 0 };
-
-	assert_true(cr3 != 0);
-	if (long4) {
-		t = (u64 *)(uintptr_t)(cr3 & PTE_ADDR);
-	} else {
-		assert_true(cr3 < 4 * GB); /* a PAE CR3 has 32 bits */
-		t = (u64 *)(uintptr_t)(cr3 & 0xffffffe0ull);
-	}
-	for (int level = long4 ? 4 : 3; level >= 1; level--) {
-		bool pdpte = !long4 && level == 3;
-		u64 idx = (gva >> (12 + 9 * (level - 1))) & (pdpte ? 3 : 511);
-		u64 rsvd;
-
-		e = t[idx];
-		if (!(e & PTE_P)) {
-			c.pfec = acc;
-			return c;
-		}
-		if (pdpte)
-			rsvd = bits(2, 1) | bits(8, 5) | bits(63, 52);
-		else if (!long4)
-			rsvd = bits(62, 52);
-		else
-			rsvd = level == 4 ? PTE_PS : 0;
-		if (e & rsvd) {
-			c.pfec = acc | PFEC_P | PFEC_RSVD;
-			return c;
-		}
-		if (level > 1)
-			assert_false(e & PTE_PS); /* shadow pages are all 4 KiB */
-		if (!pdpte) {
-			rw = rw && (e & PTE_RW);
-			us = us && (e & PTE_US);
-			if (level == 1 && !(e & PTE_A) && cpu_may_set_a)
-				t[idx] = e |= PTE_A;
-			assert_true(e & PTE_A); /* the CPU never writes the shadow */
-		}
-		nx = nx || (e & PTE_NX);
-		t = (u64 *)(uintptr_t)(e & PTE_ADDR);
-	}
-	bool ok;
-
-	if (user)
-		ok = us && (!write || rw) && (!fetch || !nx);
-	else if (fetch)
-		ok = !nx && !(us && smep);
-	else
-		ok = !(us && smap && !ac) && (!write || rw); /* CR0.WP = 1 */
-	if (!ok) {
-		c.pfec = acc | PFEC_P;
-		return c;
-	}
-	if (write)
-		assert_true(e & PTE_D);
-	c.ok = true;
-	c.hpa = (e & PTE_ADDR) | (gva & 0xfff);
-	return c;
-}
-
-/* The shadow leaf for gva (0 if none), read the way the CPU reads it. */
-static u64 shadow_leaf(struct shadow_ctx *ctx, u64 gva)
-{
-	u64 *t = (u64 *)(uintptr_t)(shadow_host_cr3(ctx) & ~0x1full);
-
-	for (int level = ctx->paging.mode == PAGING_LONG4 ? 4 : 3; level > 1; level--) {
-		u64 e = t[(gva >> (12 + 9 * (level - 1))) & 511];
-
-		if (!(e & PTE_P))
-			return 0;
-		t = (u64 *)(uintptr_t)(e & PTE_ADDR);
-	}
-	return t[(gva >> 12) & 511];
-}
-
 /* ---------------------------------------------------------- the exit loop */
-
-#define RAN 100 /* run(): the access completed */
-
-struct run {
-	int kind; /* RAN or an enum shadow_fault_kind */
-	u64 hpa;
-	int exits;
-	struct shadow_fault f;
-};
 
 static struct run run_ac(struct fix *f, u64 gva, u32 access, bool ac)
 {
-	struct run r = { 0 };
-
-	for (r.exits = 0; r.exits < 4; r.exits++) {
-		struct cpu c = cpu_access(f->ctx, gva, access, ac);
-
-		if (c.ok) {
-			r.kind = RAN;
-			r.hpa = c.hpa;
-			return r;
-		}
-		r.kind = shadow_page_fault(f->ctx, gva, c.pfec, ac, &r.f);
-		if (r.kind != SHADOW_FIXED)
-			return r;
-	}
-	fail_msg("gva %#llx access %#x: still faulting after 4 exits",
-		 (unsigned long long)gva, access);
-	return r;
+	return shadow_run(f->ctx, gva, access, ac);
 }
 
 static struct run run(struct fix *f, u64 gva, u32 access)
@@ -708,16 +534,54 @@ static void test_cr3_switch_cached(void **state)
 	assert_int_equal(r.exits, 1);
 	assert_int_equal(r.hpa, hpa(&f, 0x9000));
 
-	/* Toggling CR4.PGE (Linux's global flush) drops globals everywhere. */
+	/* Toggling CR4.PGE (Linux's global flush) drops globals everywhere,
+	 * once: nothing was built between its two halves. */
 	struct guest_paging pg = gpt_paging(&f.g);
 	u64 flushes = f.ctx->stats.flushes;
 	pg.pge = false;
 	shadow_set_paging(f.ctx, &pg);
 	pg.pge = true;
 	shadow_set_paging(f.ctx, &pg);
+	assert_int_equal(f.ctx->stats.flushes, flushes + 1);
+	assert_int_equal(f.ctx->stats.flushes_skipped, 1);
+	assert_int_equal(run(&f, KVA, WALK_READ).exits, 1);
+	/* ... and in the root loaded before (stale, emptied at its load). */
+	shadow_cr3_load(f.ctx, root_b);
+	assert_int_equal(run(&f, KVA, WALK_READ).exits, 1);
+	/* A toggle after something was built flushes again. */
+	pg.pge = false;
+	shadow_set_paging(f.ctx, &pg);
 	assert_int_equal(f.ctx->stats.flushes, flushes + 2);
 	assert_int_equal(run(&f, KVA, WALK_READ).exits, 1);
 	fix_done(&f);
+}
+
+/* The leaf log: a load drops exactly the logged non-global leaves; past
+ * LOG_MAX (511) of them it falls back to the sweep.  Either way every user
+ * page refaults after a switch and the global kernel page does not. */
+static void test_leaf_log(void **state)
+{
+	for (int n = 8; n <= 600; n += 592) {
+		struct fix f;
+
+		fix_init(&f, PAGING_LONG4, SHADOW_CACHED);
+		f.ctx->leaf_log = true;
+		u64 root_a = f.g.cr3;
+		gpt_map(&f.g, KVA, 0x5000, 4 * KB, PTE_P | PTE_RW | PTE_G, PTE_RW);
+		u64 root_b = second_root(&f);
+		for (int i = 0; i < n; i++)
+			gpt_map(&f.g, UVA + i * 4 * KB, 0x100000 + i * 4 * KB, 4 * KB,
+				PTE_P | PTE_US, PTE_US);
+		for (int i = 0; i < n; i++)
+			assert_int_equal(run(&f, UVA + i * 4 * KB, WALK_USER).exits, 1);
+		assert_int_equal(run(&f, KVA, WALK_READ).exits, 1);
+		shadow_cr3_load(f.ctx, root_b);
+		shadow_cr3_load(f.ctx, root_a);
+		assert_int_equal(run(&f, KVA, WALK_READ).exits, 0);
+		for (int i = 0; i < n; i++)
+			assert_int_equal(run(&f, UVA + i * 4 * KB, WALK_USER).exits, 1);
+		fix_done(&f);
+	}
 }
 
 /* Only leaves with the guest's G and CR4.PGE get the shadow G bit. */
@@ -1350,6 +1214,7 @@ int main(void)
 		cmocka_unit_test(test_32bit_4m_page),
 		cmocka_unit_test(test_cr3_switch_reference),
 		cmocka_unit_test(test_cr3_switch_cached),
+		cmocka_unit_test(test_leaf_log),
 		cmocka_unit_test(test_global_leaf),
 		cmocka_unit_test(test_memtype_copied),
 		cmocka_unit_test(test_paging_off_identity),

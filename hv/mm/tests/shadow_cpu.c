@@ -1,0 +1,175 @@
+/*
+ * shadow_cpu.c - the host tests' stand-ins for what surrounds the shadow
+ * pager in the hypervisor: an allocator that counts and unmaps pages, a
+ * model of the real MMU walking the shadow tables, and the exit loop
+ * (shadow_cpu.h).  Shared by test_shadow.c and test_shadow_diff.c.
+ */
+#define _GNU_SOURCE
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "mm/tests/shadow_cpu.h"
+
+#define GB (1ull << 30)
+
+/* -------------------------------------------------------------- allocator */
+
+void *pool_alloc(void *opaque, bool below_4g)
+{
+	struct pool *p = opaque;
+	void *page;
+
+	if (p->fail_after >= 0 && p->total >= p->fail_after)
+		return NULL;
+	page = mmap(NULL, PAGE_SIZE, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | (below_4g ? MAP_32BIT : 0), -1, 0);
+	if (page == MAP_FAILED)
+		return NULL;
+	p->live++;
+	p->total++;
+	p->low_pages += below_4g;
+	return page;
+}
+
+/* Freed pages are unmapped: a later use of one by the shadow code crashes. */
+void pool_free(void *opaque, void *page)
+{
+	struct pool *p = opaque;
+
+	assert_true(((uintptr_t)page & (PAGE_SIZE - 1)) == 0);
+	assert_int_equal(munmap(page, PAGE_SIZE), 0);
+	p->live--;
+	assert_true(p->live >= 0);
+}
+
+void pool_evict(void *opaque, struct shadow_as *as)
+{
+	struct pool *p = opaque;
+
+	p->evicted++;
+	p->last_evicted_root = as->root;
+}
+
+/* ------------------------------------------------------- the modelled CPU */
+
+bool cpu_may_set_a;
+
+static u64 bits(int hi, int lo)
+{
+	return ((2ull << hi) - 1) & ~((1ull << lo) - 1);
+}
+
+struct cpu cpu_access(struct shadow_ctx *ctx, u64 gva, u32 access, bool ac)
+{
+	bool long4 = ctx->paging.mode == PAGING_LONG4;
+	bool paging = ctx->paging.mode != PAGING_NONE;
+	bool smep = paging && ctx->paging.smep, smap = paging && ctx->paging.smap;
+	bool user = access & WALK_USER, fetch = access & WALK_FETCH;
+	bool write = (access & WALK_WRITE) && !fetch;
+	u32 acc = (write ? PFEC_W : 0) | (user ? PFEC_U : 0) | (fetch ? PFEC_I : 0);
+	u64 cr3 = shadow_host_cr3(ctx);
+	u64 *t, e = 0;
+	bool rw = true, us = true, nx = false;
+	struct cpu c = { 0 };
+
+	assert_true(cr3 != 0);
+	if (long4) {
+		t = (u64 *)(uintptr_t)(cr3 & PTE_ADDR);
+	} else {
+		assert_true(cr3 < 4 * GB); /* a PAE CR3 has 32 bits */
+		t = (u64 *)(uintptr_t)(cr3 & 0xffffffe0ull);
+	}
+	for (int level = long4 ? 4 : 3; level >= 1; level--) {
+		bool pdpte = !long4 && level == 3;
+		u64 idx = (gva >> (12 + 9 * (level - 1))) & (pdpte ? 3 : 511);
+		u64 rsvd;
+
+		e = t[idx];
+		if (!(e & PTE_P)) {
+			c.pfec = acc;
+			return c;
+		}
+		if (pdpte)
+			rsvd = bits(2, 1) | bits(8, 5) | bits(63, 52);
+		else if (!long4)
+			rsvd = bits(62, 52);
+		else
+			rsvd = level == 4 ? PTE_PS : 0;
+		if (e & rsvd) {
+			c.pfec = acc | PFEC_P | PFEC_RSVD;
+			return c;
+		}
+		if (level > 1)
+			assert_false(e & PTE_PS); /* shadow pages are all 4 KiB */
+		if (!pdpte) {
+			rw = rw && (e & PTE_RW);
+			us = us && (e & PTE_US);
+			if (level == 1 && !(e & PTE_A) && cpu_may_set_a)
+				t[idx] = e |= PTE_A;
+			assert_true(e & PTE_A); /* the CPU never writes the shadow */
+		}
+		nx = nx || (e & PTE_NX);
+		t = (u64 *)(uintptr_t)(e & PTE_ADDR);
+	}
+	bool ok;
+
+	if (user)
+		ok = us && (!write || rw) && (!fetch || !nx);
+	else if (fetch)
+		ok = !nx && !(us && smep);
+	else
+		ok = !(us && smap && !ac) && (!write || rw); /* CR0.WP = 1 */
+	if (!ok) {
+		c.pfec = acc | PFEC_P;
+		return c;
+	}
+	if (write)
+		assert_true(e & PTE_D);
+	c.ok = true;
+	c.hpa = (e & PTE_ADDR) | (gva & 0xfff);
+	return c;
+}
+
+/* The shadow leaf for gva (0 if none), read the way the CPU reads it. */
+u64 shadow_leaf(struct shadow_ctx *ctx, u64 gva)
+{
+	u64 *t = (u64 *)(uintptr_t)(shadow_host_cr3(ctx) & ~0x1full);
+
+	for (int level = ctx->paging.mode == PAGING_LONG4 ? 4 : 3; level > 1; level--) {
+		u64 e = t[(gva >> (12 + 9 * (level - 1))) & 511];
+
+		if (!(e & PTE_P))
+			return 0;
+		t = (u64 *)(uintptr_t)(e & PTE_ADDR);
+	}
+	return t[(gva >> 12) & 511];
+}
+
+/* ---------------------------------------------------------- the exit loop */
+
+struct run shadow_run(struct shadow_ctx *ctx, u64 gva, u32 access, bool ac)
+{
+	struct run r = { 0 };
+
+	for (r.exits = 0; r.exits < 4; r.exits++) {
+		struct cpu c = cpu_access(ctx, gva, access, ac);
+
+		if (c.ok) {
+			r.kind = RAN;
+			r.hpa = c.hpa;
+			return r;
+		}
+		r.kind = shadow_page_fault(ctx, gva, c.pfec, ac, &r.f);
+		if (r.kind != SHADOW_FIXED)
+			return r;
+	}
+	fail_msg("gva %#llx access %#x: still faulting after 4 exits",
+		 (unsigned long long)gva, access);
+	return r;
+}
+
