@@ -15,13 +15,18 @@
 #
 # Config: tools/configs/linux-disk.cfg.  Prints PASS/FAIL lines, exits
 # non-zero on a failure.  Logs and images stay in build/linux-disk-test/.
-# Environment: FORMICA_KERNEL (kernel kit, default build/linux),
+# Environment: FORMICA_KERNEL (kernel kit, default build/linux-6.12),
 # LINUX_DISK_TIMEOUT (Bochs wall seconds, default 1800),
 # LINUX_DISK_CHECK_ONLY=1 (no boot: check the last run's log and images).
 set -u
 cd "$(dirname "$0")/.."
 B=build/linux-disk-test
-K=${FORMICA_KERNEL:-build/linux}
+# Debian's 6.12 by default: its zstd kernel unpacks in the guest in a
+# fraction of 6.1's XZ time (34 s against 184 s of hv time for two guests),
+# and make test then boots both kernels (linux-test.sh runs 6.1).
+K=${FORMICA_KERNEL:-build/linux-6.12}
+[ -e $K/vmlinuz ] || make --no-print-directory $K/vmlinuz >/dev/null ||
+	{ echo "FAIL linux-disk build: cannot fetch the kernel kit $K"; exit 1; }
 CFG=tools/configs/linux-disk.cfg
 T="python3 tools/storage/disktool.py"
 DATA_SECTORS=64512 # 64 cylinders of 16 heads x 63 sectors (Bochs's flat disk)
