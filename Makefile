@@ -203,16 +203,24 @@ test:
 	@$(MAKE) --no-print-directory itest || true
 	@tools/summary.sh $(B)/unit-results.txt $(B)/itest-results.txt
 
-# make run: RUN_CONFIG (default: two Linux guests) in Bochs.
+# make run: RUN_CONFIG (default: two Linux guests with a disk each) in
+# Bochs, with build/run-data.img as the guests' disk (ata0-slave).
 # make run RUN_CONFIG=tools/configs/default.cfg: the flat test guests (fast).
 # Then the pictures and CSV tables of the run in build/run/ (tools/logplot.sh),
 # also when the run timed out: they show how far it got.
-RUN_CONFIG ?= tools/configs/linux2.cfg
-run: all $(LINUX_GUEST)
+RUN_CONFIG ?= tools/configs/run.cfg
+RUN_INITRD := $(B)/linux/run.cpio.gz
+$(RUN_INITRD): tools/linux/mkinitramfs.sh $(wildcard tools/linux/workloads/*.sh tools/linux/workloads/lib/*.sh) build/linux/vmlinuz
+	$(call say,INITRD,$@)
+	$(Q)MODULES="virtio_pci virtio_blk" tools/linux/mkinitramfs.sh $@ forkexec tmpfs cpuinfo \
+		tools/linux/workloads/disk-pattern.sh tools/linux/workloads/disk-two.sh 2>/dev/null
+$(B)/run-data.img:
+	$(Q)python3 tools/storage/disktool.py mkdata $@ 64512
+run: all $(LINUX_GUEST) $(RUN_INITRD) $(B)/run-data.img
 	$(call say,ESP,$(B)/run-esp.img)
-	$(Q)tools/mkesp.sh $(B)/run-esp.img $(RUN_CONFIG) $(B)/formica.efi $(B)/hv.bin $(GUEST_BINS) $(LINUX_GUEST)
+	$(Q)tools/mkesp.sh $(B)/run-esp.img $(RUN_CONFIG) $(B)/formica.efi $(B)/hv.bin $(GUEST_BINS) $(LINUX_GUEST) $(RUN_INITRD)
 	$(call say,BOCHS,$(RUN_CONFIG))
-	$(Q)tools/bochs-run.sh --esp $(B)/run-esp.img --log $(B)/run-serial.log --megs 1536 --stream \
+	$(Q)tools/bochs-run.sh --esp $(B)/run-esp.img --data $(B)/run-data.img --log $(B)/run-serial.log --megs 1536 --stream \
 		--timeout $${TIMEOUT:-3600}; st=$$?; \
 	tools/logplot.sh $(B)/run-serial.log $(B)/run; exit $$st
 
