@@ -3,7 +3,7 @@
 #
 #   ahci         QEMU q35 under TCG: ESP on the built-in ICH9 AHCI, a 64 MiB
 #                data disk on a second ich9-ahci; `selftest = storage` must
-#                PASS, before the VT-x check (which reports VT-x missing),
+#                PASS, before the CPU backend comes up (QEMU TCG: AMD-V),
 #                and its flush after each extent (FLUSH CACHE EXT) succeed.
 #   ahci-refuse  same machine, extents that overlap or run past the end:
 #                each refused with its own line, the self-test FAILs and
@@ -12,7 +12,7 @@
 #                (logged, port recovered, NCQ off, retried: succeeds), one
 #                sector fails every write and read (logged, retried, the
 #                request fails): the self-test FAILs with exactly those
-#                errors and the hv goes on to the VT-x check.
+#                errors and the hv goes on to its CPU backend.
 #   ahci-timeout the data disk throttled by QEMU to 16 KiB/s, so a 256 KiB
 #                request outlives the 10 s deadline: logged, COMRESET,
 #                retried, times out again, fails; the hv goes on.
@@ -59,6 +59,9 @@ mkdir -p "$B"
 fails=0
 passes=0
 pass() { echo "PASS $1"; passes=$((passes + 1)); }
+# After the storage steps the hv goes on to its CPU backend: guests run on
+# VT-x or AMD-V (QEMU's TCG emulates SVM), or a line says neither exists.
+BACKEND_RE='formica: (guests run on (vmx|svm)|no guest can run without VT-x or AMD-V)'
 fail() { echo "FAIL $1: $2"; fails=$((fails + 1)); }
 want() { [ -z "$only" ] || [[ ",$only," == *",$1,"* ]]; }
 
@@ -141,12 +144,13 @@ test_ahci() {
 		{ fail $name "no 'storage selftest: PASS' ($(grep -a 'storage selftest: FAIL' "$log" | head -1)) log $log"; return; }
 	grep -aq 'storage selftest: PASS .*(AHCI' "$log" ||
 		{ fail $name "self-test did not run over AHCI"; return; }
-	# The self-test runs before, and regardless of, the VT-x check.
+	# The self-test runs before, and regardless of, the CPU backend's
+	# bring-up (VT-x, or AMD-V, which QEMU's TCG has).
 	local st vt
 	st=$(grep -an 'storage selftest: PASS' "$log" | head -1 | cut -d: -f1)
-	vt=$(grep -anE 'VT-x|vmx:' "$log" | head -1 | cut -d: -f1)
+	vt=$(grep -anE "$BACKEND_RE|vmx:|svm:" "$log" | head -1 | cut -d: -f1)
 	[ -n "$vt" ] && [ "$st" -lt "$vt" ] ||
-		{ fail $name "self-test line not before the VT-x check (lines $st/$vt)"; return; }
+		{ fail $name "self-test line not before the CPU backend's (lines $st/$vt)"; return; }
 	local why
 	why=$(disk_checks "$log" "$data" "$before" "$esp" "$esp_before" "${ext[@]}") ||
 		{ fail $name "$why"; return; }
@@ -176,7 +180,7 @@ test_ahci_refuse() {
 		'guest "pastend" extent 0 \(LBA 131000\+41\): refused: past the end of the disk \(131040 sectors\)' \
 		'guest "selfoverlap" extent 1 \(LBA 20050\+100\): refused: overlaps guest "selfoverlap" extent 0' \
 		'storage selftest: FAIL 0 extents' \
-		'VT-x'; do
+		"$BACKEND_RE"; do
 		grep -aEq "$re" "$log" || { fail $name "no line matching: $re (log $log)"; return; }
 	done
 	local why
@@ -222,7 +226,7 @@ test_ahci_errors() {
 		'storage selftest: write LBA 60512\+512 on ahci0\.p0: I/O error' \
 		'storage selftest: read LBA 60512\+512 on ahci0\.p0: I/O error' \
 		'storage selftest: FAIL 4 extents .* 2 I/O errors, 0 bad sectors' \
-		'formica: no guest can run without VT-x'; do
+		"$BACKEND_RE"; do
 		grep -aEq "$re" "$log" || { fail $name "no line matching: $re (log $log)"; return; }
 	done
 	local why
@@ -253,7 +257,7 @@ test_ahci_timeout() {
 		'ahci0\.p0: retrying LBA 4096\+512' \
 		'storage selftest: (read|write) LBA 4096\+512 on ahci0\.p0: timeout' \
 		'storage selftest: FAIL 1 extents .* [12] I/O errors' \
-		'formica: no guest can run without VT-x'; do
+		"$BACKEND_RE"; do
 		grep -aEq "$re" "$log" || { fail $name "no line matching: $re (log $log)"; return; }
 	done
 	local why
