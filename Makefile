@@ -66,7 +66,7 @@ endif
 # ---------------------------------------------------------------- hv image
 # The hypervisor is a freestanding, position-independent ELF, linked by
 # linker.ld, flattened to build/hv.bin.  boot/ loads it anywhere and jumps
-# in; hv/entry.S applies its own relocations first.
+# in; hv/kernel/entry.S applies its own relocations first.
 #
 # -mgeneral-regs-only: the hv never touches SSE/AVX registers, so it does not
 # have to save and restore the guest's FPU state on every exit.
@@ -85,15 +85,15 @@ HV_OBJS := $(patsubst %.c,$(B)/%.o,$(HV_SRCS)) $(patsubst %.S,$(B)/%.o,$(HV_ASM)
 $(B)/hv/%.o: hv/%.c | $(B)/.deps-ok
 	@mkdir -p $(dir $@)
 	$(call say,CC,$<)
-	$(Q)$(CC) $(HV_CFLAGS) -MMD -c $< -o $@
+	$(Q)$(CC) $(HV_CFLAGS) -MMD -MP -c $< -o $@
 $(B)/hv/%.o: hv/%.S | $(B)/.deps-ok
 	@mkdir -p $(dir $@)
 	$(call say,AS,$<)
-	$(Q)$(CC) $(HV_CFLAGS) -MMD -c $< -o $@
+	$(Q)$(CC) $(HV_CFLAGS) -MMD -MP -c $< -o $@
 $(B)/sched/%.o: sched/%.c | $(B)/.deps-ok
 	@mkdir -p $(dir $@)
 	$(call say,CC,$<)
-	$(Q)$(CC) $(HV_CFLAGS) -MMD -c $< -o $@
+	$(Q)$(CC) $(HV_CFLAGS) -MMD -MP -c $< -o $@
 
 $(B)/hv.elf: $(HV_OBJS) linker.ld
 	$(call say,LD,$@)
@@ -115,7 +115,7 @@ BOOT_OBJS := $(patsubst %.c,$(B)/efi/%.o,$(BOOT_SRCS))
 $(B)/efi/%.o: %.c | $(B)/.deps-ok
 	@mkdir -p $(dir $@)
 	$(call say,CC,$< (UEFI))
-	$(Q)$(CC) $(EFI_CFLAGS) -MMD -c $< -o $@
+	$(Q)$(CC) $(EFI_CFLAGS) -MMD -MP -c $< -o $@
 $(B)/boot.so: $(BOOT_OBJS)
 	$(call say,LD,$@)
 	$(Q)$(LD) -nostdlib -shared -Bsymbolic -znocombreloc -T /usr/lib/elf_x86_64_efi.lds \

@@ -1,7 +1,7 @@
 /*
  * hdd_model.c - seek, rotation and transfer time in integer picoseconds.
  *
- * The same model as tools/schedsim/disk.c, term for term; read that file
+ * The same model as tools/schedsim/simdisk.c, term for term; read that file
  * for the physics and the sources of the numbers.  What changes is the
  * arithmetic:
  *
@@ -84,7 +84,7 @@ u64 hdd_cylinder_start(const struct hdd *d, u32 cyl)
 	return lba;
 }
 
-/* The cylinder holding lba; past the end, the last one (as disk.c). */
+/* The cylinder holding lba; past the end, the last one (as simdisk.c). */
 u32 hdd_cylinder(const struct hdd *d, u64 lba)
 {
 	u32 nzones = (d->p.cylinders + HDD_ZONE - 1) / HDD_ZONE;

@@ -8,7 +8,7 @@
  * taken (seek + rotation + transfer, read-ahead for sequential reads), and
  * the schedulers are measured against the disk they were designed for.
  *
- * It is an integer port of the benchmark's model (tools/schedsim/disk.c,
+ * It is an integer port of the benchmark's model (tools/schedsim/simdisk.c,
  * floating point, host only; that file gives every parameter's source).
  * The hv has no FPU state to spare (-mgeneral-regs-only), so each
  * quantity is computed here exactly in picoseconds with 64- and 128-bit
@@ -57,7 +57,7 @@ struct hdd {
 	u64 seeks;          /* requests that moved the arm */
 };
 
-/* The 7200 rpm SATA disk of tools/schedsim/disk.c (disk_default_params). */
+/* The 7200 rpm SATA disk of tools/schedsim/simdisk.c (disk_default_params). */
 void hdd_default_params(struct hdd_params *p);
 
 /* 0, or -1 if the parameters are out of range (cylinders, zero rates). */

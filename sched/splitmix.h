@@ -2,7 +2,7 @@
  * splitmix.h - SplitMix64 (Steele, Lea and Flood, OOPSLA 2014), the
  * disk models' source of rotational positions after a seek: a fixed seed
  * makes every run the same, and its output is spread like a real one.
- * Shared by the float model (tools/schedsim/disk.c) and its integer port
+ * Shared by the float model (tools/schedsim/simdisk.c) and its integer port
  * (hdd_model.c), which must draw the same numbers.
  */
 #ifndef FORMICA_SCHED_SPLITMIX_H

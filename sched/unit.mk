@@ -2,7 +2,7 @@
 # benchmark (tools/schedsim).  See sched/README.md.
 
 SCHED_SRCS := $(filter-out %/tests/%,$(wildcard sched/*.c))
-SCHEDSIM_SRCS := $(filter-out %/main.c %/tests/%,$(wildcard tools/schedsim/*.c))
+SCHEDSIM_SRCS := $(filter-out %/schedsim.c %/tests/%,$(wildcard tools/schedsim/*.c))
 
 UNIT_TESTS += test_sched
 test_sched_SRCS := sched/tests/test_sched.c $(SCHED_SRCS)
@@ -15,12 +15,12 @@ test_schedsim_CFLAGS := -Itools/schedsim
 # runs twice and says whether the two outputs are identical (they must be:
 # the simulation is deterministic).  It only reports; `schedsim --check`
 # exits 1 when anticipatory is not >= 2x FCFS with 2+ sequential readers.
-$(B)/schedsim/schedsim: tools/schedsim/main.c $(SCHEDSIM_SRCS) $(SCHED_SRCS) \
+$(B)/schedsim/schedsim: tools/schedsim/schedsim.c $(SCHEDSIM_SRCS) $(SCHED_SRCS) \
 		$(wildcard tools/schedsim/*.h sched/*.h)
 	@mkdir -p $(dir $@)
 	$(call say,HOSTCC,$@)
 	$(Q)$(HOSTCC) -std=gnu11 -O2 -Wall -Wextra -Werror -Wno-unused-parameter -DFORMICA_HOST \
-		-Ihv/include -Ihv -I. -Itools/schedsim -o $@ tools/schedsim/main.c \
+		-Ihv/include -Ihv -I. -Itools/schedsim -o $@ tools/schedsim/schedsim.c \
 		$(SCHEDSIM_SRCS) $(SCHED_SRCS) -lm
 
 BENCH_TARGETS += bench-sched
@@ -35,5 +35,5 @@ bench-sched: $(B)/schedsim/schedsim
 
 # The integer disk model against the float one it was ported from.
 UNIT_TESTS += test_hdd_model
-test_hdd_model_SRCS := sched/tests/test_hdd_model.c sched/hdd_model.c tools/schedsim/disk.c
+test_hdd_model_SRCS := sched/tests/test_hdd_model.c sched/hdd_model.c tools/schedsim/simdisk.c
 test_hdd_model_CFLAGS := -Itools/schedsim

@@ -27,7 +27,7 @@
  * VIRTIO_BLK_S_IOERR if the disk failed it.  It takes a slot of the guest's
  * share like any request, but not sched/'s order (diskq.h says why).
  * Antfarm's process exits reach the disk queue from the glue
- * (hv/guest/disk.c, diskq_proc_gone()).
+ * (hv/guest/disk_glue.c, diskq_proc_gone()).
  */
 #ifndef FORMICA_DEV_VBLKQ_H
 #define FORMICA_DEV_VBLKQ_H

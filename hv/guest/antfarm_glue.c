@@ -32,7 +32,7 @@
  */
 #include "antfarm/rootwrite.h"
 #include "guest/guest.h"
-#include "guest/disk.h"
+#include "guest/disk_glue.h"
 #include "io.h"
 #include "kprintf.h"
 #include "string.h"

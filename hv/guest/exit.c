@@ -156,7 +156,7 @@ static void set_gpr(struct guest *g, u32 reg, u64 val)
 }
 
 /* MOV to/from CR0/CR3/CR4, CLTS, LMSW: every one goes to the shadow pager
- * (hv/guest/paging.c).  Reads of CR0/CR4 exit only on SVM (VMX answers
+ * (hv/guest/shadow_glue.c).  Reads of CR0/CR4 exit only on SVM (VMX answers
  * them from the read shadows). */
 static void handle_cr(struct guest *g, const struct vcpu_exit *x)
 {

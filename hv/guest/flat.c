@@ -49,7 +49,7 @@ int flat_load(struct guest *g, const struct handoff_guest *hg, struct guest_entr
 	}
 	memcpy(gpa_ptr(&g->mem, FLAT_LOAD, size), (void *)hg->kernel.base, size);
 
-	/* null, 0x08 64-bit code, 0x10 data: the same words as hv/gdt.c */
+	/* null, 0x08 64-bit code, 0x10 data: the same words as hv/kernel/gdt.c */
 	u64 *gdt = gpa_ptr(&g->mem, FLAT_GDT, 24);
 	gdt[0] = 0;
 	gdt[1] = 0x00af9b000000ffffull;

@@ -12,7 +12,7 @@
  */
 #include <stdarg.h>
 #include "guest/guest.h"
-#include "guest/disk.h"
+#include "guest/disk_glue.h"
 #include "guest/vsched.h"
 #include "io.h"
 #include "console.h"
@@ -368,7 +368,7 @@ static void print_exit_counts(const struct guest *g)
 void guests_run(const struct handoff *h)
 {
 	slice_ns = (u64)h->cfg.slice_ms * 1000000;
-	console_set_async(true); /* hv/console.c: a console line must not stall a guest */
+	console_set_async(true); /* hv/kernel/console.c: a console line must not stall a guest */
 	nguests = (int)h->cfg.nguests;
 	for (int i = 0; i < nguests; i++)
 		guest_create(&guests[i], i, h);

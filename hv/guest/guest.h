@@ -55,9 +55,9 @@ struct guest {
 	u64 wake_ns;        /* idle: when its next device event is due (guest.c) */
 	u32 unhandled_ports; /* I/O to ports no device owns (logged up to a limit) */
 	u64 kick_ns;        /* runnable, and a disk completion came for it then
-			     * while another guest ran; VSCHED_NEVER: none (disk.c) */
+			     * while another guest ran; VSCHED_NEVER: none (disk_glue.c) */
 
-	/* its virtual disk (disk.c), when formica.cfg gives it extents */
+	/* its virtual disk (disk_glue.c), when formica.cfg gives it extents */
 	struct vblk blk;
 	int disk;           /* index in the disk queue's guests; -1: no disk */
 

@@ -6,7 +6,7 @@
  * several guests stays readable.
  */
 #include "guest/guest.h"
-#include "guest/disk.h"
+#include "guest/disk_glue.h"
 #include "io.h"
 #include "kprintf.h"
 

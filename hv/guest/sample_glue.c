@@ -12,7 +12,7 @@
  * field, so the scheduler can sample a guest that is halted or waiting.
  */
 #include "guest/guest.h"
-#include "guest/disk.h"
+#include "guest/disk_glue.h"
 #include "kprintf.h"
 #include "pmm.h"
 #include "string.h"

@@ -7,6 +7,6 @@ test_cr_check_SRCS := hv/guest/tests/test_cr_check.c hv/guest/cr_check.c
 # hv/guest: the vCPU scheduler (pure core of the run loop).
 UNIT_TESTS += test_vsched
 test_vsched_SRCS := hv/guest/tests/test_vsched.c hv/guest/vsched.c
-# hv/guest/disk.c in Bochs: guest-tests/vblk.asm drives the virtio-blk
+# hv/guest/disk_glue.c in Bochs: guest-tests/vblk.asm drives the virtio-blk
 # device by hand and attacks it, beside a neighbour; the data disk checked.
 ITESTS += tools/vblk-test.sh

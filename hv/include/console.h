@@ -1,7 +1,7 @@
 #ifndef FORMICA_CONSOLE_H
 #define FORMICA_CONSOLE_H
 #include "types.h"
-/* Start the console on the 16550 at port (0: none).  See hv/console.c. */
+/* Start the console on the 16550 at port (0: none).  See hv/kernel/console.c. */
 void console_init(u16 port);
 /* From here on, lines wait in a queue and console_poll() feeds the UART as
  * it drains (true), or every line is written out before kprintf() returns

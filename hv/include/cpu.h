@@ -6,7 +6,7 @@
 
 #include "types.h"
 
-/* Selectors of the hv's GDT (hv/gdt.c).  VMX host state uses them too. */
+/* Selectors of the hv's GDT (hv/kernel/gdt.c).  VMX host state uses them too. */
 #define SEL_CODE 0x08
 #define SEL_DATA 0x10
 #define SEL_TSS 0x18

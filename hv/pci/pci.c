@@ -6,7 +6,7 @@
  *    is memory at base + (bus << 20 | dev << 15 | fn << 12).  Used when the
  *    ACPI MCFG table gives a segment-0 window below 4 GiB, because the hv's
  *    page tables map all of the low 4 GiB, the MMIO hole uncached
- *    (hv/paging.c), so plain volatile accesses are fine.
+ *    (hv/kernel/hvpaging.c), so plain volatile accesses are fine.
  *  - Configuration mechanism #1 (PCI 3.0, 3.2.2.3.2): write the address to
  *    port 0xCF8, move the data through 0xCFC..0xCFF.  Reaches the first 256
  *    bytes only, which is all Formica's drivers need.  Bochs' i440FX has

@@ -34,7 +34,7 @@
  * buffer must lie below it; we check rather than assume.  DMA on x86 is
  * cache-coherent, so write-back memory is fine for them.  The ABAR is
  * reached through the hv's identity map, which maps every 2 MiB page
- * without RAM uncached (hv/paging.c; the firmware's MTRRs agree on real
+ * without RAM uncached (hv/kernel/hvpaging.c; the firmware's MTRRs agree on real
  * machines).  That map covers the low 4 GiB, so an ABAR above 4 GiB is
  * refused rather than touched.
  */

@@ -1,5 +1,5 @@
 /*
- * storage.h - the hypervisor's physical disks, seen from hv/main.c and
+ * storage.h - the hypervisor's physical disks, seen from hv/kernel/main.c and
  * sched/.
  *
  * storage_init() enumerates PCI (hv/pci), brings up every AHCI and IDE

@@ -28,7 +28,7 @@ static void setup_controls(void)
 	vmwrite(VM_ENTRY_CONTROLS, vmx.entry_ctl);
 	/* Guest exceptions go through the guest's own IDT, except machine
 	 * checks, which are the hv's business, and page faults: under shadow
-	 * paging hv/guest/paging.c decides whose they are. */
+	 * paging hv/guest/shadow_glue.c decides whose they are. */
 	vmwrite(EXCEPTION_BITMAP, BIT(VEC_MC) | BIT(VEC_PF));
 	vmwrite(PAGE_FAULT_ERROR_CODE_MASK, 0);
 	vmwrite(PAGE_FAULT_ERROR_CODE_MATCH, 0);

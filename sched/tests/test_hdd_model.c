@@ -1,6 +1,6 @@
 /*
  * test_hdd_model.c - the integer disk model against the floating-point one
- * it was ported from (tools/schedsim/disk.c, linked in): same geometry
+ * it was ported from (tools/schedsim/simdisk.c, linked in): same geometry
  * sector for sector, same seek curve, and, for one long trace of mixed
  * requests fed to both, each from the same state, completion times equal
  * to within 1 ns (each model rounds its sum to ns once; see hdd_model.c).  Plus the integer model's
@@ -14,7 +14,7 @@
 #include <cmocka.h>
 #include <math.h>
 
-#include "disk.h"
+#include "simdisk.h"
 #include "sched/hdd_model.h"
 
 static struct disk fd;   /* the float model */

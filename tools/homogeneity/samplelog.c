@@ -5,7 +5,7 @@
  * hv and every guest print, and a guest can print anything, including a
  * line that looks like a sample.  The hv prints guest output as
  * "[ts] [NAME] text" (hv/guest/io.c) and its own lines as "[ts] text"
- * (hv/console.c), so a sample line is one whose text, after the optional
+ * (hv/kernel/console.c), so a sample line is one whose text, after the optional
  * timestamp, starts with "sample ": a guest cannot forge one.  Lines the
  * console may have cut (its 512-byte buffer) are refused rather than read
  * with a silently shortened last value.

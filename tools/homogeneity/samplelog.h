@@ -14,7 +14,7 @@
 
 #include <stddef.h>
 
-/* hv/console.c formats a line in 512 bytes: one this long may be cut. */
+/* hv/kernel/console.c formats a line in 512 bytes: one this long may be cut. */
 #define SAMPLE_LINE_MAX 510
 #define SAMPLE_MAX_KEYS 256
 

@@ -6,7 +6,7 @@
 
 #include "types.h"
 #include "sched/sched.h"
-#include "disk.h"
+#include "simdisk.h"
 #include "workload.h"
 
 struct sim_config {

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "disk.h"
+#include "simdisk.h"
 #include "onecase.h"
 #include "sim.h"
 #include "workload.h"

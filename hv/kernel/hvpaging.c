@@ -1,5 +1,5 @@
 /*
- * paging.c - the hv's own page tables: an identity map of physical memory.
+ * hvpaging.c - the hv's own page tables: an identity map of physical memory.
  *
  * After ExitBootServices the firmware's page tables sit in memory that is
  * now ours to reuse, so we build our own before allocating anything.

@@ -1,5 +1,5 @@
 /*
- * main.c - Formica's UEFI boot application (BOOTX64.EFI).
+ * efi_main.c - Formica's UEFI boot application (BOOTX64.EFI).
  *
  * Its whole job, in order:
  *   1. read \formica\formica.cfg from the ESP we were loaded from, parse it;

@@ -1,5 +1,5 @@
 /*
- * paging.c - the glue between VM exits and the shadow pager (hv/mm/).
+ * shadow_glue.c - the glue between VM exits and the shadow pager (hv/mm/).
  *
  * hv/mm/shadow.c decides; this file reads the guest state (vcpu.h), calls
  * it, and writes back what it says (see the contract at the top of hv/mm/shadow.h):

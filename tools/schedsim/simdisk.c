@@ -1,5 +1,5 @@
 /*
- * disk.c - the disk model: seek, rotation, transfer, and a read-ahead.
+ * simdisk.c - the disk model: seek, rotation, transfer, and a read-ahead.
  *
  * Parameters (disk_default_params), all for a 7200 rpm SATA drive:
  *
@@ -43,7 +43,7 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "disk.h"
+#include "simdisk.h"
 #include "sched/splitmix.h"
 
 void disk_default_params(struct disk_params *p)

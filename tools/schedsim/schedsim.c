@@ -1,5 +1,5 @@
 /*
- * main.c - schedsim: the scheduler benchmark.  Runs every workload under
+ * schedsim.c - schedsim: the scheduler benchmark.  Runs every workload under
  * every policy on the disk model and prints one table per workload, then
  * checks the claim the anticipatory policy exists for: with two or more
  * concurrent sequential readers that think less than antic_expire between

@@ -7,7 +7,7 @@
  * VM exit, and one we never acknowledge would stay pending and cause an
  * exit on every VM entry.  So we mask both here, and the exit handler
  * acknowledges (EOI) anything that still arrives (hv/vmx/vmx_vcpu.c; on
- * SVM hv/idt.c takes it, see cpu_take_pending_interrupts()).
+ * SVM hv/kernel/idt.c takes it, see cpu_take_pending_interrupts()).
  */
 #include "io.h"
 #include "kprintf.h"

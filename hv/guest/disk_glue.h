@@ -1,5 +1,5 @@
 /*
- * disk.h - the guests' virtual disks in the run loop (disk.c).
+ * disk_glue.h - the guests' virtual disks in the run loop (disk_glue.c).
  *
  * A guest with `disk =` extents in formica.cfg gets a virtio-blk device
  * (hv/dev/virtio_blk.h) whose requests go through sched/ to the physical

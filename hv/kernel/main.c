@@ -1,7 +1,7 @@
 /*
  * main.c - the hypervisor's bring-up, in order.
  *
- * boot/ jumped to hv/entry.S, which relocated the image and called
+ * boot/ jumped to hv/kernel/entry.S, which relocated the image and called
  * hv_main() on our own stack.  Firmware boot services are gone; from here
  * on the machine is ours.
  */

@@ -1,5 +1,5 @@
 /*
- * disk.c - the guests' virtual disks, wired into the run loop.
+ * disk_glue.c - the guests' virtual disks, wired into the run loop.
  *
  * The path itself is pure and lives elsewhere: the virtio-blk device
  * (hv/dev/virtio_blk.c) validates a guest's requests, vblkq.c keys them by
@@ -14,7 +14,7 @@
  * All times are guest_now_ns(): one host clock shared by every guest, as
  * the disk queue and the scheduler need.
  */
-#include "guest/disk.h"
+#include "guest/disk_glue.h"
 #include "guest/guest.h"
 #include "guest/vsched.h"
 #include "dev/vblkq.h"

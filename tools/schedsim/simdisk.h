@@ -1,10 +1,10 @@
 /*
- * disk.h - a model of one 7200 rpm SATA disk, for the scheduler benchmark.
+ * simdisk.h - a model of one 7200 rpm SATA disk, for the scheduler benchmark.
  *
  * Host-only (floating point).  Given the time a request reaches the disk, the
  * model says when it completes: seek (a function of the cylinder distance),
  * rotational latency (from the platter's angle at that moment), and media
- * transfer at the zone's rate.  See disk.c for every parameter and its source.
+ * transfer at the zone's rate.  See simdisk.c for every parameter and its source.
  */
 #ifndef SCHEDSIM_DISK_H
 #define SCHEDSIM_DISK_H
