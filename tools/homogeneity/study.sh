@@ -1,0 +1,156 @@
+#!/usr/bin/env bash
+# study.sh [--log FILE] [--out DIR] [--bench bochs|qemu] [--guest-seconds S]
+#          [--timeout S] [--columns "A B ..."]
+#
+# The homogeneity study of the second seed (issue 14, `make homogeneity`):
+# one boot of tools/configs/homogeneity.cfg - Debian's 6.1 kernel twice (the
+# same-kernel control), 6.12 and the cloud flavour, side by side, each
+# running tools/homogeneity/study-steps.sh and sampled every second - then,
+# for every pair of guests and every column, the three tests on the
+# absolute series and on its growth.  Writes to DIR (default
+# build/homogeneity-study/; build/homogeneity is the tool's binary):
+#   serial.log      the whole console
+#   csv/GUEST.csv   one row per sample (build/samples2csv)
+#   table.csv       pair,column,series,test,statistic,p_value,homogeneous
+#   tables.txt      the same in the seed's format (Tables 1.1-1.4), per pair
+#   summary.txt     samples per guest and "homogeneous" verdicts per pair
+#   plots/          wss_pages and its growth per guest, exits by reason
+#
+# --log FILE skips the boot and analyses FILE (a whole or a partial log):
+# the cheap path, used by the test (tools/homogeneity/tests/study-test.sh).
+# --bench qemu boots in QEMU TCG (AMD SVM backend) instead of Bochs (VT-x).
+# --guest-seconds S: every guest stops after S s of guest time (max_ms).
+set -eu
+cd "$(dirname "$0")/../.."
+out=build/homogeneity-study log= bench=${HOMOG_BENCH:-qemu} secs=600 timeout=4800
+columns="wss_pages cr3_loads pf_exits cr3_distinct hlt_exits"
+while [ $# -gt 0 ]; do
+	case $1 in
+	--log) log=$2; shift 2 ;;
+	--out) out=$2; shift 2 ;;
+	--bench) bench=$2; shift 2 ;;
+	--guest-seconds) secs=$2; shift 2 ;;
+	--timeout) timeout=$2; shift 2 ;;
+	--columns) columns=$2; shift 2 ;;
+	*) echo "study.sh: unknown option $1" >&2; exit 2 ;;
+	esac
+done
+for t in build/samples2csv build/homogeneity; do
+	[ -x $t ] || { echo "study.sh: $t missing (make)" >&2; exit 2; }
+done
+mkdir -p "$out"
+
+# ---------------------------------------------------------------- the boot
+# KITS: guest-file suffix and kernel directory (tools/linux/fetch-kernel.sh).
+KITS="61:build/linux 612:build/linux-6.12 cloud:build/linux-cloud"
+boot() {
+	local files=() k suf dir ver t0 st=0
+	for k in $KITS; do
+		suf=${k%%:*} dir=${k#*:}
+		ver=$(cat $dir/version 2>/dev/null) ||
+			{ echo "study.sh: no kernel in $dir (make $dir/vmlinuz)" >&2; exit 2; }
+		echo "study: kernel $suf = $ver"
+		mkdir -p "$out/esp"
+		cp $dir/vmlinuz "$out/esp/vmlinuz-$suf"
+		# virtio_blk for the guest's disk: from this kernel's own modules
+		MODULES="virtio_pci virtio_blk" KMODDIR=$dir/modules/$ver \
+			EXTRA_TREES="build/antfarm/tree build/linux/compile-kit/tree" \
+			tools/linux/mkinitramfs.sh "$out/esp/study-$suf.cpio.gz" \
+			tools/homogeneity/study-steps.sh 2>"$out/mkinitramfs-$suf.log" ||
+			{ cat "$out/mkinitramfs-$suf.log" >&2; exit 2; }
+		files+=("$out/esp/vmlinuz-$suf" "$out/esp/study-$suf.cpio.gz")
+	done
+	sed "s/^max_ms = .*/max_ms = $((secs * 1000))/" tools/configs/homogeneity.cfg >"$out/formica.cfg"
+	tools/mkesp.sh "$out/esp.img" "$out/formica.cfg" build/formica.efi build/hv.bin "${files[@]}"
+	[ -f "$out/data.img" ] || python3 tools/storage/disktool.py mkdata "$out/data.img" 64512
+	echo "study: $bench, every guest for $secs s of guest time (timeout $timeout s wall)"
+	t0=$SECONDS
+	if [ "$bench" = qemu ]; then
+		# the data disk on the second port of q35's built-in AHCI
+		nice -n 5 tools/qemu-run.sh --esp "$out/esp.img" --log "$out/serial.log" \
+			--timeout "$timeout" -- -m 1536 \
+			-drive if=none,id=data,format=raw,file="$out/data.img" \
+			-device ide-hd,drive=data,bus=ide.1 >"$out/qemu-run.out" || st=$?
+	else
+		nice -n 5 tools/bochs-run.sh --esp "$out/esp.img" --data "$out/data.img" \
+			--log "$out/serial.log" --megs 1536 --timeout "$timeout" || st=$?
+	fi
+	echo "study: $bench ran $((SECONDS - t0)) s wall (status $st)"
+	log=$out/serial.log
+}
+[ -n "$log" ] || boot
+
+# ---------------------------------------------------------------- analysis
+[ -s "$log" ] || { echo "study.sh: no log $log" >&2; exit 1; }
+rm -rf "$out/csv" "$out/workload" "$out/plots"
+build/samples2csv "$log" "$out/csv"
+# The guests in formica.cfg's order: the order the hv loads them ("guest
+# NAME: ..." lines), then any other guest in the order it was sampled.
+guests=()
+for g in $(tr -d '\r' <"$log" | sed -n -e 's/^\[[ 0-9.]*\] guest \([A-Za-z0-9_-]*\): .*/\1/p' \
+		-e 's/^\[[ 0-9.]*\] sample guest=\([A-Za-z0-9_-]*\) .*/\1/p' | awk '!seen[$0]++'); do
+	[ -f "$out/csv/$g.csv" ] && guests+=("$g")
+done
+[ ${#guests[@]} -gt 0 ] || { echo "study.sh: no sample lines in $log" >&2; exit 1; }
+# Only the workload is compared, not the boot (which takes the kernels
+# very different times): workload/GUEST.csv keeps the samples whose
+# interval began after the guest's "FORMICA-HOM: start" line (hv time,
+# which is a little ahead of the guest's t_ms: the cut errs late).  A guest
+# that never got there is left out, and said so.
+mkdir -p "$out/workload"
+tested=()
+{
+	echo "samples per guest (log $log):"
+	for g in "${guests[@]}"; do
+		all=$(($(wc -l <"$out/csv/$g.csv") - 1))
+		start=$(tr -d '\r' <"$log" | grep -a -m1 "\[$g\] FORMICA-HOM: start" |
+			sed 's/^\[ *\([0-9.]*\)\].*/\1/')
+		rounds=$(tr -d '\r' <"$log" | grep -ac "\[$g\] FORMICA-HOM: round=" || true)
+		if [ -z "$start" ]; then
+			echo "  $g: $all samples, never started its workload: left out"
+			continue
+		fi
+		awk -F, -v start="$start" 'NR == 1 { print; next }
+			prev / 1000 >= start + 0 { print } { prev = $1 }' \
+			"$out/csv/$g.csv" >"$out/workload/$g.csv"
+		n=$(($(wc -l <"$out/workload/$g.csv") - 1))
+		echo "  $g: $all samples, workload from ${start%.*} s: $n samples, $rounds rounds done"
+	done
+} | tee "$out/summary.txt"
+# (the loop above ran in a pipe: read its verdicts back)
+for g in "${guests[@]}"; do
+	[ -f "$out/workload/$g.csv" ] && [ "$(wc -l <"$out/workload/$g.csv")" -ge 3 ] && tested+=("$g")
+done
+guests=("${tested[@]}")
+[ ${#guests[@]} -ge 2 ] || { echo "study.sh: fewer than two guests ran their workload" >&2; exit 1; }
+
+echo "pair,column,series,test,statistic,p_value,homogeneous" >"$out/table.csv"
+: >"$out/tables.txt"
+for ((i = 0; i < ${#guests[@]}; i++)); do
+	for ((j = i + 1; j < ${#guests[@]}; j++)); do
+		a=${guests[i]} b=${guests[j]}
+		for c in $columns; do
+			# a column some guest lacks (no such exit at all) is skipped
+			head -1 "$out/workload/$a.csv" | tr , '\n' | grep -qx "$c" &&
+				head -1 "$out/workload/$b.csv" | tr , '\n' | grep -qx "$c" || continue
+			build/homogeneity --csv --column "$c" "$out/workload/$a.csv" "$out/workload/$b.csv" |
+				tail -n +2 | sed "s/^/$a|$b,/" >>"$out/table.csv"
+			build/homogeneity --column "$c" "$out/workload/$a.csv" "$out/workload/$b.csv" >>"$out/tables.txt"
+			echo >>"$out/tables.txt"
+		done
+	done
+done
+
+# Headline: per pair, how many of its tests said "homogeneous".
+echo "homogeneous (p > 0.05) per pair, of the tests run:" | tee -a "$out/summary.txt"
+awk -F, 'NR > 1 && $7 != "n/a" { n[$1]++; if ($7 == "yes") y[$1]++ }
+	END { for (p in n) printf "  %-18s %3d of %3d\n", p, y[p], n[p] }' \
+	"$out/table.csv" | sort | tee -a "$out/summary.txt"
+
+if command -v gnuplot >/dev/null; then
+	csvs=("${guests[@]/#/$out/workload/}"); csvs=("${csvs[@]/%/.csv}")
+	tools/homogeneity/homog-plot.sh "$out/plots" "${csvs[@]}" >/dev/null
+	tools/homogeneity/homog-plot.sh --column cr3_loads "$out/plots" "${csvs[@]}" >/dev/null
+	echo "study: plots in $out/plots"
+fi
+echo "study: $out/table.csv ($(($(wc -l <"$out/table.csv") - 1)) rows), $out/tables.txt"
