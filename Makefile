@@ -12,6 +12,9 @@
 #   make bench      measured ratios (see README.md)
 #   make fuzz       libFuzzer on the parsers of untrusted input (tools/fuzz/)
 #   make iosched    the Antfarm scheduling case study on Linux guests (tools/iosched/)
+#   make homogeneity  the second seed's study: Linux kernels side by side, are
+#                   their samples alike? (tools/homogeneity/study.sh; it writes to
+#                   build/homogeneity-study/, since build/homogeneity is the tool)
 #   make V=1 ...    print every command (default: one short line per step)
 #
 # Subsystems add their unit tests and benchmarks through small fragments

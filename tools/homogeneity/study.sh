@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # study.sh [--log FILE] [--out DIR] [--bench bochs|qemu] [--guest-seconds S]
-#          [--timeout S] [--columns "A B ..."]
+#          [--timeout S] [--columns "A B ..."] [--every N]
 #
 # The homogeneity study of the second seed (issue 14, `make homogeneity`):
 # one boot of tools/configs/homogeneity.cfg - Debian's 6.1 kernel twice (the
@@ -14,15 +14,20 @@
 #   table.csv       pair,column,series,test,statistic,p_value,homogeneous
 #   tables.txt      the same in the seed's format (Tables 1.1-1.4), per pair
 #   summary.txt     samples per guest and "homogeneous" verdicts per pair
+#   pvalues.md      table.csv as one Markdown table, a row per pair and column
 #   plots/          wss_pages and its growth per guest, exits by reason
 #
 # --log FILE skips the boot and analyses FILE (a whole or a partial log):
 # the cheap path, used by the test (tools/homogeneity/tests/study-test.sh).
 # --bench qemu boots in QEMU TCG (AMD SVM backend) instead of Bochs (VT-x).
 # --guest-seconds S: every guest stops after S s of guest time (max_ms).
+# --every N: test only every Nth workload sample (default 1: all).  The
+# rank tests assume independent samples; one-second samples of a workload
+# that repeats every ~25 s are not, and thinning them is a cheap check of
+# how much that matters (the growth series is then per N samples).
 set -eu
 cd "$(dirname "$0")/../.."
-out=build/homogeneity-study log= bench=${HOMOG_BENCH:-qemu} secs=600 timeout=4800
+out=build/homogeneity-study log= bench=${HOMOG_BENCH:-qemu} secs=600 timeout=4800 every=1
 columns="wss_pages cr3_loads pf_exits cr3_distinct hlt_exits"
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -32,6 +37,7 @@ while [ $# -gt 0 ]; do
 	--guest-seconds) secs=$2; shift 2 ;;
 	--timeout) timeout=$2; shift 2 ;;
 	--columns) columns=$2; shift 2 ;;
+	--every) every=$2; shift 2 ;;
 	*) echo "study.sh: unknown option $1" >&2; exit 2 ;;
 	esac
 done
@@ -110,11 +116,11 @@ tested=()
 			echo "  $g: $all samples, never started its workload: left out"
 			continue
 		fi
-		awk -F, -v start="$start" 'NR == 1 { print; next }
-			prev / 1000 >= start + 0 { print } { prev = $1 }' \
+		awk -F, -v start="$start" -v every="$every" 'NR == 1 { print; next }
+			prev / 1000 >= start + 0 && k++ % every == 0 { print } { prev = $1 }' \
 			"$out/csv/$g.csv" >"$out/workload/$g.csv"
 		n=$(($(wc -l <"$out/workload/$g.csv") - 1))
-		echo "  $g: $all samples, workload from ${start%.*} s: $n samples, $rounds rounds done"
+		echo "  $g: $all samples, workload from ${start%.*} s: $n samples tested (every $every), $rounds rounds done"
 	done
 } | tee "$out/summary.txt"
 # (the loop above ran in a pipe: read its verdicts back)
@@ -146,6 +152,23 @@ echo "homogeneous (p > 0.05) per pair, of the tests run:" | tee -a "$out/summary
 awk -F, 'NR > 1 && $7 != "n/a" { n[$1]++; if ($7 == "yes") y[$1]++ }
 	END { for (p in n) printf "  %-18s %3d of %3d\n", p, y[p], n[p] }' \
 	"$out/table.csv" | sort | tee -a "$out/summary.txt"
+
+# The same as one Markdown table (README.md shows it): a row per pair and
+# column, the six p-values; "no" (p <= 0.05) in bold; Anderson-Darling's
+# table bounds as "< 0.001" and "> 0.25".
+awk -F, 'NR == 1 { next }
+	{ key = $1 "," $2; if (!(key in row)) order[++n] = key
+	  p = $6
+	  if ($4 == "anderson-darling" && p == 0.25) p = "> 0.25"
+	  if ($4 == "anderson-darling" && p == 0.001) p = "< 0.001"
+	  if ($7 == "no") p = "**" p "**"
+	  row[key] = row[key] " | " p }
+	END { print "| pair | column | abs. Wilcoxon | abs. Siegel-Tukey | abs. Anderson-Darling | growth Wilcoxon | growth Siegel-Tukey | growth Anderson-Darling |"
+	      print "|---|---|---|---|---|---|---|---|"
+	      for (i = 1; i <= n; i++) {
+		split(order[i], k, ","); sub(/\|/, " vs ", k[1])
+		printf "| %s | %s%s |\n", k[1], k[2], row[order[i]] } }' \
+	"$out/table.csv" >"$out/pvalues.md"
 
 if command -v gnuplot >/dev/null; then
 	csvs=("${guests[@]/#/$out/workload/}"); csvs=("${csvs[@]/%/.csv}")
