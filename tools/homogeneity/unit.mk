@@ -30,8 +30,8 @@ test_samplelog_CFLAGS := -Itools/homogeneity
 # The tools end to end on a synthetic log, against scipy (cli_expected.py),
 # and the plot script (gnuplot).
 UNIT_TESTS += test_homog_tools
-test_homog_tools_SRCS := tools/homogeneity/tests/test_homog_tools.c
-test_homog_tools_CFLAGS := -Wno-format-truncation
+test_homog_tools_SRCS := tools/homogeneity/tests/test_homog_tools.c tools/homogeneity/tests/clirun.c
+test_homog_tools_CFLAGS := -Wno-format-truncation -Itools/homogeneity/tests
 $(B)/unit/test_homog_tools: $(B)/homogeneity $(B)/samples2csv
 
 # The host tools, built by `make` (optimised, no sanitizers).
@@ -52,8 +52,8 @@ all: $(B)/homogeneity $(B)/samples2csv
 # (tests/study-small.log, cut from a real run): the workload cut, the pairs,
 # table.csv against scipy, the tables and plots.  No emulator.
 UNIT_TESTS += test_homog_study
-test_homog_study_SRCS := tools/homogeneity/tests/test_homog_study.c
-test_homog_study_CFLAGS := -Wno-format-truncation
+test_homog_study_SRCS := tools/homogeneity/tests/test_homog_study.c tools/homogeneity/tests/clirun.c
+test_homog_study_CFLAGS := -Wno-format-truncation -Itools/homogeneity/tests
 $(B)/unit/test_homog_study: $(B)/homogeneity $(B)/samples2csv tools/homogeneity/study.sh \
 	tools/homogeneity/tests/study-small.log
 

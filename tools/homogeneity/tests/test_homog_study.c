@@ -24,25 +24,12 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "clirun.h"
+
 #define LOG "tools/homogeneity/tests/study-small.log"
 static char dir[] = "/tmp/formica-study-XXXXXX";
 static char top[1024];
 static char summary[4096];
-
-/* Runs cmd, its stdout into out[]; returns the exit status. */
-static int run(const char *cmd, char *out, size_t size)
-{
-	FILE *p = popen(cmd, "r");
-	size_t n = 0, got;
-
-	if (!p)
-		return -1;
-	while (n + 1 < size && (got = fread(out + n, 1, size - 1 - n, p)) > 0)
-		n += got;
-	out[n] = 0;
-	int st = pclose(p);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
 
 static int setup(void **state)
 {
@@ -51,7 +38,7 @@ static int setup(void **state)
 		return -1;
 	snprintf(cmd, sizeof(cmd), "tools/homogeneity/study.sh --log %s --out %s/out "
 		 "--columns 'wss_pages cr3_loads pf_exits' 2>&1", LOG, dir);
-	return run(cmd, summary, sizeof(summary));
+	return clirun(cmd, summary, sizeof(summary));
 }
 
 static int teardown(void **state)
@@ -88,11 +75,11 @@ static void test_trims_to_workload(void **state)
 			 "$0 ~ (\"sample guest=\" g \" \") && s { split($0, a, \"t_ms=\");"
 			 "  t = a[2] + 0; if ((t - 1000) / 1000 >= s) n++ }"
 			 "END { print n + 0 }' %s", g[i], LOG);
-		assert_int_equal(run(cmd, out, sizeof(out)), 0);
+		assert_int_equal(clirun(cmd, out, sizeof(out)), 0);
 		int want = atoi(out);
 		assert_true(want >= 10);
 		snprintf(cmd, sizeof(cmd), "tail -n +2 %s/out/workload/%s.csv | wc -l", dir, g[i]);
-		assert_int_equal(run(cmd, out, sizeof(out)), 0);
+		assert_int_equal(clirun(cmd, out, sizeof(out)), 0);
 		assert_int_equal(atoi(out), want);
 	}
 }
@@ -102,7 +89,7 @@ static void test_table_csv(void **state)
 	char cmd[2048], out[16384];
 
 	snprintf(cmd, sizeof(cmd), "cat %s/out/table.csv", dir);
-	assert_int_equal(run(cmd, out, sizeof(out)), 0);
+	assert_int_equal(clirun(cmd, out, sizeof(out)), 0);
 	assert_memory_equal(out, "pair,column,series,test,statistic,p_value,homogeneous\n", 54);
 	/* 3 pairs x 3 columns x 2 series x 3 tests; "late" in none */
 	assert_int_equal(count_lines(out), 1 + 3 * 3 * 2 * 3);
@@ -127,31 +114,12 @@ static void test_rows_match_scipy(void **state)
 		for (int c = 0; c < (p == 1 ? 3 : 1); c++) {
 			snprintf(cmd, sizeof(cmd), "grep '^%s|%s,%s,' %s/out/table.csv | cut -d, -f2-",
 				 pairs[p][0], pairs[p][1], cols[c], dir);
-			assert_int_equal(run(cmd, got, sizeof(got)), 0);
+			assert_int_equal(clirun(cmd, got, sizeof(got)), 0);
 			snprintf(cmd, sizeof(cmd), "cd %s/out/workload && /usr/bin/python3 %s/tools/"
 				 "homogeneity/tests/cli_expected.py %s %s.csv %s.csv | tail -n +2",
 				 dir, top, cols[c], pairs[p][0], pairs[p][1]);
-			assert_int_equal(run(cmd, want, sizeof(want)), 0);
-			assert_int_equal(count_lines(got), 6);
-			/* field by field: text equal, numbers to the 6 digits printed */
-			const char *g = got, *w = want;
-			while (*g && *w) {
-				size_t gl = strcspn(g, ",\n"), wl = strcspn(w, ",\n");
-				char *ge, *we;
-				double gv = strtod(g, &ge), wv = strtod(w, &we);
-				if (ge == g + gl && we == w + wl && gl && wl) {
-					if (fabs(gv - wv) > 1e-5 * fmax(fabs(gv), fabs(wv)))
-						fail_msg("%s %s: %.*s vs scipy %.*s", pairs[p][0],
-							 cols[c], (int)gl, g, (int)wl, w);
-				} else if (gl != wl || memcmp(g, w, gl)) {
-					fail_msg("%s %s: \"%.*s\" vs scipy \"%.*s\"", pairs[p][0],
-						 cols[c], (int)gl, g, (int)wl, w);
-				}
-				assert_int_equal(g[gl], w[wl]);
-				g += gl + 1;
-				w += wl + 1;
-			}
-			assert_true(!*g && !*w);
+			assert_int_equal(clirun(cmd, want, sizeof(want)), 0);
+			assert_int_equal(same_rows(got, want), 6);
 		}
 }
 
@@ -162,7 +130,7 @@ static void test_tables_and_plots(void **state)
 
 	snprintf(cmd, sizeof(cmd), "grep -c 'Anderson-Darling *| deb61 vs cloud61' %s/out/tables.txt",
 		 dir);
-	assert_int_equal(run(cmd, out, sizeof(out)), 0);
+	assert_int_equal(clirun(cmd, out, sizeof(out)), 0);
 	assert_int_equal(atoi(out), 6); /* 3 columns x 2 series */
 	assert_non_null(strstr(summary, "homogeneous (p > 0.05) per pair"));
 	if (system("command -v gnuplot >/dev/null") != 0)

@@ -22,6 +22,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "clirun.h"
+
 static char dir[] = "/tmp/formica-homog-XXXXXX";
 static char top[1024]; /* the tree's top: make unit runs tests from there */
 
@@ -62,20 +64,6 @@ static void write_log(const char *path)
 	fclose(f);
 }
 
-/* Runs cmd, its stdout into out[]; returns the exit status. */
-static int run(const char *cmd, char *out, size_t size)
-{
-	FILE *p = popen(cmd, "r");
-	size_t n = 0, got;
-
-	assert_non_null(p);
-	while (n + 1 < size && (got = fread(out + n, 1, size - 1 - n, p)) > 0)
-		n += got;
-	out[n] = 0;
-	int st = pclose(p);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
 static int setup(void **state)
 {
 	char cmd[512], out[4096];
@@ -84,7 +72,7 @@ static int setup(void **state)
 	snprintf(cmd, sizeof(cmd), "%s/log.txt", dir);
 	write_log(cmd);
 	snprintf(cmd, sizeof(cmd), "build/samples2csv %s/log.txt %s/csv 2>&1", dir, dir);
-	return run(cmd, out, sizeof(out));
+	return clirun(cmd, out, sizeof(out));
 }
 
 static int teardown(void **state)
@@ -111,42 +99,17 @@ static void test_csv_files(void **state)
 	assert_int_equal(rows, 150); /* the forged and the malformed line: not rows */
 }
 
-/* Compares two --csv outputs: text fields equal, numbers to 1e-5. */
-static void same_rows(const char *got, const char *want)
-{
-	const char *g = got, *w = want;
-	int rows = 0;
-
-	while (*g && *w) {
-		size_t gl = strcspn(g, ",\n"), wl = strcspn(w, ",\n");
-		char *ge, *we;
-		double gv = strtod(g, &ge), wv = strtod(w, &we);
-		if (ge == g + gl && we == w + wl && gl && wl) {
-			if (fabs(gv - wv) > 1e-5 * fmax(fabs(gv), fabs(wv)))
-				fail_msg("%.*s vs scipy %.*s", (int)gl, g, (int)wl, w);
-		} else if (gl != wl || memcmp(g, w, gl)) {
-			fail_msg("field \"%.*s\" vs scipy \"%.*s\"", (int)gl, g, (int)wl, w);
-		}
-		rows += g[gl] == '\n';
-		assert_int_equal(g[gl], w[wl]);
-		g += gl + 1;
-		w += wl + 1;
-	}
-	assert_true(!*g && !*w);
-	assert_true(rows > 1);
-}
-
 static void compare_with_scipy(const char *column, const char *files, int rows)
 {
 	char cmd[1024], got[8192], want[8192];
 
 	snprintf(cmd, sizeof(cmd), "cd %s/csv && %s/build/homogeneity --csv --column %s %s", dir,
 		 top, column, files);
-	assert_int_equal(run(cmd, got, sizeof(got)), 0);
+	assert_int_equal(clirun(cmd, got, sizeof(got)), 0);
 	snprintf(cmd, sizeof(cmd), "cd %s/csv && /usr/bin/python3 %s/tools/homogeneity/tests/"
 		 "cli_expected.py %s %s", dir, top, column, files);
-	assert_int_equal(run(cmd, want, sizeof(want)), 0);
-	same_rows(got, want);
+	assert_int_equal(clirun(cmd, want, sizeof(want)), 0);
+	assert_true(same_rows(got, want) > 1);
 	int n = 0;
 	for (const char *p = got; *p; p++)
 		n += *p == '\n';
@@ -174,11 +137,11 @@ static void test_decides(void **state)
 
 	snprintf(cmd, sizeof(cmd), "cd %s/csv && %s/build/homogeneity --csv --column wss_pages "
 		 "a.csv c.csv | grep -c ',no$'", dir, top);
-	assert_int_equal(run(cmd, out, sizeof(out)), 0);
+	assert_int_equal(clirun(cmd, out, sizeof(out)), 0);
 	assert_true(atoi(out) >= 4);
 	snprintf(cmd, sizeof(cmd), "cd %s/csv && %s/build/homogeneity --column wss_pages a.csv c.csv",
 		 dir, top);
-	assert_int_equal(run(cmd, out, sizeof(out)), 0);
+	assert_int_equal(clirun(cmd, out, sizeof(out)), 0);
 	assert_non_null(strstr(out, "wss_pages, growth series"));
 	assert_non_null(strstr(out, "< 0.001000 | no"));
 }
@@ -189,14 +152,14 @@ static void test_refuses(void **state)
 
 	snprintf(cmd, sizeof(cmd), "cd %s/csv && %s/build/homogeneity --column nope a.csv b.csv "
 		 "2>&1", dir, top);
-	assert_int_equal(run(cmd, out, sizeof(out)), 1);
+	assert_int_equal(clirun(cmd, out, sizeof(out)), 1);
 	assert_non_null(strstr(out, "no column \"nope\""));
 	snprintf(cmd, sizeof(cmd), "%s/build/homogeneity --column t_ms %s/csv/a.csv 2>&1",
 		 top, dir);
-	assert_int_equal(run(cmd, out, sizeof(out)), 2);
+	assert_int_equal(clirun(cmd, out, sizeof(out)), 2);
 	snprintf(cmd, sizeof(cmd), "%s/build/homogeneity --alpha 0.5 --column t_ms a b 2>&1",
 		 top);
-	assert_int_equal(run(cmd, out, sizeof(out)), 2);
+	assert_int_equal(clirun(cmd, out, sizeof(out)), 2);
 }
 
 static void test_plots(void **state)
@@ -207,7 +170,7 @@ static void test_plots(void **state)
 
 	snprintf(cmd, sizeof(cmd), "tools/homogeneity/homog-plot.sh %s/png %s/csv/a.csv "
 		 "%s/csv/b.csv %s/csv/c.csv 2>&1", dir, dir, dir, dir);
-	if (run(cmd, out, sizeof(out)))
+	if (clirun(cmd, out, sizeof(out)))
 		fail_msg("homog-plot.sh: %s", out);
 	for (size_t i = 0; i < sizeof(png) / sizeof(*png); i++) {
 		char path[256], magic[8];
