@@ -15,6 +15,8 @@
 #   tables.txt      the same in the seed's format (Tables 1.1-1.4), per pair
 #   summary.txt     samples per guest and "homogeneous" verdicts per pair
 #   pvalues.md      table.csv as one Markdown table, a row per pair and column
+#   rounds/, table-rounds.csv, tables-rounds.txt, pvalues-rounds.md
+#                   the same per workload round instead of per second
 #   plots/          wss_pages and its growth per guest, exits by reason
 #
 # --log FILE skips the boot and analyses FILE (a whole or a partial log):
@@ -130,33 +132,89 @@ done
 guests=("${tested[@]}")
 [ ${#guests[@]} -ge 2 ] || { echo "study.sh: fewer than two guests ran their workload" >&2; exit 1; }
 
-echo "pair,column,series,test,statistic,p_value,homogeneous" >"$out/table.csv"
-: >"$out/tables.txt"
-for ((i = 0; i < ${#guests[@]}; i++)); do
-	for ((j = i + 1; j < ${#guests[@]}; j++)); do
-		a=${guests[i]} b=${guests[j]}
-		for c in $columns; do
-			# a column some guest lacks (no such exit at all) is skipped
-			head -1 "$out/workload/$a.csv" | tr , '\n' | grep -qx "$c" &&
-				head -1 "$out/workload/$b.csv" | tr , '\n' | grep -qx "$c" || continue
-			build/homogeneity --csv --column "$c" "$out/workload/$a.csv" "$out/workload/$b.csv" |
-				tail -n +2 | sed "s/^/$a|$b,/" >>"$out/table.csv"
-			build/homogeneity --column "$c" "$out/workload/$a.csv" "$out/workload/$b.csv" >>"$out/tables.txt"
-			echo >>"$out/tables.txt"
+# test_pairs DIR TABLE TEXT COLUMN...: every pair of guests (formica.cfg's
+# order), every column both have, into TABLE (CSV) and TEXT (the seed's
+# tables).
+test_pairs() {
+	local dir=$1 table=$2 text=$3 i j a b c
+	shift 3
+	echo "pair,column,series,test,statistic,p_value,homogeneous" >"$table"
+	: >"$text"
+	for ((i = 0; i < ${#guests[@]}; i++)); do
+		for ((j = i + 1; j < ${#guests[@]}; j++)); do
+			a=${guests[i]} b=${guests[j]}
+			for c in "$@"; do
+				# a column some guest lacks (no such exit at all) is skipped
+				head -1 "$dir/$a.csv" | tr , '\n' | grep -qx "$c" &&
+					head -1 "$dir/$b.csv" | tr , '\n' | grep -qx "$c" || continue
+				build/homogeneity --csv --column "$c" "$dir/$a.csv" "$dir/$b.csv" |
+					tail -n +2 | sed "s/^/$a|$b,/" >>"$table"
+				build/homogeneity --column "$c" "$dir/$a.csv" "$dir/$b.csv" >>"$text"
+				echo >>"$text"
+			done
 		done
 	done
+}
+test_pairs "$out/workload" "$out/table.csv" "$out/tables.txt" $columns
+
+# Per unit of work instead of per second: rounds/GUEST.csv has a row per
+# workload round (the guest's FORMICA-HOM round line): its guest time and
+# phase times (centiseconds, from the guest), and the counters of the
+# samples whose t_ms falls in the round (so to within a sample at either
+# end).  Where the host, not the kernel, sets how much happens in a second
+# (an emulator shared by four guests), per-second samples compare the
+# host's pace; per-round ones compare what the kernel does for one round.
+mkdir -p "$out/rounds"
+for g in "${guests[@]}"; do
+	tr -d '\r' <"$log" | awk -v g="$g" -v csv="$out/csv/$g.csv" '
+	BEGIN {
+		getline hdr <csv; nh = split(hdr, h, ",")
+		for (i = 1; i <= nh; i++) col[h[i]] = i
+		while ((getline line <csv) > 0) {
+			split(line, f, ","); ns++; t[ns] = f[col["t_ms"]] / 1000
+			pf[ns] = f[col["pf_exits"]]; cr[ns] = f[col["cr3_loads"]]
+			hl[ns] = f[col["hlt_exits"]]; nw[ns] = f[col["wss_new"]]
+			ws[ns] = f[col["wss_pages"]]
+		}
+		print "t_ms,round,cs,idle,busy,switch,fork,mem,file,disk,compile,pf_exits,cr3_loads,hlt_exits,wss_new,wss_max"
+	}
+	index($0, "[" g "] FORMICA-HOM: ") {
+		ts = $0; sub(/^\[ */, "", ts); ts += 0
+		if ($0 ~ /FORMICA-HOM: start/) { from = ts; next }
+		if ($0 !~ /FORMICA-HOM: round=/ || from == "") next
+		delete kv
+		for (i = 1; i <= NF; i++) if (split($i, p, "=") == 2) kv[p[1]] = p[2]
+		spf = scr = shl = snw = wmax = 0
+		for (k = 1; k <= ns; k++)
+			if (t[k] > from && t[k] <= ts) {
+				spf += pf[k]; scr += cr[k]; shl += hl[k]; snw += nw[k]
+				if (ws[k] > wmax) wmax = ws[k]
+			}
+		printf "%d,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d\n", ts * 1000, kv["round"],
+			kv["cs"], kv["idle"], kv["busy"], kv["switch"], kv["fork"], kv["mem"],
+			kv["file"], kv["disk"], kv["compile"], spf, scr, shl, snw, wmax
+		from = ts
+	}' >"$out/rounds/$g.csv"
 done
+test_pairs "$out/rounds" "$out/table-rounds.csv" "$out/tables-rounds.txt" \
+	cs fork pf_exits cr3_loads wss_max
 
 # Headline: per pair, how many of its tests said "homogeneous".
 echo "homogeneous (p > 0.05) per pair, of the tests run:" | tee -a "$out/summary.txt"
-awk -F, 'NR > 1 && $7 != "n/a" { n[$1]++; if ($7 == "yes") y[$1]++ }
-	END { for (p in n) printf "  %-18s %3d of %3d\n", p, y[p], n[p] }' \
-	"$out/table.csv" | sort | tee -a "$out/summary.txt"
+headline() {
+	awk -F, 'NR > 1 && $7 != "n/a" { n[$1]++; if ($7 == "yes") y[$1]++ }
+		END { for (p in n) printf "  %-18s %3d of %3d\n", p, y[p], n[p] }' "$1" | sort
+}
+headline "$out/table.csv" | tee -a "$out/summary.txt"
+echo "per round ($(($(wc -l <"$out/rounds/${guests[0]}.csv") - 1)) rounds of ${guests[0]}): homogeneous per pair" |
+	tee -a "$out/summary.txt"
+headline "$out/table-rounds.csv" | tee -a "$out/summary.txt"
 
 # The same as one Markdown table (README.md shows it): a row per pair and
 # column, the six p-values; "no" (p <= 0.05) in bold; Anderson-Darling's
 # table bounds as "< 0.001" and "> 0.25".
-awk -F, 'NR == 1 { next }
+markdown() {   # TABLE.csv > TABLE.md
+	awk -F, 'NR == 1 { next }
 	{ key = $1 "," $2; if (!(key in row)) order[++n] = key
 	  p = $6
 	  if ($4 == "anderson-darling" && p == 0.25) p = "> 0.25"
@@ -168,7 +226,10 @@ awk -F, 'NR == 1 { next }
 	      for (i = 1; i <= n; i++) {
 		split(order[i], k, ","); sub(/\|/, " vs ", k[1])
 		printf "| %s | %s%s |\n", k[1], k[2], row[order[i]] } }' \
-	"$out/table.csv" >"$out/pvalues.md"
+	"$1"
+}
+markdown "$out/table.csv" >"$out/pvalues.md"
+markdown "$out/table-rounds.csv" >"$out/pvalues-rounds.md"
 
 if command -v gnuplot >/dev/null; then
 	csvs=("${guests[@]/#/$out/workload/}"); csvs=("${csvs[@]/%/.csv}")

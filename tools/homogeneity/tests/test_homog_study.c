@@ -8,8 +8,9 @@
  * must: keep only the samples of whole intervals after each guest's
  * "FORMICA-HOM: start" line, leave "late" out and say so, test every pair
  * in formica.cfg's order, write table.csv with the issue's header and rows
- * that agree with scipy on the same files (cli_expected.py), the seed-style
- * tables and the plots.  The statistics themselves are test_homstat's.
+ * that agree with scipy on the same files (cli_expected.py), the per-round
+ * tables, the seed-style tables and the plots.  The statistics themselves
+ * are test_homstat's.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -123,6 +124,33 @@ static void test_rows_match_scipy(void **state)
 		}
 }
 
+/* rounds/: a row per round line of the guest, its counters the sum of the
+ * samples in it: over all rounds, at most the workload's own total. */
+static void test_rounds(void **state)
+{
+	char cmd[1024], out[256];
+
+	snprintf(cmd, sizeof(cmd), "grep -c '\\[cloud61\\] FORMICA-HOM: round=' %s", LOG);
+	assert_int_equal(clirun(cmd, out, sizeof(out)), 0);
+	int want = atoi(out);
+	assert_true(want >= 1);
+	snprintf(cmd, sizeof(cmd), "tail -n +2 %s/out/rounds/cloud61.csv | wc -l", dir);
+	assert_int_equal(clirun(cmd, out, sizeof(out)), 0);
+	assert_int_equal(atoi(out), want);
+	snprintf(cmd, sizeof(cmd), "awk -F, 'NR > 1 { s += $12 } END { print s + 0 }' "
+		 "%s/out/rounds/cloud61.csv", dir);
+	assert_int_equal(clirun(cmd, out, sizeof(out)), 0);
+	long in_rounds = atol(out);
+	snprintf(cmd, sizeof(cmd), "awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "
+		 "\"pf_exits\") c = i; next } { s += $c } END { print s + 0 }' "
+		 "%s/out/csv/cloud61.csv", dir);
+	assert_int_equal(clirun(cmd, out, sizeof(out)), 0);
+	assert_true(in_rounds > 0 && in_rounds <= atol(out));
+	snprintf(cmd, sizeof(cmd), "head -1 %s/out/table-rounds.csv", dir);
+	assert_int_equal(clirun(cmd, out, sizeof(out)), 0);
+	assert_string_equal(out, "pair,column,series,test,statistic,p_value,homogeneous\n");
+}
+
 static void test_tables_and_plots(void **state)
 {
 	char cmd[1024], out[256];
@@ -148,6 +176,7 @@ int main(void)
 		cmocka_unit_test(test_trims_to_workload),
 		cmocka_unit_test(test_table_csv),
 		cmocka_unit_test(test_rows_match_scipy),
+		cmocka_unit_test(test_rounds),
 		cmocka_unit_test(test_tables_and_plots),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
