@@ -37,7 +37,8 @@ extract() {
 	}' "$f"
 }
 
-term='set terminal pngcairo size 1100,650 noenhanced font ",10"'
+# HOMOG_PLOT_SIZE=W,H: the picture's size in pixels (default 1100,650)
+term="set terminal pngcairo size ${HOMOG_PLOT_SIZE:-1100,650} noenhanced font ',10'"
 series=() growth=()
 for f in "$@"; do
 	g=$(basename "$f" .csv)
