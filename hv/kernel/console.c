@@ -162,6 +162,16 @@ static void replay_ring(void)
 	tx_drain(!tx_async);
 }
 
+void console_screen(const struct handoff *h)
+{
+	if (!screen_init(h))
+		return;
+	u64 from = ring_pos > sizeof(console_ring) ? ring_pos - sizeof(console_ring) : 0;
+	for (u64 i = from; i < ring_pos; i++)
+		screen_putc(console_ring[i % sizeof(console_ring)]);
+	screen_sync();
+}
+
 void console_pci(void)
 {
 	if (serial_mode != SERIAL_PCI && !(serial_mode == SERIAL_AUTO && !com.space))
@@ -238,6 +248,7 @@ static void console_write(const char *s, size_t n)
 			tx_put(s[i]);
 		}
 	}
+	screen_sync();
 	if (com.space)
 		tx_drain(!tx_async);
 }
