@@ -28,7 +28,9 @@
  * 4 bytes apart (probed, 4-byte ones accessed as 32-bit words).  Every
  * line also goes to an in-memory ring (console_ring), so the lines printed
  * before a PCI UART was found are written to it when it is, and the screen
- * (hv/kernel/screen.c) gets them too.
+ * (hv/kernel/screen.c) draws from the ring too: every line at once during
+ * boot, and once guests run one line per console_poll(), like the UART
+ * (a line costs the screen ~4 ms under QEMU's TCG, a scroll far more).
  */
 #include "console.h"
 #include "io.h"
@@ -162,14 +164,40 @@ static void replay_ring(void)
 	tx_drain(!tx_async);
 }
 
+static bool screen_on;
+static u64 screen_pos; /* ring bytes drawn on the screen so far */
+
+/* Draw what the ring holds beyond screen_pos: all of it, or (one_line) up
+ * to the end of the next line.  Text the ring lost before it was drawn
+ * (more than 16 KiB behind) is skipped, and the screen says so. */
+static void screen_catch_up(bool one_line)
+{
+	if (!screen_on || screen_pos == ring_pos)
+		return;
+	if (ring_pos - screen_pos > sizeof(console_ring)) {
+		char note[64];
+		u64 lost = ring_pos - sizeof(console_ring) - screen_pos;
+		int n = ksnprintf(note, sizeof(note), "[screen: %lu bytes not shown]\n", lost);
+		for (int i = 0; i < n; i++)
+			screen_putc(note[i]);
+		screen_pos += lost;
+	}
+	while (screen_pos < ring_pos) {
+		char c = console_ring[screen_pos++ % sizeof(console_ring)];
+		screen_putc(c);
+		if (one_line && c == '\n')
+			break;
+	}
+	screen_sync();
+}
+
 void console_screen(const struct handoff *h)
 {
 	if (!screen_init(h))
 		return;
-	u64 from = ring_pos > sizeof(console_ring) ? ring_pos - sizeof(console_ring) : 0;
-	for (u64 i = from; i < ring_pos; i++)
-		screen_putc(console_ring[i % sizeof(console_ring)]);
-	screen_sync();
+	screen_on = true;
+	screen_pos = ring_pos > sizeof(console_ring) ? ring_pos - sizeof(console_ring) : 0;
+	screen_catch_up(false);
 }
 
 void console_pci(void)
@@ -241,14 +269,14 @@ static void console_write(const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		console_ring[ring_pos++ % sizeof(console_ring)] = s[i];
-		screen_putc(s[i]);
 		if (com.space) {
 			if (s[i] == '\n')
 				tx_put('\r');
 			tx_put(s[i]);
 		}
 	}
-	screen_sync();
+	if (!tx_async)
+		screen_catch_up(false);
 	if (com.space)
 		tx_drain(!tx_async);
 }
@@ -257,10 +285,12 @@ void console_poll(void)
 {
 	if (com.space && txq_tail != txq_head)
 		tx_drain(false);
+	screen_catch_up(true);
 }
 
 void console_flush(void)
 {
+	screen_catch_up(false);
 	if (!com.space)
 		return;
 	tx_drain(true);
