@@ -45,9 +45,9 @@ static u64 calibrate_pit(void)
 }
 
 static const char *const source_name[] = {
-	[TSC_SRC_CPUID15] = "CPUID.15H (crystal x ratio)",
-	[TSC_SRC_CPUID16] = "CPUID.16H (base frequency)",
-	[TSC_SRC_PIT] = "PIT channel 2",
+	[TSC_SRC_CPUID15] = "stated by CPUID.15H (crystal x ratio)",
+	[TSC_SRC_CPUID16] = "stated by CPUID.16H (base frequency)",
+	[TSC_SRC_PIT] = "measured with PIT channel 2",
 	[TSC_SRC_GUESS] = "a guess: no PIT and no CPUID.15H rate; times are wrong",
 };
 
@@ -65,11 +65,12 @@ void tsc_init(void)
 	u64 pit = calibrate_pit();
 	bool disagree;
 	tsc_hz = tsc_choose(chz, csrc, pit, &src, &disagree);
-	kprintf("tsc: %lu.%03lu MHz from %s\n", tsc_hz / 1000000, (tsc_hz / 1000) % 1000,
+	/* "tsc: N MHz, " is what tools/logplot and tools/antfarm look for. */
+	kprintf("tsc: %lu.%03lu MHz, %s\n", tsc_hz / 1000000, (tsc_hz / 1000) % 1000,
 		source_name[src]);
 	if (disagree)
-		kprintf("tsc: %s states %lu kHz, the PIT measured %lu kHz: using the PIT\n",
-			source_name[csrc], chz / 1000, pit / 1000);
+		kprintf("tsc: CPUID.%sH states %lu kHz, the PIT measured %lu kHz: the PIT's is used\n",
+			csrc == TSC_SRC_CPUID15 ? "15" : "16", chz / 1000, pit / 1000);
 	else if (chz && pit)
 		kprintf("tsc: the PIT measured %lu kHz (agrees)\n", pit / 1000);
 	else if (chz)
