@@ -35,6 +35,7 @@
 #include "console.h"
 #include "io.h"
 #include "kprintf.h"
+#include "lib/uart_probe.h"
 #include "pci/pci.h"
 #include "screen.h"
 #include "tsc.h"
@@ -48,11 +49,9 @@
 #define UART_LCR 3 /* line control */
 #define UART_MCR 4 /* modem control */
 #define UART_LSR 5 /* line status */
-#define UART_MSR 6 /* modem status */
 #define UART_SCR 7 /* scratch */
 #define LSR_THRE 0x20 /* transmit holding register (FIFO) empty */
 #define LSR_TEMT 0x40 /* ... and the shift register too: all sent */
-#define MCR_LOOP 0x10 /* loopback: MSR bits 7:4 = MCR OUT2, OUT1, RTS, DTR */
 
 #define UART_IIR 2 /* interrupt identification (read): bits 7:6 = 11 with FIFOs on */
 #define UART_FIFO_SIZE 16
@@ -98,27 +97,25 @@ static void reg_out(const struct uart *u, int reg, u8 v)
 static u8 uart_in(int reg) { return reg_in(&com, reg); }
 static void uart_out(int reg, u8 v) { reg_out(&com, reg, v); }
 
-/* Does a 16550 answer here?  The scratch register must keep two patterns
- * (absent I/O ports read 0xff, absent memory often 0 or 0xff), and with
- * `loopback` the modem status must follow the modem control outputs in
- * loopback mode (a register file that merely stores bytes would not). */
+/* Does a 16550 answer here?  hv/lib/uart_probe.c lists the register
+ * steps: the scratch register, and with `loopback` the modem-status
+ * loopback test.  A failure midway leaves loopback off again. */
 static bool uart_answers(const struct uart *u, bool loopback)
 {
-	reg_out(u, UART_SCR, 0x5a);
-	if (reg_in(u, UART_SCR) != 0x5a)
-		return false;
-	reg_out(u, UART_SCR, 0xa5);
-	if (reg_in(u, UART_SCR) != 0xa5)
-		return false;
-	if (!loopback)
-		return true;
-	u8 mcr = reg_in(u, UART_MCR);
-	reg_out(u, UART_MCR, MCR_LOOP | 0x0a); /* RTS, OUT2 -> CTS, DCD */
-	u8 a = reg_in(u, UART_MSR) & 0xf0;
-	reg_out(u, UART_MCR, MCR_LOOP | 0x05); /* DTR, OUT1 -> DSR, RI */
-	u8 b = reg_in(u, UART_MSR) & 0xf0;
-	reg_out(u, UART_MCR, mcr);
-	return a == 0x90 && b == 0x60;
+	unsigned n;
+	const struct uart_step *st = uart_probe_steps(loopback, &n);
+	bool mcr_set = false;
+	for (unsigned i = 0; i < n; i++) {
+		if (st[i].op == UART_STEP_WRITE) {
+			reg_out(u, st[i].reg, st[i].value);
+			mcr_set |= st[i].reg == UART_MCR;
+		} else if ((reg_in(u, st[i].reg) & st[i].mask) != st[i].value) {
+			if (mcr_set)
+				reg_out(u, UART_MCR, 0);
+			return false;
+		}
+	}
+	return true;
 }
 
 /* 115200 baud 8N1, FIFOs on; the UART is then `com`. */
