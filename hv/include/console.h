@@ -7,7 +7,8 @@ struct handoff;
  * the 16550 at I/O port `port`; SERIAL_PCI waits for console_pci(). */
 void console_init(enum serial_mode mode, u16 port);
 /* After pci_init(): serial = pci, or auto with no legacy port, takes the
- * first PCI 16550 that answers and writes it the log so far. */
+ * first PCI 16550 that answers and writes it the log so far.  Logs which
+ * UART the console uses, in every mode. */
 void console_pci(void);
 /* After paging: the screen console (hv/kernel/screen.c), the log so far drawn. */
 void console_screen(const struct handoff *h);

@@ -66,6 +66,7 @@ struct uart {
 static struct uart com;
 static bool uart_fifo; /* a 16550A with its FIFO on */
 static enum serial_mode serial_mode;
+static u16 port_named;
 static char console_ring[16384];
 static u64 ring_pos; /* bytes ever written; the ring holds the last 16 KiB */
 
@@ -137,6 +138,7 @@ void console_init(enum serial_mode mode, u16 port)
 {
 	com.space = 0;
 	serial_mode = mode;
+	port_named = port;
 	if ((mode != SERIAL_AUTO && mode != SERIAL_PORT) || !port)
 		return; /* pci: console_pci(), after enumeration; none */
 	struct uart u = { PCI_UART_IO, 1, port };
@@ -197,10 +199,24 @@ void console_screen(const struct handoff *h)
 	screen_catch_up(false);
 }
 
+static const char *mode_name(void)
+{
+	return serial_mode == SERIAL_PCI ? "pci" : serial_mode == SERIAL_AUTO ? "auto" : "a port";
+}
+
 void console_pci(void)
 {
-	if (serial_mode != SERIAL_PCI && !(serial_mode == SERIAL_AUTO && !com.space))
+	if (serial_mode == SERIAL_NONE)
 		return;
+	if (com.space) { /* console_init() found the legacy (or named) port */
+		kprintf("console: 16550 at I/O port 0x%lx (serial = %s)\n", com.base, mode_name());
+		return;
+	}
+	if (serial_mode == SERIAL_PORT) {
+		kprintf("console: nothing answers at I/O port 0x%x; log on the screen and in memory "
+			"only\n", port_named);
+		return;
+	}
 	const struct pci_dev *devs = pci_get(0);
 	u32 n = pci_ndevs();
 	struct pci_uart pu;
@@ -226,7 +242,7 @@ void console_pci(void)
 			d->bus, d->dev, d->fn, (unsigned long long)pu.base);
 	}
 	kprintf("console: no serial port answers (serial = %s); log on the screen and in memory "
-		"only\n", serial_mode == SERIAL_PCI ? "pci" : "auto");
+		"only\n", mode_name());
 }
 
 /* Move queued bytes into the UART: what it takes now, or (wait) all of
