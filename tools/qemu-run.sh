@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# qemu-run.sh --esp IMG --log FILE [--usb] [--timeout S] [--marker REGEX] [-- QEMU ARGS...]
+# qemu-run.sh --esp IMG --log FILE [--usb] [--pci-serial] [--timeout S] [--marker REGEX]
+#             [--then CMD] [-- QEMU ARGS...]
 #
 # Boots formica in QEMU with OVMF.  Where /dev/kvm exists we use KVM with
 # the host CPU (nested VT-x on an Intel host: the kvm_intel module needs
@@ -11,14 +12,21 @@
 #
 # --usb: IMG is a USB stick (build/formica-usb.img) on an xHCI controller,
 # the way a real machine boots it, instead of a plain disk.
+# --pci-serial: no legacy COM port; FILE is the console of a PCI 16550
+# (QEMU's pci-serial, class 07.00, an I/O BAR), as on a machine with a PCIe
+# serial card or Intel AMT Serial-over-LAN (formica.cfg serial = pci/auto).
+# --then CMD: run CMD (bash) once the marker is seen, before QEMU is
+# stopped (tools/console-test.sh takes a screendump through the monitor).
 set -u
-esp= log= usb= timeout=120 marker='formica: (powering off|stopped)'
+esp= log= usb= pciser= then= timeout=120 marker='formica: (powering off|stopped)'
 extra=()
 while [ $# -gt 0 ]; do
 	case $1 in
 	--esp) esp=$2; shift 2 ;;
 	--log) log=$2; shift 2 ;;
 	--usb) usb=1; shift ;;
+	--pci-serial) pciser=1; shift ;;
+	--then) then=$2; shift 2 ;;
 	--timeout) timeout=$2; shift 2 ;;
 	--marker) marker=$2; shift 2 ;;
 	--) shift; extra=("$@"); break ;;
@@ -36,18 +44,25 @@ if [ -n "$usb" ]; then
 else
 	disk=(-drive format=raw,file="$esp")
 fi
+serial=(-serial file:"$log")
+[ -n "$pciser" ] && serial=(-serial none -chardev file,id=pcicon,path="$log"
+	-device pci-serial,chardev=pcicon)
 mkdir -p "$(dirname "$log")"; : > "$log"
 qemu-system-x86_64 -machine q35 -m 1024 "${accel[@]}" -nodefaults -no-reboot \
 	-drive if=pflash,format=raw,readonly=on,file="$code" \
 	"${disk[@]}" \
 	-device isa-debug-exit,iobase=0xf4,iosize=4 \
-	-serial file:"$log" -display none "${extra[@]}" </dev/null &
+	"${serial[@]}" -display none "${extra[@]}" </dev/null &
 pid=$!
 tail -n +1 -f "$log" --pid=$pid 2>/dev/null &
 tailpid=$!
 start=$SECONDS; rc=0
 while kill -0 $pid 2>/dev/null; do
-	if grep -aEq "$marker" "$log"; then sleep 1; break; fi
+	if grep -aEq "$marker" "$log"; then
+		sleep 1
+		[ -n "$then" ] && { bash -c "$then" || rc=$?; }
+		break
+	fi
 	if [ $((SECONDS - start)) -ge "$timeout" ]; then echo "qemu-run: timeout after ${timeout}s"; rc=124; break; fi
 	sleep 0.5
 done
