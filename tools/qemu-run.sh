@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# qemu-run.sh --esp IMG --log FILE [--usb] [--data IMG] [--timeout S] [--marker REGEX]
-#             [-- QEMU ARGS...]
+# qemu-run.sh --esp IMG --log FILE [--usb] [--data IMG] [--pci-serial] [--timeout S]
+#             [--marker REGEX] [--then CMD] [-- QEMU ARGS...]
 #
 # Boots formica in QEMU with OVMF.  Where /dev/kvm exists we use KVM with
 # the host CPU (nested VT-x on an Intel host: the kvm_intel module needs
@@ -15,8 +15,13 @@
 # --data IMG: a second disk, the guests' (raw), on an AHCI controller of its
 # own (ich9-ahci), as tools/storage-test.sh sets it up: the physical disk
 # the hv's AHCI driver (hv/storage/ahci.c) serves the guests' extents from.
+# --pci-serial: no legacy COM port; FILE is the console of a PCI 16550
+# (QEMU's pci-serial, class 07.00, an I/O BAR), as on a machine with a PCIe
+# serial card or Intel AMT Serial-over-LAN (formica.cfg serial = pci/auto).
+# --then CMD: run CMD (bash) once the marker is seen, before QEMU is
+# stopped (tools/console-test.sh takes a screendump through the monitor).
 set -u
-esp= log= usb= data= timeout=120 marker='formica: (powering off|stopped)'
+esp= log= usb= data= pciser= then= timeout=120 marker='formica: (powering off|stopped)'
 extra=()
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -24,6 +29,8 @@ while [ $# -gt 0 ]; do
 	--log) log=$2; shift 2 ;;
 	--usb) usb=1; shift ;;
 	--data) data=$2; shift 2 ;;
+	--pci-serial) pciser=1; shift ;;
+	--then) then=$2; shift 2 ;;
 	--timeout) timeout=$2; shift 2 ;;
 	--marker) marker=$2; shift 2 ;;
 	--) shift; extra=("$@"); break ;;
@@ -54,12 +61,15 @@ else
 fi
 [ -n "$data" ] && disk+=(-device ahci,id=ahci -drive if=none,id=data,format=raw,file="$data"
 	-device ide-hd,drive=data,bus=ahci.0)
+serial=(-serial file:"$log")
+[ -n "$pciser" ] && serial=(-serial none -chardev file,id=pcicon,path="$log"
+	-device pci-serial,chardev=pcicon)
 mkdir -p "$(dirname "$log")"; : > "$log"
 qemu-system-x86_64 -machine q35 -m 1024 "${accel[@]}" -nodefaults -no-reboot \
 	-drive if=pflash,format=raw,readonly=on,file="$code" \
 	"${disk[@]}" \
 	-device isa-debug-exit,iobase=0xf4,iosize=4 \
-	-serial file:"$log" -display none "${extra[@]}" </dev/null &
+	"${serial[@]}" -display none "${extra[@]}" </dev/null &
 pid=$!
 tail -n +1 -f "$log" --pid=$pid 2>/dev/null &
 tailpid=$!
@@ -68,7 +78,11 @@ while kill -0 $pid 2>/dev/null; do
 	# /proc/PID/task/*/schedstat: ns on a CPU, ns waiting for one, slices.
 	# The busiest thread is the one that runs the guest.
 	s=$(cat /proc/$pid/task/*/schedstat 2>/dev/null | sort -n | tail -1) && [ -n "$s" ] && sched=$s
-	if grep -aEq "$marker" "$log"; then sleep 1; break; fi
+	if grep -aEq "$marker" "$log"; then
+		sleep 1
+		[ -n "$then" ] && { bash -c "$then" || rc=$?; }
+		break
+	fi
 	if [ $((SECONDS - start)) -ge "$timeout" ]; then echo "qemu-run: timeout after ${timeout}s"; rc=124; break; fi
 	sleep 0.5
 done

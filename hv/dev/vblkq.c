@@ -96,6 +96,7 @@ static void request_done(struct diskq_req *dr)
 		q->trace(q->cb_ctx, dr->guest, dr);
 	vblk_complete(g->blk, &r->vr, status); /* 1: the device was reset meanwhile */
 	g->outstanding--;
+	q->outstanding--;
 	r->used = false;
 }
 
@@ -133,10 +134,12 @@ static int enqueue(struct vblkq *q, u32 guest, struct vblkq_req *r, u64 key, u64
 	/* Taken before submitting: the disk queue may finish it at once. */
 	r->used = true;
 	g->outstanding++;
+	q->outstanding++;
 	int rc = diskq_submit(&q->dq, &r->dr, now);
 	if (rc < 0) {
 		r->used = false;
 		g->outstanding--;
+		q->outstanding--;
 	}
 	return rc;
 }
@@ -208,4 +211,11 @@ void vblkq_poll(struct vblkq *q, u64 now)
 u64 vblkq_next_event(const struct vblkq *q)
 {
 	return diskq_deadline(&q->dq);
+}
+
+/* A deferred guest has VBLKQ_PER_GUEST outstanding, so the total covers it;
+ * an anticipation is the only work that has no request. */
+bool vblkq_busy(const struct vblkq *q)
+{
+	return q->outstanding || q->dq.idle_until != SCHED_NEVER;
 }

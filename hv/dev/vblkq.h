@@ -82,6 +82,7 @@ struct vblkq {
 	enum iokey_mode key_mode;
 	struct vblkq_guest g[VBLKQ_MAX_GUESTS];
 	u32 nguests;
+	u32 outstanding; /* the sum of g[].outstanding: nothing to poll when 0 */
 	struct vblkq_req req[VBLKQ_SLOTS];
 	void (*fault)(void *ctx, u32 guest, const char *what);
 	void *cb_ctx; /* passed to fault() and trace() */
@@ -116,5 +117,11 @@ void vblkq_poll(struct vblkq *q, u64 now);
 /* When vblkq_poll() next has something to do by the clock (a held
  * completion, the end of an anticipation: diskq_deadline()), or SCHED_NEVER. */
 u64 vblkq_next_event(const struct vblkq *q);
+
+/* Anything for vblkq_poll() to do: a request outstanding or an
+ * anticipation running.  The run loop asks after every VM exit, so this
+ * is the cheap test that lets a guest with an idle disk skip the poll
+ * (which reads the controller's registers). */
+bool vblkq_busy(const struct vblkq *q);
 
 #endif

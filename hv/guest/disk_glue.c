@@ -239,7 +239,8 @@ void guest_disk_totals(const struct guest *g, u64 *reqs, u64 *bytes)
 
 bool guest_disks_poll(struct guest *running, u64 now)
 {
-	if (!vq)
+	/* Nothing outstanding: nothing can complete (the common case). */
+	if (!vq || !vblkq_busy(vq))
 		return false;
 	vblkq_poll(vq, now);
 	bool other = false;
@@ -267,12 +268,9 @@ u64 guest_disks_next_event(u64 now)
 		return VSCHED_NEVER;
 	u64 e = vblkq_next_event(vq);
 	const struct diskq_req *r = vq->dq.inflight;
-	u32 outstanding = 0;
-	for (u32 i = 0; i < vq->nguests; i++)
-		outstanding += vq->g[i].outstanding;
 	/* A piece at the disk (or anything outstanding with no time named:
 	 * a driver that was busy) is noticed by polling. */
-	if ((r && !r->pieces_done) || (e == SCHED_NEVER && outstanding))
+	if ((r && !r->pieces_done) || (e == SCHED_NEVER && vq->outstanding))
 		if (now + DISK_POLL_NS < e)
 			e = now + DISK_POLL_NS;
 	return e;
@@ -315,10 +313,9 @@ void guest_disk_proc_gone(struct guest *g, u64 asid, u32 gen)
 	u64 key = iokey_make(asid, gen);
 	/* Its last `io` line now: the scheduler forgets it (and its counts)
 	 * once its requests have drained, usually at once. */
-	for (u32 k = 0; k < DISKQ_PROCS; k++)
-		if (vq->dq.known[k].used && vq->dq.known[k].guest == (u32)g->disk &&
-		    vq->dq.known[k].key == key)
-			io_line(k, guest_now_ns());
+	int k = diskq_proc_find(&vq->dq, (u32)g->disk, key);
+	if (k >= 0)
+		io_line((u32)k, guest_now_ns());
 	diskq_proc_gone(&vq->dq, (u32)g->disk, key);
 }
 
