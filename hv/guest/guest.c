@@ -100,6 +100,7 @@ static int guest_create(struct guest *g, int id, const struct handoff *h)
 		return -1;
 	}
 	g->vcpu.name = g->name;
+	g->vcpu.deferred_intr = -1;
 	g->cr0_shadow = e.cr0;
 	g->cr4_shadow = e.cr4;
 	vcpu_ops->create(&g->vcpu, &e);
@@ -127,7 +128,18 @@ static u64 prepare_entry(struct guest *g, u64 deadline_ns)
 	bool pending = vcpu_ops->event_pending(v);
 	bool guest_if = vcpu_ops->read(v, VCPU_RFLAGS) & RFLAGS_IF;
 	bool blocked = vcpu_ops->intr_shadow(v);
-	struct vpc_intr d = vpc_intr_decide(&g->pc, guest_if, blocked, pending);
+	struct vpc_intr d;
+	if (v->deferred_intr >= 0 && !pending) {
+		/* An interrupt the 8259 gave already (vcpu.h): it goes before
+		 * any new one (the 8259 is not asked, it would hand out the
+		 * next), when the guest can take one. */
+		d.action = guest_if && !blocked ? VPC_INTR_INJECT : VPC_INTR_WINDOW;
+		d.vector = (u8)v->deferred_intr;
+		if (d.action == VPC_INTR_INJECT)
+			v->deferred_intr = -1;
+	} else {
+		d = vpc_intr_decide(&g->pc, guest_if, blocked, pending);
+	}
 	if (d.action == VPC_INTR_INJECT) {
 		vcpu_ops->inject_intr(v, d.vector);
 		g->smp.irq_injected++;
