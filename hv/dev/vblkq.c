@@ -97,6 +97,8 @@ static void request_done(struct diskq_req *dr)
 	vblk_complete(g->blk, &r->vr, status); /* 1: the device was reset meanwhile */
 	g->outstanding--;
 	q->outstanding--;
+	g->completed++;
+	q->completed++;
 	r->used = false;
 }
 
@@ -176,6 +178,10 @@ static void take(struct vblkq *q, u32 guest, u64 key, u64 now)
 			continue;
 		if (rc < 0) {
 			report(q, guest, vblk_fault_name(g->blk, rc));
+			/* The device answered it (IOERR) or needs a reset: either
+			 * way it may have raised its interrupt. */
+			g->completed++;
+			q->completed++;
 			continue;
 		}
 		rc = enqueue(q, guest, r, key, now);
@@ -187,6 +193,8 @@ static void take(struct vblkq *q, u32 guest, u64 key, u64 now)
 			       : rc == BLK_EBUSY ? "disk-queue-full"
 						 : "disk-queue-refused");
 			vblk_complete(g->blk, &r->vr, VIRTIO_BLK_S_IOERR);
+			g->completed++;
+			q->completed++;
 		}
 	}
 }

@@ -51,6 +51,7 @@
 static struct vblkq *vq;     /* NULL: no guest has a disk */
 static struct guest *of[VBLKQ_MAX_GUESTS]; /* vblkq guest index -> guest */
 static u64 seen_done[VBLKQ_MAX_GUESTS];    /* completions already woken for */
+static u64 seen_completed;                  /* their sum */
 static u64 next_io_line_ns;
 
 /* What the last `io` line said of each process the disk queue knows. */
@@ -220,12 +221,6 @@ void guest_disk_io(struct guest *g, u16 port)
 	vblkq_poll(vq, now); /* an idle disk starts on it at once */
 }
 
-/* Completions by the disk for guest index i so far. */
-static u64 done_count(u32 i)
-{
-	const struct vblkq_gstats *s = &vq->g[i].st;
-	return s->reads + s->writes + s->ioerr;
-}
 
 void guest_disk_totals(const struct guest *g, u64 *reqs, u64 *bytes)
 {
@@ -239,13 +234,17 @@ void guest_disk_totals(const struct guest *g, u64 *reqs, u64 *bytes)
 
 bool guest_disks_poll(struct guest *running, u64 now)
 {
-	/* Nothing outstanding: nothing can complete (the common case). */
-	if (!vq || !vblkq_busy(vq))
+	/* Nothing outstanding and no completion unseen: the common case.
+	 * (A notify exit can finish requests, another guest's too, and this
+	 * is the first look at them: skipping it once lost that guest's
+	 * wake-up, and a guest halted with no timer then slept for good.) */
+	if (!vq || (!vblkq_busy(vq) && vq->completed == seen_completed))
 		return false;
 	vblkq_poll(vq, now);
+	seen_completed = vq->completed;
 	bool other = false;
 	for (u32 i = 0; i < vq->nguests; i++) {
-		u64 done = done_count(i);
+		u64 done = vq->g[i].completed;
 		if (done == seen_done[i])
 			continue;
 		seen_done[i] = done;

@@ -333,6 +333,9 @@ static void test_busy(void **state)
 	assert_int_equal(q.outstanding, 0);
 	assert_int_equal(vblkq_next_event(&q), SCHED_NEVER);
 	assert_false(vblkq_busy(&q));
+	/* Not busy, but a completion the glue has not seen yet: it counts. */
+	assert_int_equal(q.g[0].completed, 1);
+	assert_int_equal(q.completed, 1);
 
 	drv_blk_request(&gb.drv, 0, HDR, VIRTIO_BLK_T_IN, 0, 1, DATA, 4096, true, STAT);
 	vblkq_notify(&q, 1, 0, 1000100);
@@ -343,6 +346,17 @@ static void test_busy(void **state)
 	vblkq_poll(&q, until);
 	assert_int_equal(status_of(&gb, 0), VIRTIO_BLK_S_OK);
 	assert_false(vblkq_busy(&q));
+	assert_int_equal(q.g[1].completed, 1);
+	assert_int_equal(q.completed, 2);
+
+	/* A request the device refuses at the notify completes there, with
+	 * IOERR: that is a completion too (its interrupt is raised). */
+	drv_blk_request(&ga.drv, 3, HDR + 16, VIRTIO_BLK_T_IN, 100, 1, DATA, 512, true, STAT + 1);
+	vblkq_notify(&q, 0, 0, until + 1000);
+	assert_int_equal(status_of(&ga, 1), VIRTIO_BLK_S_IOERR);
+	assert_false(vblkq_busy(&q));
+	assert_int_equal(q.g[0].completed, 2);
+	assert_int_equal(q.completed, 3);
 }
 
 /* Keys: the process loaded on the vCPU at the notify; key 0 for the
