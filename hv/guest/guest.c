@@ -403,6 +403,7 @@ void guests_run(const struct handoff *h)
 	for (int i = 0; i < nguests; i++)
 		guest_create(&guests[i], i, h);
 	guest_disks_init(h);
+	guest_shadow_budgets();
 
 	schedule();
 

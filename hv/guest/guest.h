@@ -104,6 +104,8 @@ u64 guest_now_ns(void);
 
 /* shadow_glue.c: shadow paging glue for the exit handlers. */
 int guest_paging_init(struct guest *g, const struct guest_entry *e);
+/* Once every guest exists: share the free heap among their shadow pagers. */
+void guest_shadow_budgets(void);
 void guest_paging_report(const struct guest *g);
 int guest_paging_counters(const struct guest *g, char *buf, size_t size);
 void guest_page_fault(struct guest *g, u64 gva, u32 error_code);

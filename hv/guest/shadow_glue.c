@@ -22,7 +22,11 @@
 
 static void *shadow_alloc(void *opaque, bool below_4g)
 {
-	void *p = pmm_alloc_pages(1);
+	/* Out of heap: NULL, and the shadow pager gives back cached tables
+	 * (hv/mm/shadow.c, reclaim) before it gives up on this guest. */
+	void *p = pmm_try_alloc_pages(1);
+	if (!p)
+		return NULL;
 	/* The heap boot/ reserved sits below 4 GiB on every firmware we know;
 	 * a PAE-format root needs it. */
 	if (below_4g && (u64)p >= (1ull << 32)) {
@@ -46,6 +50,28 @@ static void load_paging(struct guest *g, u64 cr0, u64 cr3, u64 cr4, u64 efer)
 	}
 	vcpu_ops->set_paging(&g->vcpu, shadow_real_cr0(cr0), host_cr3, shadow_real_cr4(cr4, cr0),
 			     shadow_real_efer(efer, cr0), cr0, cr4);
+}
+
+/*
+ * Each guest's shadow tables may use an equal share of the heap that is
+ * free once every guest exists (seven eighths of it; the rest stays for the
+ * hv).  A guest at its share reclaims its own cached shadows (other roots'
+ * first); without shares, many processes in one guest could take the
+ * whole heap and stop every guest with it.
+ */
+void guest_shadow_budgets(void)
+{
+	int running = 0;
+	for (int i = 0; i < nguests; i++)
+		running += guests[i].state != GUEST_ENDED;
+	if (!running)
+		return;
+	u64 share = pmm_free_bytes() / PAGE_SIZE * 7 / 8 / (u64)running;
+	for (int i = 0; i < nguests; i++)
+		if (guests[i].state != GUEST_ENDED)
+			guests[i].shadow.max_pages = guests[i].shadow.stats.pages + share;
+	kprintf("shadow: each guest's shadow tables may take %lu more pages (%lu MiB) of the heap\n",
+		share, share >> 8);
 }
 
 int guest_paging_init(struct guest *g, const struct guest_entry *e)

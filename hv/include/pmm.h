@@ -14,6 +14,10 @@
 
 void pmm_init(u64 base, u64 size);
 void *pmm_alloc_pages(u64 n);   /* zeroed, page-aligned; panics when out of memory */
+/* The same, but NULL when out of memory: for what a guest makes the hv
+ * allocate (shadow tables), where running out must stop that guest's
+ * caches, not the machine. */
+void *pmm_try_alloc_pages(u64 n);
 void pmm_free_pages(void *p, u64 n);
 u64 pmm_free_bytes(void);
 

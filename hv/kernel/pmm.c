@@ -23,7 +23,7 @@ void pmm_init(u64 base, u64 size)
 		(heap_end - heap_next) / 1024);
 }
 
-void *pmm_alloc_pages(u64 n)
+void *pmm_try_alloc_pages(u64 n)
 {
 	void *p;
 	if (n == 1 && free_list) {
@@ -32,12 +32,20 @@ void *pmm_alloc_pages(u64 n)
 		free_count--;
 	} else {
 		if (heap_next + n * PAGE_SIZE > heap_end)
-			panic("pmm: out of memory (wanted %lu pages, %lu KiB free)\n", n,
-			      pmm_free_bytes() / 1024);
+			return NULL;
 		p = (void *)heap_next;
 		heap_next += n * PAGE_SIZE;
 	}
 	memset(p, 0, n * PAGE_SIZE);
+	return p;
+}
+
+void *pmm_alloc_pages(u64 n)
+{
+	void *p = pmm_try_alloc_pages(n);
+	if (!p)
+		panic("pmm: out of memory (wanted %lu pages, %lu KiB free)\n", n,
+		      pmm_free_bytes() / 1024);
 	return p;
 }
 
