@@ -929,6 +929,43 @@ static void test_budget_reclaims_other_roots(void **state)
 	fix_done(&f);
 }
 
+/*
+ * Many processes, one after another, each a root of its own with a user
+ * page and the shared kernel half: the cached policy keeps at most
+ * SHADOW_MAX_AS roots, so the pages it holds stay bounded however many
+ * roots come and go (a long Linux run creates tens of thousands), and every
+ * page it holds is one it counts.
+ */
+static void test_many_roots_bounded(void **state)
+{
+	struct fix f;
+
+	fix_init(&f, PAGING_LONG4, SHADOW_CACHED);
+	gpt_map(&f.g, KVA, 0x5000, 4 * KB, PTE_P | PTE_RW | PTE_G, PTE_RW);
+	gpt_map(&f.g, UVA, 0x6000, 4 * KB, PTE_P | PTE_US, PTE_US);
+	u64 first = f.g.cr3;
+	long peak = 0;
+	for (int i = 0; i < 3 * SHADOW_MAX_AS; i++) {
+		/* A root of its own over the same lower tables (one guest page
+		 * each, so the test's guest memory suffices). */
+		u64 root = gpt_new_table(&f.g);
+		memcpy((u8 *)(uintptr_t)(f.g.m.base + root), (u8 *)(uintptr_t)(f.g.m.base + first),
+		       4096);
+		f.g.cr3 = root;
+		shadow_cr3_load(f.ctx, root);
+		assert_int_equal(run(&f, UVA, WALK_USER).kind, RAN);
+		assert_int_equal(run(&f, KVA, 0).kind, RAN);
+		assert_int_equal(f.pool.live, (long)f.ctx->stats.pages);
+		if (i == SHADOW_MAX_AS)
+			peak = f.pool.live;
+	}
+	/* Past the first SHADOW_MAX_AS roots, records are recycled and the
+	 * page count does not grow. */
+	assert_true(f.pool.live <= peak);
+	assert_true(f.ctx->stats.as_evictions >= 2 * SHADOW_MAX_AS - 1);
+	fix_done(&f);
+}
+
 /* ------------------------------------------------------------------ records */
 
 static void test_records_evict_and_drop(void **state)
@@ -1227,6 +1264,7 @@ int main(void)
 		cmocka_unit_test(test_inconsistent_faults),
 		cmocka_unit_test(test_out_of_memory),
 		cmocka_unit_test(test_budget_reclaims_other_roots),
+		cmocka_unit_test(test_many_roots_bounded),
 		cmocka_unit_test(test_records_evict_and_drop),
 		cmocka_unit_test(test_set_paging_flushes_on_change_only),
 		cmocka_unit_test(test_tlb_flush_flag),
