@@ -34,3 +34,6 @@ include tools/linux/compile-kit/unit.mk
 # Two Linux guests with a disk each (virtio-blk on their extents of a
 # second ATA disk): pattern written, read back, checked on the host.
 ITESTS += tools/linux-disk-test.sh
+# benchcsv.py's pairing of marks and intervals, on made-up logs
+UNIT_TESTS += test_benchcsv
+test_benchcsv_SRCS := tools/linux/tests/test_benchcsv.c
