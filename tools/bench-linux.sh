@@ -5,13 +5,16 @@
 # the guest steps of tools/linux/workloads/shadow-bench.sh:
 #   boot to /init   the guest kernel's uptime when /init starts (guest TSC,
 #                   so both sides are in the same emulated time)
-#   fork+exec       BENCH_ROUNDS rounds per shadow policy of BENCH_FORKS
-#                   fork+exec of /bin/true, the two policies alternating in
-#                   one boot (mark port 0x20/0x21); one row per policy
+#   pipe round trip two processes passing a byte: BENCH_PING_ROUNDS rounds
+#                   of BENCH_PINGS round trips per shadow policy, the
+#                   policies alternating in one boot (mark port 0x20/0x21)
+#   fork+exec       BENCH_ROUNDS rounds of BENCH_FORKS fork+exec of
+#                   /bin/true under the cached policy, then BENCH_REF_FORKS
+#                   under the reference policy, last and bounded by an
+#                   alarm of BENCH_LIMIT guest seconds (it can stall)
 #   exits per fork+exec, per context switch: the hv's exit counts at the
 #                   mark bytes 1 and 2 that bracket each interval
-#   pipe round trip two processes passing a byte, BENCH_PINGS round trips
-#                   per policy (tools/linux/workloads/pingpong.c)
+#                   (tools/linux/workloads/ctxbench.c runs every interval)
 #   inference overhead  afwork overhead: a 64 MiB touch, inference on and
 #                   off alternating, median of the rounds' on/off ratios
 # Writes build/bench/linux.csv (metric,bare,formica,ratio; made by
@@ -20,6 +23,7 @@
 # BENCH_REUSE_BARE=1 keeps a bare run already in build/bench/bare (made
 # from the same initramfs: only formica's side changed);
 # BENCH_SKIP_BARE=1 runs formica only (the bare column stays empty).
+# BENCH_TIMEOUT: wall seconds for the formica boot (default 3000).
 # BENCH_HV=FILE boots that hv.bin instead of build/hv.bin (e.g. a build of
 # another commit, for a before/after pair); BENCH_OUT=NAME names the log
 # build/bench/NAME.log (default formica) and the CSV build/bench/NAME.csv
@@ -32,10 +36,14 @@ mkdir -p $B
 ROUNDS=${BENCH_ROUNDS:-5}
 FORKS=${BENCH_FORKS:-200}
 PINGS=${BENCH_PINGS:-1000}
+PING_ROUNDS=${BENCH_PING_ROUNDS:-3}
 MEM_ROUNDS=${BENCH_MEM_ROUNDS:-4}
-sed -e "s/@ROUNDS@/$ROUNDS/; s/@FORKS@/$FORKS/; s/@PINGS@/$PINGS/; s/@MEM_ROUNDS@/$MEM_ROUNDS/" \
+REF_FORKS=${BENCH_REF_FORKS:-200}
+LIMIT=${BENCH_LIMIT:-60}
+sed -e "s/@ROUNDS@/$ROUNDS/; s/@FORKS@/$FORKS/; s/@PINGS@/$PINGS/; s/@PING_ROUNDS@/$PING_ROUNDS/" \
+	-e "s/@MEM_ROUNDS@/$MEM_ROUNDS/; s/@REF_FORKS@/$REF_FORKS/; s/@LIMIT@/$LIMIT/" \
 	tools/linux/workloads/shadow-bench.sh >$B/shadow-bench.sh
-EXTRA_APPLETS=printf EXTRA_TREES="build/linux/bench-tree build/antfarm/tree" \
+EXTRA_TREES="build/linux/bench-tree build/antfarm/tree" \
 	tools/linux/mkinitramfs.sh $B/initramfs.cpio.gz $B/shadow-bench.sh >/dev/null || exit 1
 
 if [ "${BENCH_SKIP_BARE:-0}" = 1 ]; then
@@ -58,12 +66,12 @@ cp $B/initramfs.cpio.gz $B/bench.cpio.gz
 tools/mkesp.sh $B/esp.img $B/formica.cfg build/formica.efi ${BENCH_HV:-build/hv.bin} build/linux/vmlinuz $B/bench.cpio.gz
 LOG=$B/${BENCH_OUT:-formica}.log
 t0=$SECONDS
-tools/bochs-run.sh --esp $B/esp.img --log $LOG --megs 1024 --timeout 3000 >/dev/null
+tools/bochs-run.sh --esp $B/esp.img --log $LOG --megs 1024 --timeout ${BENCH_TIMEOUT:-3000} >/dev/null
 hv_wall=$((SECONDS - t0))
 
 echo
 echo "Linux guest under formica vs bare, Bochs 2.7, Debian $(cat build/linux/version 2>/dev/null)," \
-	"$ROUNDS x $FORKS fork+exec per policy"
+	"$ROUNDS x $FORKS fork+exec cached, $REF_FORKS reference, $PING_ROUNDS x $PINGS round trips per policy"
 CSV=$B/${BENCH_OUT:-linux}.csv
 [ "${BENCH_SKIP_BARE:-0}" = 1 ] && bare_arg=() || bare_arg=(--bare $B/bare/serial.log)
 python3 tools/linux/benchcsv.py --formica $LOG "${bare_arg[@]}" --out $CSV || exit 1

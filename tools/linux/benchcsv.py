@@ -75,12 +75,15 @@ def marks(path, guest):
 
 
 def intervals(lines):
-    """FORMICA-BENCH lines: (kind, fields)."""
+    """FORMICA-BENCH lines: (kind, fields); fields['status'] is the last
+    word (ok, fail or timeout)."""
     out = []
     for line in lines:
         m = re.search(r'FORMICA-BENCH: (\w+) (.*)$', line)
         if m:
-            out.append((m.group(1), kv(m.group(2))))
+            f = kv(m.group(2))
+            f['status'] = m.group(2).split()[-1]
+            out.append((m.group(1), f))
     return out
 
 
@@ -134,13 +137,13 @@ def summarize(lines, ms):
               file=sys.stderr)
     per = {}  # (kind, policy) -> sums
     for i, (kind, f) in enumerate(ivs):
-        s = per.setdefault((kind, f['policy']), {'n': 0, 'cs': 0, 'ns': 0, 'exits': 0,
+        s = per.setdefault((kind, f['policy']), {'n': 0, 'timeouts': 0, 'ns': 0, 'exits': 0,
                                                  'faults': 0, 'cr3': 0, 'rounds': 0,
                                                  'rexits': {}, 'rcycles': {}, 'shadow': {}})
         s['n'] += int(f['n'])
         s['rounds'] += 1
-        s['cs'] += int(f.get('cs', 0))
         s['ns'] += int(f.get('ns', 0))
+        s['timeouts'] += f['status'] == 'timeout'
         if pairs:
             a, b = pairs[i]
             s['exits'] += b['exits'] - a['exits']
@@ -150,8 +153,12 @@ def summarize(lines, ms):
                 for r in b[k]:
                     s[k][r] = s[k].get(r, 0) + delta(a[k], b[k], r)
     for (kind, pol), s in sorted(per.items()):
+        if s['n'] == 0:
+            continue
+        if s['timeouts']:  # the n done before the alarm: a lower bound
+            res['%s_timeouts/%s' % (kind, pol)] = s['timeouts']
         if kind == 'forkexec':
-            res['forkexec_%d_s/%s' % (s['n'], pol)] = s['cs'] / 100
+            res['forkexec_%d_s/%s' % (s['n'], pol)] = s['ns'] / 1e9
             if pairs:
                 res['exits_per_forkexec/%s' % pol] = s['exits'] / s['n']
                 res['shadow_faults_per_forkexec/%s' % pol] = s['faults'] / s['n']

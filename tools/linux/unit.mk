@@ -20,13 +20,13 @@ LINUX_GUEST := build/linux/vmlinuz build/linux/initramfs.cpio.gz
 ITESTS += tools/linux-test.sh
 BENCH_TARGETS += bench-linux
 .PHONY: bench-linux
-# pingpong runs in a libc-less initramfs, hence -static (like afwork).
+# ctxbench runs in a libc-less initramfs, hence -static (like afwork).
 BENCH_TREE := build/linux/bench-tree
-$(BENCH_TREE)/bin/pingpong: tools/linux/workloads/pingpong.c
+$(BENCH_TREE)/bin/ctxbench: tools/linux/workloads/ctxbench.c
 	@mkdir -p $(dir $@)
 	$(call say,HOSTCC,$@)
 	$(Q)$(HOSTCC) -static -O2 -Wall -Wextra -std=gnu11 -o $@ $<
-bench-linux: all $(LINUX_GUEST) $(BENCH_TREE)/bin/pingpong build/antfarm/tree/bin/afwork
+bench-linux: all $(LINUX_GUEST) $(BENCH_TREE)/bin/ctxbench build/antfarm/tree/bin/afwork
 	tools/bench-linux.sh
 # The top Makefile includes only */unit.mk and */*/unit.mk: one level deeper
 # needs this.

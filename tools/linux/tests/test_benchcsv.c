@@ -62,7 +62,7 @@ static void run(const char *formica, const char *bare)
 	"mark-exits guest=linux1 0:" #exits "\n"                                                 \
 	"mark-cycles guest=linux1 hv=" #exits "0 0:" #exits "0\n"                                \
 	"mark-shadow guest=linux1 faults=" #exits " cr3_loads=" #cr3 "\n"
-#define FE(p, r, cs) "FORMICA-BENCH: forkexec policy=" #p " round=" #r " n=100 cs=" #cs "\n"
+#define FE(p, ms) "FORMICA-BENCH: forkexec policy=" #p " n=100 ns=" #ms "000000 ok\n"
 #define HV(line) "[linux1] " line
 #define INIT(up) "FORMICA-INIT: start uptime=" #up "\n"
 
@@ -72,12 +72,12 @@ static void test_rounds_and_pairs(void **state)
 {
 	(void)state;
 	run(HV(INIT(20.00)) MARK(32, 0, 0) MARK(1, 100, 0) MARK(2, 400, 0) MARK(33, 400, 0)
-		    MARK(1, 400, 0) MARK(2, 1400, 0) HV(FE(reference, 1, 250))
-		    HV(FE(cached, 1, 500)) MARK(1, 2000, 0) MARK(2, 2500, 0) HV(FE(cached, 2, 300)),
-	    INIT(10.00) FE(reference, 1, 100) FE(cached, 1, 100) FE(cached, 2, 200));
+		    MARK(1, 400, 0) MARK(2, 1400, 0) HV(FE(reference, 2500))
+		    HV(FE(cached, 5000)) MARK(1, 2000, 0) MARK(2, 2500, 0) HV(FE(cached, 3000)),
+	    INIT(10.00) FE(reference, 1000) FE(cached, 1000) FE(cached, 2000));
 	assert_non_null(strstr(csv, "metric,bare,formica,ratio\n"));
 	assert_non_null(strstr(csv, "boot_to_init_s,10.00,20.00,2.00\n"));
-	/* cached: 500 + 300 cs over 200 fork+exec; bare 100 + 200 */
+	/* cached: 5 + 3 s over 200 fork+exec; bare 1 + 2 */
 	assert_non_null(strstr(csv, "forkexec_200_s/cached,3,8,2.67\n"));
 	assert_non_null(strstr(csv, "forkexec_100_s/reference,1,2.5,2.50\n"));
 	/* exits: (400 - 100) for the reference round, (1400-400) + (2500-2000) cached */
@@ -117,9 +117,21 @@ static void test_overhead_median(void **state)
 static void test_missing_marks(void **state)
 {
 	(void)state;
-	run(MARK(1, 0, 0) MARK(2, 10, 0) HV(FE(cached, 1, 100)) HV(FE(cached, 2, 100)), NULL);
+	run(MARK(1, 0, 0) MARK(2, 10, 0) HV(FE(cached, 1000)) HV(FE(cached, 1000)), NULL);
 	assert_non_null(strstr(csv, "forkexec_200_s/cached,,2,\n"));
 	assert_null(strstr(csv, "exits_per_forkexec"));
+}
+
+/* An interval the guest's alarm cut short: its n is what was done, and a
+ * row says how many timed out. */
+static void test_timeout(void **state)
+{
+	(void)state;
+	run(MARK(1, 0, 0) MARK(2, 10, 0)
+		    HV("FORMICA-BENCH: forkexec policy=reference n=7 ns=60000000000 timeout\n"),
+	    NULL);
+	assert_non_null(strstr(csv, "forkexec_7_s/reference,,60.00,\n"));
+	assert_non_null(strstr(csv, "forkexec_timeouts/reference,,1,\n"));
 }
 
 int main(void)
@@ -129,6 +141,7 @@ int main(void)
 		cmocka_unit_test(test_pingpong),
 		cmocka_unit_test(test_overhead_median),
 		cmocka_unit_test(test_missing_marks),
+		cmocka_unit_test(test_timeout),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
