@@ -8,8 +8,8 @@
 #   make test-kernels  the Antfarm test on each kernel of the Linux kit
 #   make run        boot the default configuration in Bochs, console on stdout
 #   make qemu       boot in QEMU + OVMF (TCG: AMD SVM; KVM with -cpu host if /dev/kvm exists)
-#   make itest-svm  the guest-tests under AMD SVM in QEMU TCG (hv/svm/README.md)
-#   make bench      measured ratios (see README.md)
+#   make itest-svm  the QEMU lane of make test: AMD SVM in QEMU TCG (hv/svm/README.md)
+#   make bench      measured ratios (see README.md); make bench-svm: QEMU + SVM
 #   make fuzz       libFuzzer on the parsers of untrusted input (tools/fuzz/)
 #   make iosched    the Antfarm scheduling case study on Linux guests (tools/iosched/)
 #   make V=1 ...    print every command (default: one short line per step)
@@ -187,21 +187,54 @@ ITESTS += tools/usb-test.sh
 itest: all $(USB_IMG) $(LINUX_GUEST)
 	@tools/itest.sh $(B)/itest-results.txt $(ITESTS)
 
-# The flat guest-tests on AMD SVM (hv/svm/) in QEMU TCG, -cpu max: Bochs
-# emulates no SVM, QEMU's TCG no VMX.  Not part of `make test` yet
-# (hv/svm/README.md says what still differs).
-.PHONY: itest-svm
-itest-svm: all
-	@ITEST_BENCH=qemu tools/itest.sh $(B)/itest-svm-results.txt
+# The QEMU lane: the same hv on AMD SVM (hv/svm/) in QEMU's TCG, -cpu max
+# (Bochs emulates no SVM, QEMU's TCG no VMX): the flat guest-tests in one
+# boot, then ITESTS_SVM with their QEMU switch on (tools/itest.sh), on q35,
+# whose AHCI controller is the physical disk.  Guest time there is the
+# instruction count (-icount, tools/qemu-run.sh), as in Bochs, so no timing
+# check depends on what else the host runs.  `make itest-svm ITESTS_SVM=`
+# boots only the flat guest-tests (seconds).  One Linux guest only for now:
+# two at once under SVM failed 3 of 3 runs with -icount (linux-two twice,
+# linux-disk-test once: hv/svm/README.md, "Open"), so linux-test.sh runs
+# linux-one, and linux-disk-test.sh (two guests) waits for that fix:
+# `make itest-svm SVM_LINUX_TESTS= ITESTS_SVM=tools/linux-disk-test.sh`.
+ITESTS_SVM ?= tools/vblk-test.sh tools/linux-test.sh tools/antfarm-test.sh
+SVM_LINUX_TESTS ?= linux-one
+.PHONY: itest-svm itest-inputs
+itest-svm: itest-inputs
+	@ITEST_BENCH=qemu LINUX_TEST_ONLY=$(SVM_LINUX_TESTS) tools/itest.sh $(B)/itest-svm-results.txt $(ITESTS_SVM)
 .PHONY: linux-test-svm
 linux-test-svm: all $(LINUX_GUEST)
 	@LINUX_TEST_BENCH=qemu tools/linux-test.sh
 
+# What both lanes' scripts build or fetch, built once before they run side
+# by side (two makes must not write the same file at once).
+itest-inputs: all $(USB_IMG) $(LINUX_GUEST) build/linux-6.12/vmlinuz afwork-tree \
+	build/linux/compile-kit/tree.stamp
+
+# The Bochs (VT-x) lane and the QEMU (SVM) lane run side by side: each is
+# one single-threaded emulator, the machine has two cores, and in both the
+# guests' clock counts instructions.  TEST_LANES=serial runs one after the
+# other.  The QEMU lane's output goes to build/itest-svm.out, printed after.
+TEST_LANES ?= parallel
 test:
-	@rm -f $(B)/unit-results.txt $(B)/itest-results.txt
+	@rm -f $(B)/unit-results.txt $(B)/itest-results.txt $(B)/itest-svm-results.txt
 	@$(MAKE) --no-print-directory unit || true
-	@$(MAKE) --no-print-directory itest || true
-	@tools/summary.sh $(B)/unit-results.txt $(B)/itest-results.txt
+	@$(MAKE) --no-print-directory itest-inputs
+	@start=$$SECONDS; \
+	if [ "$(TEST_LANES)" = serial ]; then \
+		$(MAKE) --no-print-directory itest-svm > $(B)/itest-svm.out 2>&1; \
+		echo "test: QEMU lane took $$((SECONDS - start)) s"; \
+		$(MAKE) --no-print-directory itest; \
+	else \
+		( $(MAKE) --no-print-directory itest-svm > $(B)/itest-svm.out 2>&1; \
+		  echo "test: QEMU lane took $$((SECONDS - start)) s" >> $(B)/itest-svm.out ) & \
+		$(MAKE) --no-print-directory itest; \
+		echo "test: Bochs lane took $$((SECONDS - start)) s"; \
+		wait; \
+	fi; \
+	cat $(B)/itest-svm.out; true
+	@tools/summary.sh $(B)/unit-results.txt $(B)/itest-results.txt $(B)/itest-svm-results.txt
 
 # make run: RUN_CONFIG (default: two Linux guests with a disk each) in
 # Bochs, with build/run-data.img as the guests' disk (ata0-slave).

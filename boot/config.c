@@ -22,8 +22,17 @@
  * Global settings come first, before any section (a global key inside a
  * section is an error):
  *
- *   serial = 0x3f8      I/O port of the console UART, or "none" (no serial
- *                       console; 0 means the same).  Default 0x3f8.
+ *   serial = auto       where the hv's console goes: auto (the 16550 at
+ *                       0x3f8 if one answers its scratch and loopback
+ *                       test, else the first PCI 16550, else none) | an I/O
+ *                       port such as 0x3f8 or 0x2f8 | pci (the first
+ *                       16550-compatible PCI function: class 07.00, prog-if
+ *                       00-06; PCIe serial cards, Intel AMT Serial-over-LAN)
+ *                       | none (0 means the same).  Default auto.
+ *   screen = on         on | off: mirror the console as text on the
+ *                       framebuffer the firmware set up (GOP), scrolling.
+ *                       Default on: a machine with no serial port shows
+ *                       its log to the person in front of it.
  *   log = summary       summary | switches | verbose.  Default summary:
  *                       Antfarm's creations and exits, context switches
  *                       only counted; switches: and a line of them every
@@ -294,6 +303,7 @@ static void put_quoted(struct msg *m, struct view v)
 enum key {
 	/* global settings */
 	K_SERIAL,
+	K_SCREEN,
 	K_LOG,
 	K_SAMPLE_MS,
 	K_SLICE_MS,
@@ -320,7 +330,7 @@ enum key {
 
 /* Indexed by enum key.  Arrays, not pointers: no relocations to apply. */
 static const char key_name[NKEYS][12] = {
-	"serial", "log",    "sample_ms", "slice_ms", "switches_ms", "wss_sample",
+	"serial", "screen", "log",    "sample_ms", "slice_ms", "switches_ms", "wss_sample",
 	"selftest", "timer", "antfarm", "iosched", "iosched_key", "disk_model",
 	"shadow",
 	"kind",   "kernel", "initrd",    "cmdline",  "mem_mb",   "disk",     "max_ms",
@@ -468,7 +478,11 @@ static void set_global_default(struct formica_config *cfg, enum key k)
 {
 	switch (k) {
 	case K_SERIAL:
+		cfg->serial = SERIAL_AUTO;
 		cfg->serial_port = 0x3f8;
+		break;
+	case K_SCREEN:
+		cfg->screen = true;
 		break;
 	case K_LOG:
 		cfg->log = LOG_SUMMARY;
@@ -522,11 +536,28 @@ static void set_global(struct parser *p, enum key k, struct view v)
 
 	switch (k) {
 	case K_SERIAL:
-		/* 0 is "none" too: the hv reads port 0 as "no serial console" */
-		if (is_word(v, "none"))
+		/* 0 is "none" too */
+		if (is_word(v, "none")) {
+			cfg->serial = SERIAL_NONE;
 			cfg->serial_port = 0;
-		else if (number(p, k, v, 0, 0xffff, &x))
+		} else if (is_word(v, "auto")) {
+			cfg->serial = SERIAL_AUTO;
+			cfg->serial_port = 0x3f8;
+		} else if (is_word(v, "pci")) {
+			cfg->serial = SERIAL_PCI;
+			cfg->serial_port = 0;
+		} else if (number(p, k, v, 0, 0xffff, &x)) {
+			cfg->serial = x ? SERIAL_PORT : SERIAL_NONE;
 			cfg->serial_port = (u16)x;
+		}
+		break;
+	case K_SCREEN:
+		if (is_word(v, "on"))
+			cfg->screen = true;
+		else if (is_word(v, "off"))
+			cfg->screen = false;
+		else
+			errorf(p, "unknown value %v for screen (on or off)", .v = v);
 		break;
 	case K_LOG:
 		if (is_word(v, "summary"))

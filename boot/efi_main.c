@@ -221,6 +221,48 @@ static void find_acpi(void)
 	}
 }
 
+/* The framebuffer the firmware's GOP set up, for the hv's screen console
+ * (screen = on).  We keep the mode the firmware chose: it is the one the
+ * display was already showing.  Formats other than 32-bit RGBX/BGRX (a
+ * bit-mask format, or blt-only GOPs with no framebuffer) are left out. */
+static void find_framebuffer(void)
+{
+	EFI_GRAPHICS_OUTPUT_PROTOCOL *gop = NULL;
+	if (LibLocateProtocol(&GraphicsOutputProtocol, (void **)&gop) != EFI_SUCCESS || !gop ||
+	    !gop->Mode || !gop->Mode->Info) {
+		blog("no GOP framebuffer: no screen console");
+		return;
+	}
+	EFI_GRAPHICS_OUTPUT_MODE_INFORMATION *mi = gop->Mode->Info;
+	if (mi->PixelFormat != PixelRedGreenBlueReserved8BitPerColor &&
+	    mi->PixelFormat != PixelBlueGreenRedReserved8BitPerColor) {
+		blog("GOP pixel format %u is not 32-bit RGB/BGR: no screen console",
+		     (unsigned)mi->PixelFormat);
+		return;
+	}
+	H->fb_base = gop->Mode->FrameBufferBase;
+	H->fb_width = mi->HorizontalResolution;
+	H->fb_height = mi->VerticalResolution;
+	H->fb_pitch = mi->PixelsPerScanLine * 4;
+	H->fb_format = mi->PixelFormat == PixelRedGreenBlueReserved8BitPerColor ? HFB_RGBX : HFB_BGRX;
+}
+
+/* With Secure Boot on, the firmware runs only signed images: if we run at
+ * all, someone enrolled or signed this one.  Say so plainly, since the
+ * usual outcome (an unsigned BOOTX64.EFI refused by the firmware, with the
+ * firmware's own message) is the one users ask about; README "Booting it". */
+static void check_secure_boot(void)
+{
+	UINTN size = 0;
+	UINT8 *sb = LibGetVariableAndSize(L"SecureBoot", &EfiGlobalVariable, &size);
+	if (sb && size >= 1 && *sb == 1)
+		blog("Secure Boot is ON.  Formica is unsigned; the firmware ran it only because "
+		     "it was enrolled or signed.  If it is refused, switch Secure Boot off in the "
+		     "firmware setup (README.md, \"Booting it\").");
+	if (sb)
+		FreePool(sb);
+}
+
 EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 {
 	InitializeLib(image, systab);
@@ -244,6 +286,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 		return EFI_LOAD_ERROR;
 	}
 
+	check_secure_boot();
 	load_config(root);
 	u64 entry;
 	if (EFI_ERROR(load_hv(root, &entry))) {
@@ -268,6 +311,8 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 	}
 	H->cfg.nguests = kept;
 	find_acpi();
+	if (H->cfg.screen)
+		find_framebuffer();
 	H->efi_runtime = (u64)RT;
 
 	/* The memory map changes with every allocation, so get it into a

@@ -6,6 +6,10 @@
 ;                         #UD (SDM Vol. 3C, VMXON instruction reference)
 ;   RDMSR 0x4b564d99   -> #GP(0): an MSR the hv does not know
 ;   WRMSR 0x4b564d99   -> #GP(0)
+;   KERNEL_GS_BASE     -> what SWAPGS left there, also after a WRMSR to
+;                         LSTAR: SWAPGS changes the MSR with no exit, and
+;                         the hv reloads the SYSCALL MSRs on such a write
+;                         (it once put back its own stale copy)
 ;
 ; Each instruction runs inside TRY (lib.inc), which records the exception and
 ; resumes after the instruction.  Every check runs and prints its result.
@@ -16,6 +20,11 @@ org 0x100000
 %define UD	6
 %define GP	13
 %define UNKNOWN_MSR	0x4b564d99	; not an architectural MSR nor one the hv emulates
+%define MSR_LSTAR		0xc0000082
+%define MSR_GS_BASE		0xc0000101
+%define MSR_KERNEL_GS_BASE	0xc0000102
+%define KGS_BEFORE	0x0000111122223333
+%define GS_BEFORE	0x0000444455556666
 
 start:
 	call idt_init
@@ -43,7 +52,43 @@ start:
 	xor edx, edx
 	call check_fault
 
+	; SWAPGS exchanges GS_BASE and KERNEL_GS_BASE inside the CPU, then a
+	; WRMSR to another SYSCALL MSR: KERNEL_GS_BASE must read GS_BEFORE.
+	mov ecx, MSR_KERNEL_GS_BASE
+	mov rax, KGS_BEFORE
+	call wrmsr_rax
+	mov ecx, MSR_GS_BASE
+	mov rax, GS_BEFORE
+	call wrmsr_rax
+	swapgs
+	mov ecx, MSR_LSTAR
+	lea rax, [rel start]
+	call wrmsr_rax
+	mov ecx, MSR_KERNEL_GS_BASE
+	rdmsr
+	shl rdx, 32
+	or rax, rdx
+	mov rbx, GS_BEFORE
+	cmp rax, rbx
+	je .kgs_ok
+	PRINT "FAIL: kernel_gs_base after swapgs, wrmsr lstar: "
+	PRINT_HEX rax, 16
+	NEWLINE
+	inc r15
+	jmp .kgs_done
+.kgs_ok:
+	PRINTLN "kernel_gs_base after swapgs, wrmsr lstar: as swapgs left it"
+.kgs_done:
+	swapgs				; GS_BASE back to what it was
+
 	FINISH
+
+; wrmsr_rax: WRMSR ECX with the value in RAX (clobbers RDX).
+wrmsr_rax:
+	mov rdx, rax
+	shr rdx, 32
+	wrmsr
+	ret
 
 what_vmxon:	db "vmxon", 0
 what_rdmsr:	db "rdmsr 0x4b564d99", 0

@@ -160,7 +160,7 @@ static void switch_batch(struct sched *s, int dir, u64 now)
 	s->new_batch = true;
 }
 
-int sched_as_choose(struct sched *s, u64 now, u64 *until)
+static int as_choose(struct sched *s, u64 now, u64 *until)
 {
 	if (s->queued[SCHED_READ] + s->queued[SCHED_WRITE] == 0)
 		return CHOOSE_EMPTY;
@@ -200,7 +200,7 @@ int sched_as_choose(struct sched *s, u64 now, u64 *until)
 }
 
 /* A read completed with nothing else in flight: its process may come back. */
-void sched_as_completed(struct sched *s, const struct sched_slot *sl, u64 now)
+static void as_completed(struct sched *s, const struct sched_slot *sl, u64 now)
 {
 	if (s->policy != SCHED_ANTICIPATORY || s->p.antic_expire == 0)
 		return;
@@ -216,13 +216,21 @@ void sched_as_completed(struct sched *s, const struct sched_slot *sl, u64 now)
 
 /* Whatever went to the disk, the head moved: the next completion re-arms.
  * (The choice above has already ended any anticipation; this is the net.) */
-void sched_as_dispatched(struct sched *s)
+static void as_dispatched(struct sched *s)
 {
 	antic_end(s, ANTIC_BROKEN);
 }
 
-void sched_as_proc_gone(struct sched *s, int proc)
+static void as_proc_gone(struct sched *s, int proc)
 {
 	if (s->antic.armed && s->antic.proc == proc)
 		antic_end(s, ANTIC_BROKEN);
 }
+
+const struct sched_policy_ops sched_as_ops = {
+	.name = "anticipatory",
+	.choose = as_choose,
+	.dispatched = as_dispatched,
+	.completed = as_completed,
+	.proc_gone = as_proc_gone,
+};

@@ -31,7 +31,7 @@ static int new_batch_dir(struct sched *s)
 	return SCHED_WRITE;
 }
 
-int sched_deadline_choose(struct sched *s, u64 now, u64 *until)
+static int deadline_choose(struct sched *s, u64 now, u64 *until)
 {
 	if (s->queued[SCHED_READ] + s->queued[SCHED_WRITE] == 0)
 		return CHOOSE_EMPTY;
@@ -54,3 +54,5 @@ int sched_deadline_choose(struct sched *s, u64 now, u64 *until)
 		return oldest;
 	return next;
 }
+
+const struct sched_policy_ops sched_deadline_ops = { .name = "deadline", .choose = deadline_choose };

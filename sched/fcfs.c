@@ -8,8 +8,10 @@
 #include "sched.h"
 #include "internal.h"
 
-int sched_fcfs_choose(struct sched *s, u64 now, u64 *until)
+static int fcfs_choose(struct sched *s, u64 now, u64 *until)
 {
 	int i = sched_queue_oldest_any(s);
 	return i >= 0 ? i : CHOOSE_EMPTY;
 }
+
+const struct sched_policy_ops sched_fcfs_ops = { .name = "fcfs", .choose = fcfs_choose };

@@ -48,12 +48,23 @@ void sched_proc_note_done(struct sched_proc *p, const struct sched_req *r, u64 n
 void sched_mean_add(struct sched_mean *m, u64 sample);
 u64 sched_mean_get(const struct sched_mean *m);
 
-/* The policies.  Each returns a slot to dispatch, CHOOSE_EMPTY or CHOOSE_IDLE. */
-int sched_fcfs_choose(struct sched *s, u64 now, u64 *until);
-int sched_deadline_choose(struct sched *s, u64 now, u64 *until);
-int sched_as_choose(struct sched *s, u64 now, u64 *until);
-void sched_as_completed(struct sched *s, const struct sched_slot *sl, u64 now);
-void sched_as_dispatched(struct sched *s);
-void sched_as_proc_gone(struct sched *s, int proc);
+/*
+ * A policy: its choice, and hooks for the events the bookkeeping in sched.c
+ * and proc.c sees (a hook may be NULL).  The bookkeeping calls a policy only
+ * through its ops, so no file of sched/ calls back into a policy by name.
+ */
+struct sched_policy_ops {
+	const char *name;
+	/* A slot to dispatch, CHOOSE_EMPTY, or CHOOSE_IDLE with *until set. */
+	int (*choose)(struct sched *s, u64 now, u64 *until);
+	void (*dispatched)(struct sched *s);
+	void (*completed)(struct sched *s, const struct sched_slot *sl, u64 now);
+	void (*proc_gone)(struct sched *s, int proc);
+};
+
+extern const struct sched_policy_ops sched_fcfs_ops, sched_deadline_ops, sched_as_ops;
+
+/* sched.c: the ops of s's policy. */
+const struct sched_policy_ops *sched_ops(const struct sched *s);
 
 #endif

@@ -116,7 +116,8 @@ int sched_proc_remove(struct sched *s, u32 guest, u64 key)
 	struct sched_proc *p = &s->procs[i];
 	if (p->queued[0] + p->queued[1] + p->in_flight[0] + p->in_flight[1] != 0)
 		return SCHED_EBUSY;
-	sched_as_proc_gone(s, i);
+	if (sched_ops(s)->proc_gone)
+		sched_ops(s)->proc_gone(s, i);
 	p->used = false;
 	return SCHED_OK;
 }

@@ -97,18 +97,16 @@ int sched_add(struct sched *s, const struct sched_req *r)
 	return id;
 }
 
-static int choose(struct sched *s, u64 now, u64 *until)
+/* Indexed by enum sched_policy; sched_init() refuses any other value. */
+static const struct sched_policy_ops *const policies[SCHED_NPOLICIES] = {
+	[SCHED_FCFS] = &sched_fcfs_ops,
+	[SCHED_DEADLINE] = &sched_deadline_ops,
+	[SCHED_ANTICIPATORY] = &sched_as_ops,
+};
+
+const struct sched_policy_ops *sched_ops(const struct sched *s)
 {
-	switch (s->policy) {
-	case SCHED_FCFS:
-		return sched_fcfs_choose(s, now, until);
-	case SCHED_DEADLINE:
-		return sched_deadline_choose(s, now, until);
-	case SCHED_ANTICIPATORY:
-		return sched_as_choose(s, now, until);
-	default:
-		return CHOOSE_EMPTY;
-	}
+	return policies[s->policy];
 }
 
 int sched_dispatch(struct sched *s, u64 now, struct sched_decision *d)
@@ -121,7 +119,7 @@ int sched_dispatch(struct sched *s, u64 now, struct sched_decision *d)
 	memset(d, 0, sizeof(*d));
 	d->id = -1;
 	u64 until = SCHED_NEVER;
-	int id = choose(s, now, &until);
+	int id = sched_ops(s)->choose(s, now, &until);
 	if (id == CHOOSE_IDLE) {
 		d->action = SCHED_IDLE;
 		d->until = until;
@@ -146,7 +144,8 @@ int sched_dispatch(struct sched *s, u64 now, struct sched_decision *d)
 	p->st.wait_total_ns += wait;
 	if (wait > p->st.wait_max_ns)
 		p->st.wait_max_ns = wait;
-	sched_as_dispatched(s);
+	if (sched_ops(s)->dispatched)
+		sched_ops(s)->dispatched(s);
 
 	d->action = SCHED_DISPATCH;
 	d->id = id;
@@ -169,7 +168,8 @@ int sched_complete(struct sched *s, int id, u64 now)
 	s->in_flight--;
 	p->in_flight[sl->req.dir]--;
 	sched_proc_note_done(p, &sl->req, now);
-	sched_as_completed(s, sl, now);
+	if (sched_ops(s)->completed)
+		sched_ops(s)->completed(s, sl, now);
 	return SCHED_OK;
 }
 
@@ -245,14 +245,5 @@ const char *sched_strerror(int err)
 
 const char *sched_policy_name(enum sched_policy policy)
 {
-	switch (policy) {
-	case SCHED_FCFS:
-		return "fcfs";
-	case SCHED_DEADLINE:
-		return "deadline";
-	case SCHED_ANTICIPATORY:
-		return "anticipatory";
-	default:
-		return "?";
-	}
+	return (u32)policy < SCHED_NPOLICIES ? policies[policy]->name : "?";
 }

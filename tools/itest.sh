@@ -13,9 +13,10 @@
 # Writes "PASSED FAILED" to RESULTS.
 #
 # ITEST_BENCH=qemu boots the guest tests in QEMU TCG instead (-cpu max:
-# AMD SVM, hv/svm/) and runs no scripts.  The exit counts an .expect names
-# by VT-x basic exit reason are then looked for under the SVM exit code of
-# the same event (svm_reason() below).
+# AMD SVM, hv/svm/), and runs each SCRIPT with its QEMU switch on
+# (LINUX_TEST_BENCH, TABLE1_BENCH, VBLK_TEST_BENCH, LINUX_DISK_BENCH=qemu).
+# The exit counts an .expect names by VT-x basic exit reason are then
+# looked for under the SVM exit code of the same event (svm_reason() below).
 set -u
 . "$(dirname "$0")/expect-lib.sh"
 results=$1; shift
@@ -74,13 +75,16 @@ for pat in "${facts[@]}" '^\[ *[0-9.]+\] summary: ' 'formica: all guests ended';
 	if grep -aEq -- "$pat" $log; then pass "$bench-run log: $pat"; else fail "$bench-run log" "no line matches: $pat"; fi
 done
 [ $boot -eq 0 ] && pass "$bench-run ended cleanly" || fail "$bench-run" "no end marker (status $boot); see $log"
-[ "$bench" = qemu ] && set --	# the scripts run in the Bochs lane
+[ "$bench" = qemu ] && export LINUX_TEST_BENCH=qemu TABLE1_BENCH=qemu VBLK_TEST_BENCH=qemu \
+	LINUX_DISK_BENCH=qemu
 
 # --- 2. other integration scripts ---------------------------------------------
 for s in "$@"; do
 	out=$B/$(basename "$s").out
+	t0=$SECONDS
 	"$s" > "$out" 2>&1; st=$?
 	cat "$out"
+	echo "itest: $(basename "$s") ($bench) took $((SECONDS - t0)) s"
 	p=$(grep -c '^PASS ' "$out"); f=$(grep -c '^FAIL ' "$out")
 	[ $st -ne 0 ] && [ "$f" -eq 0 ] && { f=1; echo "FAIL $s: exited $st"; }
 	passed=$((passed + p)); failed=$((failed + f))

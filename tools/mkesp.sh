@@ -29,7 +29,11 @@ else
 	size=$(( (bytes * 11 / 10 + 8 * 1024 * 1024 + cyl - 1) / cyl * cyl ))
 fi
 mkdir -p "$(dirname "$img")"
-rm -f "$img"
+# Built under a name of its own, then renamed: two makes that rebuild the
+# same image at once (make test's two lanes) each write their own file.
+out=$img
+img=$out.tmp.$$
+trap 'rm -f "$img"' EXIT
 truncate -s "$size" "$img"
 mkfs.fat "${fatopts[@]}" -n FORMICA "$img" >/dev/null
 export MTOOLS_SKIP_CHECK=1
@@ -38,3 +42,4 @@ mcopy -i "$img" "$efi" ::/EFI/BOOT/BOOTX64.EFI
 mcopy -i "$img" "$cfg" ::/formica/formica.cfg
 mcopy -i "$img" "$hv" ::/formica/hv.bin
 for f in "$@"; do mcopy -i "$img" "$f" "::/formica/$(basename "$f")"; done
+mv -f "$img" "$out"

@@ -40,7 +40,9 @@ static int parse(const char *text)
 
 static void assert_defaults(void)
 {
+	assert_int_equal(cfg.serial, SERIAL_AUTO);
 	assert_int_equal(cfg.serial_port, 0x3f8);
+	assert_true(cfg.screen);
 	assert_int_equal(cfg.log, LOG_SUMMARY);
 	assert_int_equal(cfg.sample_ms, 10000);
 	assert_int_equal(cfg.switches_ms, 100);
@@ -165,13 +167,36 @@ static void test_guest_defaults(void **state)
 	assert_int_equal(cfg.guest[0].nextents, 0);
 }
 
+static void test_serial_modes_and_screen(void **state)
+{
+	assert_int_equal(parse("serial = pci\nscreen = off\n"), 0);
+	assert_int_equal(cfg.serial, SERIAL_PCI);
+	assert_false(cfg.screen);
+	assert_int_equal(parse("serial = auto\nscreen = on\n"), 0);
+	assert_int_equal(cfg.serial, SERIAL_AUTO);
+	assert_int_equal(cfg.serial_port, 0x3f8);
+	assert_true(cfg.screen);
+	assert_int_equal(parse("serial = 0x2f8\n"), 0);
+	assert_int_equal(cfg.serial, SERIAL_PORT);
+	assert_int_equal(cfg.serial_port, 0x2f8);
+	/* A bad value leaves the default. */
+	assert_one_error("screen = yes\n",
+			 "formica.cfg:1: unknown value 'yes' for screen (on or off)\n");
+	assert_true(cfg.screen);
+	assert_one_error("serial = PCI\n", "formica.cfg:1: bad number 'PCI' for serial\n");
+	assert_int_equal(cfg.serial, SERIAL_AUTO);
+}
+
 static void test_serial_none_and_numbers(void **state)
 {
 	assert_int_equal(parse("serial = none\n"), 0);
+	assert_int_equal(cfg.serial, SERIAL_NONE);
 	assert_int_equal(cfg.serial_port, 0);
 	assert_int_equal(parse("serial = 0\n"), 0);
+	assert_int_equal(cfg.serial, SERIAL_NONE);
 	assert_int_equal(cfg.serial_port, 0);
 	assert_int_equal(parse("serial = 1016\n"), 0); /* decimal 0x3f8 */
+	assert_int_equal(cfg.serial, SERIAL_PORT);
 	assert_int_equal(cfg.serial_port, 0x3f8);
 	assert_int_equal(parse("serial = 0X2E8\n"), 0);
 	assert_int_equal(cfg.serial_port, 0x2e8);
@@ -814,6 +839,7 @@ int main(void)
 		cmocka_unit_test(test_empty_file_gives_defaults),
 		cmocka_unit_test(test_guest_defaults),
 		cmocka_unit_test(test_serial_none_and_numbers),
+		cmocka_unit_test(test_serial_modes_and_screen),
 		cmocka_unit_test(test_log_levels),
 		cmocka_unit_test(test_timer),
 		cmocka_unit_test(test_max_ms),

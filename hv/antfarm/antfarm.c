@@ -1,90 +1,14 @@
 /*
  * antfarm.c - process inference from address spaces: all of Antfarm's rules.
  *
- * A VMM never sees a guest's processes, only their address spaces.  Antfarm
- * (Jones et al., USENIX ATC 2006) infers process creation, exit and context
- * switch from what the guest does to its page tables, with no knowledge of
- * the guest's code or data structures.  On x86-64 with shadow paging:
- *
- * Address-space id.  The guest-physical address of the PML4 in CR3, bits
- * 51:12.  The low bits (PCID or PWT/PCD) and bit 63 (no-flush) are masked
- * off: LibVMI once met 0x800000003acec005, which is the root 0x3acec000.
- *
- * Creation and context switch.  An OS must load a process's root into CR3
- * before the process's user code can run, so the first load of a root not
- * known to be live creates a process, and a load of a live root is a
- * context switch.  Linux 6.1 writes CR3 only when the mm changes
- * (switch_mm_irqs_off()); switching between threads of one process or to a
- * kernel thread (lazy TLB) writes nothing, so those are, rightly, no
- * events.  Reloading the root already loaded on that vCPU (a TLB flush by
- * native_flush_tlb_local() without INVPCID) is a flush, not a switch.
- *
- * The kernel's own root.  When a process exits, Linux switches the exiting
- * CPU (and every lazy one) to init_mm, whose PML4 has no user entries.
- * No user code can run in a root with no user mappings, so a root whose
- * user count is zero when loaded is never a process: it is counted as a
- * kernel load and not remembered (its count is read again at each load, so
- * if it ever gains user entries, its next load creates a process).
- *
- * Exit.  The paper's argument: an OS must clear a page directory before the
- * page can be reused for anything else, and must flush the TLB before the
- * address space's translations may be forgotten.  So an address space
- * whose user half has no present entry, at the next TLB flush (a CR3 load
- * of any root on any vCPU), has exited.  Linux: exit_mmap() ->
- * free_pgtables() clears PML4[0..255] (p4d_clear) while the dying mm is
- * loaded only lazily; tlb_finish_mmu() then makes every CPU that had it
- * switch to init_mm, a CR3 load, before pgd_free() can return the page.
- * exec() tears the old mm down after activate_mm() loaded the new one, so
- * its exit is confirmed by whichever CR3 load comes next.  To know "no
- * present entry" at every moment the count of present user entries is kept
- * exact: it is read from the page when the root is first loaded, after the
- * paging core started watching the page, and every later write to the page
- * is emulated (hv/emu) and reported here with the old and new entry.
- *
- * Root reuse.  Because the page must have been cleared, a root page that
- * shows up again after its exit is a new address space: a new creation,
- * with the generation number one higher, so (asid, gen) names a process for
- * good.  The table remembers exited roots to count generations; when it
- * must recycle one, it keeps a floor above every forgotten generation, so a
- * generation never repeats for a root.  A root whose count returns above
- * zero before any flush never exited (nothing could have reused it).
- *
- * Known imprecisions, all of the paper's kind: Linux's exec builds a fresh
- * mm, so plain mode sees fork+exec as two processes (the paper's 1191
- * inferred vs 748 real in a compile); vfork+exec is one, since the child
- * borrows the parent's mm until exec.  Kernel mms with user mappings (the
- * text_poke mm, efi_mm) look like long-lived processes.  Kernel threads'
- * I/O runs on a borrowed CR3 and is credited to the last process on that
- * vCPU.
- *
- * Exec-aware mode (beyond the paper).  At exec, the task that loads the new
- * root N is the task that will run in it, and it is the one whose old
- * address space O (the root then loaded on its vCPU) is torn down
- * moments later.  A fork child's first load is different: it is done by the
- * parent's task, on the parent's kernel stack, just before switch_to().  With
- * a task hint on every CR3 load (the kernel stack in use: RSP & ~16K-1),
- * a creation of N by task h while O was loaded is held back as a candidate,
- * and decided at the first of:
- *   - a load by h while O is loaded on that vCPU: h still lives in O, so N
- *     was not O's replacement (the fork parent switching out or exiting);
- *     -> CREATE N;
- *   - a load away from N by h (h switching out of N, or exiting): h runs
- *     in N.  If O has exited, N replaced O -> EXEC (one process); if O is
- *     still alive (vfork: the parent still uses O) -> CREATE N;
- *   - N exits, or exec_window passes: EXEC if O has exited, else CREATE.
- * While a candidate waits, O's EXIT is held too, so the stream stays
- * consistent: live == CREATEs - EXITs at every event.  Events may then leave
- * out of time order (each carries the TSC of its own occurrence), and a
- * SWITCH into a waiting N may precede N's CREATE.
- *
- * Why a table of its own and not fields in the shadow core's per-root
- * records (hv/mm/shadow.h, struct shadow_as): those are a cache, recycled
- * LRU when more roots exist than shadows, while Antfarm must hold every
- * live process and its exact count for as long as it lives.  Both are keyed
- * by the same root (CR3 bits 51:12); shadow_as.ext may point at nothing of
- * ours, since (asid, gen) here is the process's name.
- *
- * Multiple vCPUs share one table; the glue serializes calls (antfarm.h).
+ * Antfarm (Jones et al., USENIX ATC 2006) infers processes from what a
+ * guest does to its page tables: the first load of a root not known to be
+ * live is a creation, a load of a live root a context switch, and a root
+ * whose user half has no present entry at the next TLB flush has exited.
+ * Keeping that count exact needs every write to a live root (emulated in
+ * hv/emu, reported here with the old and new entry).  Why each rule holds
+ * on Linux, root reuse and generations, the exec-aware mode and the known
+ * imprecisions: hv/antfarm/README.md.  Pure; the glue serializes calls.
  */
 #include "types.h"
 #include "string.h"

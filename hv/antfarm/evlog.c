@@ -7,6 +7,7 @@
  */
 #include "types.h"
 #include "string.h"
+#include "sbuf.h"
 #include "antfarm/evlog.h"
 
 #define US_PER_S 1000000ull
@@ -39,79 +40,34 @@ void af_log_init(struct af_log *lg, const char *guest, enum af_log_mode mode, u6
 	lg->interval_start = now_tsc;
 }
 
-struct line {
-	char *p;
-	size_t size, len;
-};
-
-static void put_char(struct line *l, char c)
+static void put_kv_dec(struct sbuf *l, const char *key, u64 v)
 {
-	if (l->len + 1 < l->size)
-		l->p[l->len++] = c;
+	sbuf_putc(l, ' ');
+	sbuf_puts(l, key);
+	sbuf_putc(l, '=');
+	sbuf_putu(l, v);
 }
 
-static void put_str(struct line *l, const char *s)
+static void put_kv_hex(struct sbuf *l, const char *key, u64 v)
 {
-	while (*s)
-		put_char(l, *s++);
+	sbuf_putc(l, ' ');
+	sbuf_puts(l, key);
+	sbuf_putc(l, '=');
+	sbuf_putx(l, v);
 }
 
-static void put_dec(struct line *l, u64 v)
+static void begin(struct sbuf *l, const struct af_log *lg, u64 tsc, const char *event)
 {
-	char tmp[20];
-	int i = 0;
-
-	do {
-		tmp[i++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	while (i)
-		put_char(l, tmp[--i]);
-}
-
-static void put_hex(struct line *l, u64 v)
-{
-	static const char digits[] = "0123456789abcdef";
-	char tmp[16];
-	int i = 0;
-
-	do {
-		tmp[i++] = digits[v & 15];
-		v >>= 4;
-	} while (v);
-	put_str(l, "0x");
-	while (i)
-		put_char(l, tmp[--i]);
-}
-
-static void put_kv_dec(struct line *l, const char *key, u64 v)
-{
-	put_char(l, ' ');
-	put_str(l, key);
-	put_char(l, '=');
-	put_dec(l, v);
-}
-
-static void put_kv_hex(struct line *l, const char *key, u64 v)
-{
-	put_char(l, ' ');
-	put_str(l, key);
-	put_char(l, '=');
-	put_hex(l, v);
-}
-
-static void begin(struct line *l, const struct af_log *lg, u64 tsc, const char *event)
-{
-	put_str(l, "ev tsc=");
-	put_dec(l, tsc);
-	put_str(l, " guest=");
-	put_str(l, lg->guest);
-	put_str(l, " event=");
-	put_str(l, event);
+	sbuf_puts(l, "ev tsc=");
+	sbuf_putu(l, tsc);
+	sbuf_puts(l, " guest=");
+	sbuf_puts(l, lg->guest);
+	sbuf_puts(l, " event=");
+	sbuf_puts(l, event);
 }
 
 /* '\n' and NUL; a line cut short by the buffer still ends in '\n'. */
-static size_t finish(struct line *l)
+static size_t finish(struct sbuf *l)
 {
 	if (l->size < 2) {
 		if (l->size)
@@ -127,7 +83,7 @@ static size_t finish(struct line *l)
 
 size_t af_log_tick(struct af_log *lg, u64 now_tsc, char *buf, size_t size)
 {
-	struct line l = { buf, size, 0 };
+	struct sbuf l = sbuf_on(buf, size);
 	u64 k, end;
 
 	if (lg->mode != AF_LOG_SWITCHES || now_tsc < lg->interval_start ||
@@ -148,7 +104,7 @@ size_t af_log_tick(struct af_log *lg, u64 now_tsc, char *buf, size_t size)
 
 size_t af_log_event(struct af_log *lg, const struct af_event *ev, char *buf, size_t size)
 {
-	struct line l = { buf, size, 0 };
+	struct sbuf l = sbuf_on(buf, size);
 
 	switch (ev->kind) {
 	case AF_EV_CREATE:

@@ -8,6 +8,7 @@
  * when a function is set up, so the access path stays one loop.
  */
 #include "dev/pci_cfg.h"
+#include "le.h"
 #include "string.h"
 
 #define CONFIG_ENABLE 0x80000000u
@@ -27,23 +28,6 @@ struct pci_fn *pci_cfg_find(struct pci_cfg *p, u8 bus, u8 devfn)
 	return NULL;
 }
 
-static void put16(u8 *b, unsigned off, u16 v)
-{
-	b[off] = v & 0xff;
-	b[off + 1] = v >> 8;
-}
-
-static void put32(u8 *b, unsigned off, u32 v)
-{
-	for (int i = 0; i < 4; i++)
-		b[off + i] = (v >> (8 * i)) & 0xff;
-}
-
-static u32 get32(const u8 *b, unsigned off)
-{
-	return b[off] | (b[off + 1] << 8) | (b[off + 2] << 16) | ((u32)b[off + 3] << 24);
-}
-
 struct pci_fn *pci_cfg_add(struct pci_cfg *p, u8 bus, u8 dev, u8 fn, u16 vendor, u16 device,
 			   u32 class_code, u8 revision)
 {
@@ -61,15 +45,15 @@ struct pci_fn *pci_cfg_add(struct pci_cfg *p, u8 bus, u8 dev, u8 fn, u16 vendor,
 	f->bus = bus;
 	f->dev = dev;
 	f->fn = fn;
-	put16(f->cfg, PCI_VENDOR_ID, vendor);
-	put16(f->cfg, PCI_DEVICE_ID, device);
+	le16_put(f->cfg + PCI_VENDOR_ID, vendor);
+	le16_put(f->cfg + PCI_DEVICE_ID, device);
 	f->cfg[PCI_REVISION_ID] = revision;
 	f->cfg[PCI_CLASS_PROG] = class_code & 0xff;
-	put16(f->cfg, PCI_CLASS_DEVICE, (u16)(class_code >> 8));
-	put16(f->wmask, PCI_COMMAND,
-	      PCI_COMMAND_IO | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER | PCI_COMMAND_PARITY |
-		      PCI_COMMAND_SERR | PCI_COMMAND_INTX_DISABLE);
-	put16(f->w1cmask, PCI_STATUS, 0xf900); /* parity, target/master aborts, SERR, PERR */
+	le16_put(f->cfg + PCI_CLASS_DEVICE, (u16)(class_code >> 8));
+	le16_put(f->wmask + PCI_COMMAND, PCI_COMMAND_IO | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER |
+						 PCI_COMMAND_PARITY | PCI_COMMAND_SERR |
+						 PCI_COMMAND_INTX_DISABLE);
+	le16_put(f->w1cmask + PCI_STATUS, 0xf900); /* parity, target/master aborts, SERR, PERR */
 	f->wmask[PCI_CACHE_LINE_SIZE] = 0xff;
 	f->wmask[PCI_LATENCY_TIMER] = 0xff;
 	f->wmask[PCI_INTERRUPT_LINE] = 0xff;
@@ -102,11 +86,11 @@ int pci_fn_set_bar(struct pci_fn *f, unsigned bar, u64 size, u32 kind)
 	u64 mask = ~(size - 1);
 	/* The address bits below the size are hard-wired to zero, so writing
 	 * all-ones reads back ~(size - 1) | flags: the size mask. */
-	put32(f->cfg, off, low_flags);
-	put32(f->wmask, off, (u32)mask & (io ? ~0x3u : ~0xfu));
+	le32_put(f->cfg + off, low_flags);
+	le32_put(f->wmask + off, (u32)mask & (io ? ~0x3u : ~0xfu));
 	if (is64) {
-		put32(f->cfg, off + 4, 0);
-		put32(f->wmask, off + 4, (u32)(mask >> 32));
+		le32_put(f->cfg + off + 4, 0);
+		le32_put(f->wmask + off + 4, (u32)(mask >> 32));
 	}
 	return 0;
 }
@@ -114,12 +98,12 @@ int pci_fn_set_bar(struct pci_fn *f, unsigned bar, u64 size, u32 kind)
 u64 pci_fn_bar_addr(const struct pci_fn *f, unsigned bar)
 {
 	unsigned off = PCI_BAR0 + 4 * bar;
-	u32 low = get32(f->cfg, off);
+	u32 low = le32_get(f->cfg + off);
 	if (low & PCI_BAR_IO)
 		return low & ~0x3u;
 	u64 a = low & ~0xfu;
 	if ((low & 0x6) == PCI_BAR_MEM64 && bar < 5)
-		a |= (u64)get32(f->cfg, off + 4) << 32;
+		a |= (u64)le32_get(f->cfg + off + 4) << 32;
 	return a;
 }
 
@@ -160,10 +144,10 @@ void pci_cfg_init(struct pci_cfg *p)
 	 * fast back-to-back capable.  Nothing else of the chipset is
 	 * modelled (PAM, SMRAM): a guest has no BIOS shadowing to do. */
 	struct pci_fn *hb = pci_cfg_add(p, 0, 0, 0, 0x8086, 0x1237, 0x060000, 0x02);
-	put16(hb->cfg, PCI_COMMAND, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
-	put16(hb->cfg, PCI_STATUS, 0x0280);
-	put16(hb->wmask, PCI_COMMAND, 0);
-	put16(hb->w1cmask, PCI_STATUS, 0);
+	le16_put(hb->cfg + PCI_COMMAND, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+	le16_put(hb->cfg + PCI_STATUS, 0x0280);
+	le16_put(hb->wmask + PCI_COMMAND, 0);
+	le16_put(hb->w1cmask + PCI_STATUS, 0);
 	hb->wmask[PCI_INTERRUPT_LINE] = 0;
 }
 

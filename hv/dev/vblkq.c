@@ -96,6 +96,9 @@ static void request_done(struct diskq_req *dr)
 		q->trace(q->cb_ctx, dr->guest, dr);
 	vblk_complete(g->blk, &r->vr, status); /* 1: the device was reset meanwhile */
 	g->outstanding--;
+	q->outstanding--;
+	g->completed++;
+	q->completed++;
 	r->used = false;
 }
 
@@ -133,10 +136,12 @@ static int enqueue(struct vblkq *q, u32 guest, struct vblkq_req *r, u64 key, u64
 	/* Taken before submitting: the disk queue may finish it at once. */
 	r->used = true;
 	g->outstanding++;
+	q->outstanding++;
 	int rc = diskq_submit(&q->dq, &r->dr, now);
 	if (rc < 0) {
 		r->used = false;
 		g->outstanding--;
+		q->outstanding--;
 	}
 	return rc;
 }
@@ -173,6 +178,10 @@ static void take(struct vblkq *q, u32 guest, u64 key, u64 now)
 			continue;
 		if (rc < 0) {
 			report(q, guest, vblk_fault_name(g->blk, rc));
+			/* The device answered it (IOERR) or needs a reset: either
+			 * way it may have raised its interrupt. */
+			g->completed++;
+			q->completed++;
 			continue;
 		}
 		rc = enqueue(q, guest, r, key, now);
@@ -184,6 +193,8 @@ static void take(struct vblkq *q, u32 guest, u64 key, u64 now)
 			       : rc == BLK_EBUSY ? "disk-queue-full"
 						 : "disk-queue-refused");
 			vblk_complete(g->blk, &r->vr, VIRTIO_BLK_S_IOERR);
+			g->completed++;
+			q->completed++;
 		}
 	}
 }
@@ -208,4 +219,11 @@ void vblkq_poll(struct vblkq *q, u64 now)
 u64 vblkq_next_event(const struct vblkq *q)
 {
 	return diskq_deadline(&q->dq);
+}
+
+/* A deferred guest has VBLKQ_PER_GUEST outstanding, so the total covers it;
+ * an anticipation is the only work that has no request. */
+bool vblkq_busy(const struct vblkq *q)
+{
+	return q->outstanding || q->dq.idle_until != SCHED_NEVER;
 }

@@ -58,6 +58,9 @@ struct vblkq_guest {
 	struct vdisk disk;
 	const struct af *af; /* NULL: every request has key 0 */
 	u32 outstanding;     /* at most VBLKQ_PER_GUEST, stale ones included */
+	/* Requests completed to its device (any status, flushes too): when it
+	 * moves, the device may have raised its interrupt. */
+	u64 completed;
 	/* Requests left in its ring because it had VBLKQ_PER_GUEST outstanding
 	 * (only after a reset with requests in flight): taken by vblkq_poll()
 	 * once some complete, keyed as at the notify that found them. */
@@ -82,6 +85,8 @@ struct vblkq {
 	enum iokey_mode key_mode;
 	struct vblkq_guest g[VBLKQ_MAX_GUESTS];
 	u32 nguests;
+	u32 outstanding; /* the sum of g[].outstanding: nothing to poll when 0 */
+	u64 completed;   /* the sum of g[].completed */
 	struct vblkq_req req[VBLKQ_SLOTS];
 	void (*fault)(void *ctx, u32 guest, const char *what);
 	void *cb_ctx; /* passed to fault() and trace() */
@@ -116,5 +121,13 @@ void vblkq_poll(struct vblkq *q, u64 now);
 /* When vblkq_poll() next has something to do by the clock (a held
  * completion, the end of an anticipation: diskq_deadline()), or SCHED_NEVER. */
 u64 vblkq_next_event(const struct vblkq *q);
+
+/* Anything for vblkq_poll() to do: a request outstanding or an
+ * anticipation running.  The run loop asks after every VM exit, so this
+ * is the cheap test that lets a guest with an idle disk skip the poll
+ * (which reads the controller's registers).  Completions can still be new
+ * when it says no (vblkq_notify() may finish requests, other guests' too):
+ * the glue compares q->completed with what it has seen. */
+bool vblkq_busy(const struct vblkq *q);
 
 #endif

@@ -9,6 +9,7 @@
  */
 #include "types.h"
 #include "string.h"
+#include "sbuf.h"
 #include "emu/decode.h"
 
 #define REX_W 0x08
@@ -513,56 +514,24 @@ const char *emu_strerror(int err)
 	return "unknown error for instruction";
 }
 
-/* The small appender the error line needs; no printf in pure cores. */
-struct sbuf {
-	char *p;
-	size_t size, len;
-};
-
-static void put_char(struct sbuf *s, char ch)
-{
-	if (s->len + 1 < s->size)
-		s->p[s->len++] = ch;
-}
-
-static void put_str(struct sbuf *s, const char *str)
-{
-	while (*str)
-		put_char(s, *str++);
-}
-
-static void put_uint(struct sbuf *s, unsigned v)
-{
-	char tmp[12];
-	int i = 0;
-
-	do {
-		tmp[i++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	while (i)
-		put_char(s, tmp[--i]);
-}
-
 size_t emu_format_error(char *buf, size_t size, int err, const struct emu_insn *in)
 {
 	static const char hex[] = "0123456789abcdef";
-	struct sbuf s = { buf, size, 0 };
+	struct sbuf s = sbuf_on(buf, size);
 	unsigned i;
 
 	if (!size)
 		return 0;
-	put_str(&s, emu_strerror(err));
+	sbuf_puts(&s, emu_strerror(err));
 	for (i = 0; i < in->nraw; i++) {
-		put_char(&s, ' ');
-		put_char(&s, hex[in->raw[i] >> 4]);
-		put_char(&s, hex[in->raw[i] & 15]);
+		sbuf_putc(&s, ' ');
+		sbuf_putc(&s, hex[in->raw[i] >> 4]);
+		sbuf_putc(&s, hex[in->raw[i] & 15]);
 	}
 	if (err != EMU_ERR_MEM && err != EMU_ERR_ADDRESS) {
-		put_str(&s, " (byte ");
-		put_uint(&s, in->err_at);
-		put_char(&s, ')');
+		sbuf_puts(&s, " (byte ");
+		sbuf_putu(&s, in->err_at);
+		sbuf_putc(&s, ')');
 	}
-	buf[s.len] = 0;
-	return s.len;
+	return sbuf_end(&s);
 }

@@ -2,14 +2,14 @@
  * antfarm_glue.c - Antfarm process inference wired into the shadow pager.
  *
  * The rules live in hv/antfarm/antfarm.c; this file only feeds them the two
- * events the paging glue (paging.c) sees anyway and prints what they say:
+ * events the paging glue (shadow_glue.c) sees anyway and prints what they say:
  *
- *   MOV to CR3        paging.c calls guest_af_cr3_load() after
+ *   MOV to CR3        shadow_glue.c calls guest_af_cr3_load() after
  *                     shadow_cr3_load(): a creation, a context switch, a
  *                     reload, and first the exits that this flush confirms.
  *   write to a root   Antfarm asks (ops.watch) for every live root page to
  *                     be write-protected in the shadow tables.  Each guest
- *                     write to one then comes to paging.c as
+ *                     write to one then comes to shadow_glue.c as
  *                     SHADOW_WATCHED_WRITE, and guest_af_watched_write()
  *                     performs it (hv/antfarm/rootwrite.c: fetch, decode,
  *                     emulate, report every entry's old and new value), so

@@ -10,6 +10,7 @@
  * file length before use.
  */
 #include "guest/bzimage.h"
+#include "le.h"
 #include "string.h"
 
 /* Setup header, offsets in the image file and in boot_params (boot.rst). */
@@ -84,39 +85,6 @@
 #define TSS_LIMIT 0x67
 #define TSS_TYPE_BUSY64 0xb
 
-static u16 rd16(const u8 *p, u64 off)
-{
-	return (u16)(p[off] | (p[off + 1] << 8));
-}
-
-static u32 rd32(const u8 *p, u64 off)
-{
-	return p[off] | (p[off + 1] << 8) | (p[off + 2] << 16) | ((u32)p[off + 3] << 24);
-}
-
-static u64 rd64(const u8 *p, u64 off)
-{
-	return rd32(p, off) | ((u64)rd32(p, off + 4) << 32);
-}
-
-static void wr16(u8 *p, u64 off, u16 v)
-{
-	p[off] = v & 0xff;
-	p[off + 1] = v >> 8;
-}
-
-static void wr32(u8 *p, u64 off, u32 v)
-{
-	for (int i = 0; i < 4; i++)
-		p[off + i] = (v >> (8 * i)) & 0xff;
-}
-
-static void wr64(u8 *p, u64 off, u64 v)
-{
-	wr32(p, off, (u32)v);
-	wr32(p, off + 4, (u32)(v >> 32));
-}
-
 static bool pow2(u64 v)
 {
 	return v && !(v & (v - 1));
@@ -160,11 +128,11 @@ int bzimage_parse(const u8 *img, u64 len, struct bzimage_info *out)
 	/* Everything we read lies below HDR_MIN_END: check once, then read. */
 	if (len < HDR_MIN_END)
 		return BZ_ERR_TRUNCATED;
-	if (rd16(img, HDR_BOOT_FLAG) != BOOT_FLAG_MAGIC)
+	if (le16_get(img + HDR_BOOT_FLAG) != BOOT_FLAG_MAGIC)
 		return BZ_ERR_NO_BOOT_FLAG;
-	if (rd32(img, HDR_HEADER) != HDRS_MAGIC)
+	if (le32_get(img + HDR_HEADER) != HDRS_MAGIC)
 		return BZ_ERR_NO_HDRS;
-	out->version = rd16(img, HDR_VERSION);
+	out->version = le16_get(img + HDR_VERSION);
 	if (out->version < PROTOCOL_MIN)
 		return BZ_ERR_OLD_PROTOCOL;
 
@@ -180,14 +148,14 @@ int bzimage_parse(const u8 *img, u64 len, struct bzimage_info *out)
 		return BZ_ERR_SETUP_TRUNCATED;
 
 	out->loadflags = img[HDR_LOADFLAGS];
-	out->xloadflags = rd16(img, HDR_XLOADFLAGS);
-	out->kernel_alignment = rd32(img, HDR_KERNEL_ALIGNMENT);
+	out->xloadflags = le16_get(img + HDR_XLOADFLAGS);
+	out->kernel_alignment = le32_get(img + HDR_KERNEL_ALIGNMENT);
 	out->min_alignment = img[HDR_MIN_ALIGNMENT];
-	out->pref_address = rd64(img, HDR_PREF_ADDRESS);
-	out->init_size = rd32(img, HDR_INIT_SIZE);
-	out->initrd_addr_max = rd32(img, HDR_INITRD_ADDR_MAX);
-	out->cmdline_size = rd32(img, HDR_CMDLINE_SIZE);
-	out->kernel_size = (u64)rd32(img, HDR_SYSSIZE) * 16;
+	out->pref_address = le64_get(img + HDR_PREF_ADDRESS);
+	out->init_size = le32_get(img + HDR_INIT_SIZE);
+	out->initrd_addr_max = le32_get(img + HDR_INITRD_ADDR_MAX);
+	out->cmdline_size = le32_get(img + HDR_CMDLINE_SIZE);
+	out->kernel_size = (u64)le32_get(img + HDR_SYSSIZE) * 16;
 
 	if (!(out->loadflags & LOADED_HIGH))
 		return BZ_ERR_NOT_BZIMAGE;
@@ -216,7 +184,7 @@ int bzimage_parse(const u8 *img, u64 len, struct bzimage_info *out)
 
 	/* kernel_version: a NUL-terminated string at value + 0x200, inside
 	 * the setup area.  Only for the log; a bad pointer is no error. */
-	u16 kv = rd16(img, HDR_KERNEL_VERSION);
+	u16 kv = le16_get(img + HDR_KERNEL_VERSION);
 	if (kv && kv + 0x200u < out->setup_size) {
 		u64 start = kv + 0x200u;
 		u64 n = strnlen((const char *)img + start, out->setup_size - start);
@@ -246,14 +214,14 @@ static void build_gdt(u8 *gdt)
 {
 	memset(gdt, 0, BZ_ZERO_PAGE_GPA - BZ_GDT_GPA);
 	/* 0x00 null, 0x08 unused (Linux's __BOOT_CS is the third entry). */
-	wr64(gdt, BZ_BOOT_CS, GDT_CODE64);
-	wr64(gdt, BZ_BOOT_DS, GDT_DATA);
+	le64_put(gdt + BZ_BOOT_CS, GDT_CODE64);
+	le64_put(gdt + BZ_BOOT_DS, GDT_DATA);
 	/* 0x20: 16-byte system descriptor for the TSS at BZ_TSS_GPA. */
 	u64 base = BZ_TSS_GPA;
 	u64 lo = (TSS_LIMIT & 0xffff) | ((base & 0xffffff) << 16) | ((u64)TSS_TYPE_BUSY64 << 40) |
 		 (1ull << 47) | ((u64)(TSS_LIMIT >> 16) << 48) | (((base >> 24) & 0xff) << 56);
-	wr64(gdt, BZ_BOOT_TR, lo);
-	wr64(gdt, BZ_BOOT_TR + 8, base >> 32);
+	le64_put(gdt + BZ_BOOT_TR, lo);
+	le64_put(gdt + BZ_BOOT_TR + 8, base >> 32);
 }
 
 /* Identity-map [0, 4 GiB) with 2 MiB pages: PML4[0] -> PDPT[0..3] -> PDs. */
@@ -261,12 +229,12 @@ static void build_page_tables(u8 *low)
 {
 	u8 *pml4 = low + BZ_PML4_GPA, *pdpt = low + BZ_PDPT_GPA;
 	memset(pml4, 0, BZ_LOW_END - BZ_PML4_GPA);
-	wr64(pml4, 0, BZ_PDPT_GPA | PTE_P | PTE_RW);
+	le64_put(pml4 + 0, BZ_PDPT_GPA | PTE_P | PTE_RW);
 	for (u64 i = 0; i < 4; i++) {
 		u64 pd_gpa = BZ_PD_GPA + i * PAGE_SIZE;
-		wr64(pdpt, i * 8, pd_gpa | PTE_P | PTE_RW);
+		le64_put(pdpt + i * 8, pd_gpa | PTE_P | PTE_RW);
 		for (u64 j = 0; j < 512; j++)
-			wr64(low + pd_gpa, j * 8, (i << 30) | (j << 21) | PTE_P | PTE_RW | PTE_PS);
+			le64_put(low + pd_gpa + j * 8, (i << 30) | (j << 21) | PTE_P | PTE_RW | PTE_PS);
 	}
 }
 
@@ -338,23 +306,23 @@ int bzimage_load(const u8 *img, u64 len, const struct bzimage_info *info, const 
 	 * same offsets (0x1f1 .. 0x202 + jump), then our writes. */
 	u8 *bp = low + BZ_ZERO_PAGE_GPA;
 	memcpy(bp + HDR_START, img + HDR_START, info->hdr_end - HDR_START);
-	wr16(bp, HDR_VID_MODE, VID_MODE_NORMAL);
+	le16_put(bp + HDR_VID_MODE, VID_MODE_NORMAL);
 	bp[HDR_TYPE_OF_LOADER] = LOADER_UNDEFINED;
 	/* LOADED_HIGH only: QUIET_FLAG clear (we want early messages), no
 	 * CAN_USE_HEAP (the real-mode setup code never runs), KASLR_FLAG is
 	 * the kernel's own. */
 	bp[HDR_LOADFLAGS] = LOADED_HIGH;
-	wr32(bp, HDR_CODE32_START, (u32)kaddr);
-	wr32(bp, HDR_RAMDISK_IMAGE, (u32)iaddr);
-	wr32(bp, HDR_RAMDISK_SIZE, (u32)initrd_len);
-	wr32(bp, BP_EXT_RAMDISK_IMAGE, (u32)(iaddr >> 32));
-	wr32(bp, BP_EXT_RAMDISK_SIZE, (u32)(initrd_len >> 32));
-	wr16(bp, HDR_HEAP_END_PTR, 0);
-	wr32(bp, HDR_CMD_LINE_PTR, (u32)BZ_CMDLINE_GPA);
-	wr32(bp, BP_EXT_CMD_LINE_PTR, 0);
-	wr32(bp, HDR_HARDWARE_SUBARCH, 0); /* the default x86/PC environment */
-	wr64(bp, HDR_SETUP_DATA, 0);       /* no setup_data list */
-	wr64(bp, BP_ACPI_RSDP_ADDR, 0);    /* no ACPI */
+	le32_put(bp + HDR_CODE32_START, (u32)kaddr);
+	le32_put(bp + HDR_RAMDISK_IMAGE, (u32)iaddr);
+	le32_put(bp + HDR_RAMDISK_SIZE, (u32)initrd_len);
+	le32_put(bp + BP_EXT_RAMDISK_IMAGE, (u32)(iaddr >> 32));
+	le32_put(bp + BP_EXT_RAMDISK_SIZE, (u32)(initrd_len >> 32));
+	le16_put(bp + HDR_HEAP_END_PTR, 0);
+	le32_put(bp + HDR_CMD_LINE_PTR, (u32)BZ_CMDLINE_GPA);
+	le32_put(bp + BP_EXT_CMD_LINE_PTR, 0);
+	le32_put(bp + HDR_HARDWARE_SUBARCH, 0); /* the default x86/PC environment */
+	le64_put(bp + HDR_SETUP_DATA, 0);       /* no setup_data list */
+	le64_put(bp + BP_ACPI_RSDP_ADDR, 0);    /* no ACPI */
 	bp[BP_SENTINEL] = 0; /* nonzero tells the kernel we copied too much */
 
 	struct bz_e820 e820[BZ_E820_MAX];
@@ -362,9 +330,9 @@ int bzimage_load(const u8 *img, u64 len, const struct bzimage_info *info, const 
 	bp[BP_E820_ENTRIES] = (u8)ne;
 	for (unsigned i = 0; i < ne; i++) {
 		u64 off = BP_E820_TABLE + i * BP_E820_ENTRY_SIZE;
-		wr64(bp, off, e820[i].addr);
-		wr64(bp, off + 8, e820[i].size);
-		wr32(bp, off + 16, e820[i].type);
+		le64_put(bp + off, e820[i].addr);
+		le64_put(bp + off + 8, e820[i].size);
+		le32_put(bp + off + 16, e820[i].type);
 	}
 
 	build_gdt(low + BZ_GDT_GPA);

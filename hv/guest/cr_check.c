@@ -1,6 +1,6 @@
 /*
  * cr_check.c - what MOV to CR0/CR3/CR4 and WRMSR EFER refuse (pure; see
- * cr_check.h).  The glue (paging.c, msr.c) injects #GP(0) and logs the
+ * cr_check.h).  The glue (shadow_glue.c, msr.c) injects #GP(0) and logs the
  * reason when a check says no; only then does the shadow pager see the
  * value.
  */

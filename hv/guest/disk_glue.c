@@ -51,6 +51,7 @@
 static struct vblkq *vq;     /* NULL: no guest has a disk */
 static struct guest *of[VBLKQ_MAX_GUESTS]; /* vblkq guest index -> guest */
 static u64 seen_done[VBLKQ_MAX_GUESTS];    /* completions already woken for */
+static u64 seen_completed;                  /* their sum */
 static u64 next_io_line_ns;
 
 /* What the last `io` line said of each process the disk queue knows. */
@@ -220,12 +221,6 @@ void guest_disk_io(struct guest *g, u16 port)
 	vblkq_poll(vq, now); /* an idle disk starts on it at once */
 }
 
-/* Completions by the disk for guest index i so far. */
-static u64 done_count(u32 i)
-{
-	const struct vblkq_gstats *s = &vq->g[i].st;
-	return s->reads + s->writes + s->ioerr;
-}
 
 void guest_disk_totals(const struct guest *g, u64 *reqs, u64 *bytes)
 {
@@ -239,12 +234,17 @@ void guest_disk_totals(const struct guest *g, u64 *reqs, u64 *bytes)
 
 bool guest_disks_poll(struct guest *running, u64 now)
 {
-	if (!vq)
+	/* Nothing outstanding and no completion unseen: the common case.
+	 * (A notify exit can finish requests, another guest's too, and this
+	 * is the first look at them: skipping it once lost that guest's
+	 * wake-up, and a guest halted with no timer then slept for good.) */
+	if (!vq || (!vblkq_busy(vq) && vq->completed == seen_completed))
 		return false;
 	vblkq_poll(vq, now);
+	seen_completed = vq->completed;
 	bool other = false;
 	for (u32 i = 0; i < vq->nguests; i++) {
-		u64 done = done_count(i);
+		u64 done = vq->g[i].completed;
 		if (done == seen_done[i])
 			continue;
 		seen_done[i] = done;
@@ -267,12 +267,9 @@ u64 guest_disks_next_event(u64 now)
 		return VSCHED_NEVER;
 	u64 e = vblkq_next_event(vq);
 	const struct diskq_req *r = vq->dq.inflight;
-	u32 outstanding = 0;
-	for (u32 i = 0; i < vq->nguests; i++)
-		outstanding += vq->g[i].outstanding;
 	/* A piece at the disk (or anything outstanding with no time named:
 	 * a driver that was busy) is noticed by polling. */
-	if ((r && !r->pieces_done) || (e == SCHED_NEVER && outstanding))
+	if ((r && !r->pieces_done) || (e == SCHED_NEVER && vq->outstanding))
 		if (now + DISK_POLL_NS < e)
 			e = now + DISK_POLL_NS;
 	return e;
@@ -315,10 +312,9 @@ void guest_disk_proc_gone(struct guest *g, u64 asid, u32 gen)
 	u64 key = iokey_make(asid, gen);
 	/* Its last `io` line now: the scheduler forgets it (and its counts)
 	 * once its requests have drained, usually at once. */
-	for (u32 k = 0; k < DISKQ_PROCS; k++)
-		if (vq->dq.known[k].used && vq->dq.known[k].guest == (u32)g->disk &&
-		    vq->dq.known[k].key == key)
-			io_line(k, guest_now_ns());
+	int k = diskq_proc_find(&vq->dq, (u32)g->disk, key);
+	if (k >= 0)
+		io_line((u32)k, guest_now_ns());
 	diskq_proc_gone(&vq->dq, (u32)g->disk, key);
 }
 

@@ -102,7 +102,7 @@ int linux_load(struct guest *g, const struct handoff_guest *hg, struct guest_ent
 /* Guest time in nanoseconds (the clock the virtual devices run on). */
 u64 guest_now_ns(void);
 
-/* paging.c (guest side): shadow paging glue for the exit handlers. */
+/* shadow_glue.c: shadow paging glue for the exit handlers. */
 int guest_paging_init(struct guest *g, const struct guest_entry *e);
 void guest_paging_report(const struct guest *g);
 int guest_paging_counters(const struct guest *g, char *buf, size_t size);

@@ -76,12 +76,18 @@ void guest_msr_write(struct guest *g, const struct vcpu_exit *x)
 	u64 *r = g->vcpu.regs.gpr;
 	u32 msr = (u32)r[R_RCX];
 	u64 val = (r[R_RDX] << 32) | (u32)r[R_RAX];
+	/* The write below reloads every live MSR from g->msrs: bring the copy
+	 * up to date first, or a KERNEL_GS_BASE the guest's SWAPGS changed
+	 * since the last save would be put back stale. */
+	u64 old;
+	if (msr_filter_read(&g->msrs, msr, &old) == MSR_IN_STATE)
+		msr_save_guest(g);
 	switch (msr_filter_write(&g->msrs, msr, val)) {
 	case MSR_GP:
 		gp(g, "WRMSR", msr, val);
 		return;
 	case MSR_IN_VMCS:
-		if (msr == MSR_IA32_EFER) { /* paging.c: LME vs. paging, then the shadow */
+		if (msr == MSR_IA32_EFER) { /* shadow_glue.c: LME vs. paging, then the shadow */
 			if (guest_write_efer(g, val))
 				guest_skip_instruction(g);
 			return;

@@ -100,8 +100,19 @@ enum shadow_policy_cfg {
 	SHADOW_POLICY_REFERENCE = 1, /* an empty shadow at every CR3 load (the oracle) */
 };
 
+/* Where the hv's console goes (hv/kernel/console.c, hv/pci/serialpick.c). */
+enum serial_mode {
+	SERIAL_AUTO = 0, /* the legacy port if a 16550 answers there, else a PCI one */
+	SERIAL_PORT = 1, /* the 16550 at serial_port (I/O space) */
+	SERIAL_PCI = 2,  /* the first 16550-compatible PCI function (class 07.00) */
+	SERIAL_NONE = 3, /* no serial console */
+};
+
 struct formica_config {
-	u16 serial_port;    /* 0x3f8 by default; 0 = no serial console */
+	enum serial_mode serial;
+	u16 serial_port;    /* SERIAL_AUTO: the legacy port tried first (0x3f8); SERIAL_PORT:
+			     * the port; 0 with SERIAL_NONE */
+	bool screen;        /* mirror the console on the GOP framebuffer; default on */
 	enum log_level log;
 	u32 sample_ms;      /* `sample` line interval, default 10000; 0: none */
 	u32 switches_ms;    /* Antfarm `switches` summary interval, default 100 */

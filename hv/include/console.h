@@ -1,8 +1,17 @@
 #ifndef FORMICA_CONSOLE_H
 #define FORMICA_CONSOLE_H
+#include "config.h"
 #include "types.h"
-/* Start the console on the 16550 at port (0: none).  See hv/kernel/console.c. */
-void console_init(u16 port);
+struct handoff;
+/* Start the console (hv/kernel/console.c): SERIAL_AUTO and SERIAL_PORT try
+ * the 16550 at I/O port `port`; SERIAL_PCI waits for console_pci(). */
+void console_init(enum serial_mode mode, u16 port);
+/* After pci_init(): serial = pci, or auto with no legacy port, takes the
+ * first PCI 16550 that answers and writes it the log so far.  Logs which
+ * UART the console uses, in every mode. */
+void console_pci(void);
+/* After paging: the screen console (hv/kernel/screen.c), the log so far drawn. */
+void console_screen(const struct handoff *h);
 /* From here on, lines wait in a queue and console_poll() feeds the UART as
  * it drains (true), or every line is written out before kprintf() returns
  * (false: boot, and the default). */

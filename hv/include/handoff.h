@@ -17,7 +17,8 @@
 #include "types.h"
 
 #define HANDOFF_MAGIC 0x21414349524f4621ull /* "!FORMICA!" minus one byte */
-#define HANDOFF_VERSION 3 /* 2: CFG_MAX_GUESTS 24, cfg_guest.max_ms; 3: iosched, iosched_key, disk_model */
+#define HANDOFF_VERSION 4 /* 2: CFG_MAX_GUESTS 24, cfg_guest.max_ms; 3: iosched, iosched_key,
+			   * disk_model; 4: cfg.serial (mode), cfg.screen, fb_* filled */
 #define HANDOFF_MAX_MEM 256
 #define HANDOFF_BOOTLOG_LEN 4096
 
@@ -28,6 +29,12 @@ enum handoff_mem_type {
 	HMEM_ACPI = 3,     /* ACPI tables and NVS: keep */
 	HMEM_RUNTIME = 4,  /* EFI runtime services code/data: keep mapped */
 	HMEM_LOADER = 5,   /* what boot/ allocated: hv image, heap, guests, files */
+};
+
+/* GOP pixel formats the hv draws (EFI_GRAPHICS_PIXEL_FORMAT 0 and 1). */
+enum handoff_fb_format {
+	HFB_RGBX = 0, /* PixelRedGreenBlueReserved8BitPerColor: byte 0 red */
+	HFB_BGRX = 1, /* PixelBlueGreenRedReserved8BitPerColor: byte 0 blue */
 };
 
 struct handoff_mem {
@@ -65,8 +72,11 @@ struct handoff {
 
 	u64 acpi_rsdp;     /* physical address of the RSDP, 0 if none */
 	u64 efi_runtime;   /* EFI_RUNTIME_SERVICES *, for ResetSystem() */
-	u64 fb_base;       /* GOP framebuffer, 0 if none */
-	u32 fb_width, fb_height, fb_pitch, fb_format;
+	/* The GOP framebuffer as the firmware left it (UEFI 2.9, 12.9): 32-bit
+	 * pixels, fb_pitch bytes per line (PixelsPerScanLine * 4). */
+	u64 fb_base;       /* 0 if none (or a pixel format we do not draw) */
+	u32 fb_width, fb_height, fb_pitch;
+	u32 fb_format;     /* enum handoff_fb_format */
 	u64 tsc_at_handoff;
 
 	/* Messages boot/ produced (config errors, load failures); the hv

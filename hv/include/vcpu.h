@@ -46,6 +46,11 @@ struct vcpu {
 	bool launched;    /* VMX: VMLAUNCH done, VMRESUME from now on */
 	u32 asid;         /* SVM: the guest's address-space id */
 	u32 exit_code;    /* the vendor's code of the last exit (counters, logs) */
+	/* An external interrupt (its vector) whose delivery an exit cut short
+	 * while the exit's handler injected an exception: the exception goes
+	 * first, this one when the guest can take an interrupt again, as KVM
+	 * does.  Its 8259 has already acknowledged it.  -1: none. */
+	int deferred_intr;
 };
 
 /* Guest state the control block holds.  CR0/CR3/CR4/EFER are the values the

@@ -40,6 +40,8 @@ static bool range_has_ram(const struct handoff *h, u64 start, u64 end)
 	return false;
 }
 
+u64 mapped_top; /* the identity map covers [0, mapped_top) */
+
 void paging_init(const struct handoff *h)
 {
 	u64 top = 4 * SZ_1G;
@@ -48,6 +50,11 @@ void paging_init(const struct handoff *h)
 		if (h->mem[i].type != HMEM_RESERVED && end > top)
 			top = end;
 	}
+	/* The GOP framebuffer may lie above RAM (a 64-bit BAR): map it too, if
+	 * one PML4 entry reaches it; otherwise hv/kernel/screen.c is told. */
+	u64 fb_end = h->fb_base + (u64)h->fb_height * h->fb_pitch;
+	if (h->fb_base && fb_end > top && fb_end <= 512 * SZ_1G)
+		top = fb_end;
 	top = ALIGN_UP(top, SZ_1G);
 	if (top > 512 * SZ_1G)
 		panic("paging: %lu GiB of address space; one PML4 entry covers 512\n", top >> 30);
@@ -70,6 +77,7 @@ void paging_init(const struct handoff *h)
 		}
 	}
 	write_cr3((u64)pml4);
+	mapped_top = top;
 	kprintf("paging: identity map of %lu GiB in 2 MiB pages (%lu uncached)\n", top >> 30,
 		uc_pages);
 }

@@ -56,8 +56,11 @@ void lapic_quiesce(void)
 	x2apic = base & APIC_BASE_X2APIC;
 	xapic_base = base & 0xffffff000ull;
 	lapic_write(XAPIC_LVT_TIMER, lapic_read(XAPIC_LVT_TIMER) | LVT_MASKED);
-	kprintf("lapic: %s at 0x%lx, timer masked, 8259 masked\n", x2apic ? "x2APIC" : "xAPIC",
-		xapic_base);
+	if (x2apic) /* firmware left x2APIC mode on: registers are MSRs 0x800+, no MMIO page */
+		kprintf("lapic: x2APIC mode (left on by the firmware), registers via MSRs, timer "
+			"masked, 8259 masked\n");
+	else
+		kprintf("lapic: xAPIC at 0x%lx, timer masked, 8259 masked\n", xapic_base);
 }
 
 /*

@@ -18,6 +18,7 @@
 #include "vcpu.h"
 
 void paging_init(const struct handoff *h);
+void pci_init(const struct handoff *h); /* hv/pci/pci.h; its names clash with hv/dev's */
 
 /* Storage (hv/storage/) is optional at link time while it is developed:
  * a weak reference is NULL when the object is absent. */
@@ -49,7 +50,7 @@ void hv_main(struct handoff *h)
 	tsc_boot = rdtsc();
 	bool ok = h->magic == HANDOFF_MAGIC && h->version == HANDOFF_VERSION;
 	/* Until the hand-off is known to be ours, only the legacy port is safe to guess. */
-	console_init(ok ? h->cfg.serial_port : 0x3f8);
+	console_init(ok ? h->cfg.serial : SERIAL_PORT, ok ? h->cfg.serial_port : 0x3f8);
 	gdt_init();
 	idt_init();
 	kprintf("formica: hypervisor at 0x%lx (%lu KiB)\n", h->hv_base, h->hv_size / 1024);
@@ -58,10 +59,13 @@ void hv_main(struct handoff *h)
 		      h->magic, h->version);
 	pmm_init(h->heap_base, h->heap_size);
 	paging_init(h);
+	console_screen(h);
 	tsc_init();
 	lapic_quiesce();
 	power_init(h);
 	print_bootlog(h);
+	pci_init(h);
+	console_pci();
 	kprintf("formica: %u guest(s) configured\n", h->cfg.nguests);
 
 	/* Storage comes before the VT-x check: it is tested on machines (QEMU

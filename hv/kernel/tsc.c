@@ -1,19 +1,20 @@
 /*
  * tsc.c - the time-stamp counter as the hv's only clock.
  *
- * We measure the TSC rate once, against the 8254 PIT's channel 2, which
- * counts at 1.193182 MHz on every PC-compatible and whose output we can
- * poll through port 0x61 without any interrupt.  50 ms of counting gives
- * the rate to a few parts per million.
- *
- * Hardware note: some recent machines have no 8254 (or gate it off).  There
- * the loop below times out and we fall back to CPUID leaf 0x15/0x16, and
- * failing that assume 1 GHz and say so.  In Bochs the TSC runs at the
- * emulated instruction rate, not wall time: times in the log are emulated
- * time.
+ * The rate: Intel CPUs state it in CPUID leaves 15H/16H, and we also
+ * measure it against the 8254 PIT's channel 2, which counts at 1.193182 MHz
+ * on every PC-compatible and whose output we can poll through port 0x61
+ * without any interrupt (50 ms of counting: a few parts per million).
+ * hv/lib/tsc_freq.c decides: CPUID's rate where it has one and the PIT
+ * agrees or is missing (recent platforms may gate the 8254 off: the loop
+ * times out), the PIT's where CPUID states none (AMD) or disagrees (an
+ * emulator), 1 GHz with a warning when neither works.  The log line says
+ * which.  In Bochs the TSC runs at the emulated instruction rate, not wall
+ * time: times in the log are emulated time.
  */
 #include "io.h"
 #include "kprintf.h"
+#include "lib/tsc_freq.h"
 #include "tsc.h"
 #include "x86.h"
 
@@ -43,22 +44,37 @@ static u64 calibrate_pit(void)
 	return (t1 - t0) * 1000 / ms;
 }
 
+static const char *const source_name[] = {
+	[TSC_SRC_CPUID15] = "stated by CPUID.15H (crystal x ratio)",
+	[TSC_SRC_CPUID16] = "stated by CPUID.16H (base frequency)",
+	[TSC_SRC_PIT] = "measured with PIT channel 2",
+	[TSC_SRC_GUESS] = "a guess: no PIT and no CPUID.15H rate; times are wrong",
+};
+
 void tsc_init(void)
 {
-	tsc_hz = calibrate_pit();
-	const char *how = "PIT channel 2";
-	if (!tsc_hz) {
-		struct cpuid_regs r = cpuid(0, 0);
-		if (r.eax >= 0x15) {
-			struct cpuid_regs t = cpuid(0x15, 0);
-			if (t.eax && t.ebx && t.ecx)
-				tsc_hz = (u64)t.ecx * t.ebx / t.eax, how = "CPUID.15H";
-		}
+	struct tsc_cpuid c = { .max_leaf = cpuid(0, 0).eax };
+	if (c.max_leaf >= 0x15) {
+		struct cpuid_regs r = cpuid(0x15, 0);
+		c.l15_eax = r.eax, c.l15_ebx = r.ebx, c.l15_ecx = r.ecx;
 	}
-	if (!tsc_hz)
-		tsc_hz = 1000000000ull, how = "a guess (no PIT, no CPUID.15H)";
-	kprintf("tsc: %lu.%03lu MHz, measured with %s\n", tsc_hz / 1000000,
-		(tsc_hz / 1000) % 1000, how);
+	if (c.max_leaf >= 0x16)
+		c.l16_eax = cpuid(0x16, 0).eax;
+	enum tsc_source csrc = TSC_SRC_GUESS, src;
+	u64 chz = tsc_hz_from_cpuid(&c, &csrc);
+	u64 pit = calibrate_pit();
+	bool disagree;
+	tsc_hz = tsc_choose(chz, csrc, pit, &src, &disagree);
+	/* "tsc: N MHz, " is what tools/logplot and tools/antfarm look for. */
+	kprintf("tsc: %lu.%03lu MHz, %s\n", tsc_hz / 1000000, (tsc_hz / 1000) % 1000,
+		source_name[src]);
+	if (disagree)
+		kprintf("tsc: CPUID.%sH states %lu kHz, the PIT measured %lu kHz: the PIT's is used\n",
+			csrc == TSC_SRC_CPUID15 ? "15" : "16", chz / 1000, pit / 1000);
+	else if (chz && pit)
+		kprintf("tsc: the PIT measured %lu kHz (agrees)\n", pit / 1000);
+	else if (chz)
+		kprintf("tsc: no 8254 answered (gated off?); CPUID's rate is used\n");
 }
 
 /* Split into whole seconds and the rest so that nothing overflows 64 bits. */

@@ -70,6 +70,7 @@ const char *pci_class_name(u8 class_code, u8 subclass, u8 prog_if)
 	case 0x02: return "network";
 	case 0x03: return "display";
 	case 0x04: return "multimedia";
+	case 0x07: return subclass == 0x00 ? "serial" : "communication";
 	case 0x06:
 		switch (subclass) {
 		case 0x00: return "host bridge";

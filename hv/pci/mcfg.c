@@ -12,6 +12,7 @@
  * own memory and pass those pointers.
  */
 #include "types.h"
+#include "le.h"
 #include "string.h"
 #include "pci/pci.h"
 
@@ -19,10 +20,6 @@
 #define SDT_HDR_LEN 36
 #define MCFG_ALLOC_OFF 44 /* header + 8 reserved bytes */
 #define MCFG_ALLOC_LEN 16
-
-static u32 rd32(const u8 *p) { u32 v; memcpy(&v, p, 4); return v; }
-static u64 rd64(const u8 *p) { u64 v; memcpy(&v, p, 8); return v; }
-static u16 rd16(const u8 *p) { u16 v; memcpy(&v, p, 2); return v; }
 
 static const u8 *ptr(u64 pa) { return (const u8 *)(uintptr_t)pa; }
 
@@ -43,7 +40,7 @@ static const u8 *sdt_ok(u64 pa, const char *sig)
 	const u8 *t = ptr(pa);
 	if (sig && memcmp(t, sig, 4) != 0)
 		return NULL;
-	u32 len = rd32(t + 4);
+	u32 len = le32_get(t + 4);
 	if (len < SDT_HDR_LEN || len > (1u << 20))
 		return NULL;
 	if (!acpi_checksum_ok(t, len))
@@ -53,14 +50,14 @@ static const u8 *sdt_ok(u64 pa, const char *sig)
 
 static int mcfg_parse(const u8 *t, struct pci_ecam *out)
 {
-	u32 len = rd32(t + 4);
+	u32 len = le32_get(t + 4);
 	for (u32 off = MCFG_ALLOC_OFF; off + MCFG_ALLOC_LEN <= len; off += MCFG_ALLOC_LEN) {
 		const u8 *a = t + off;
-		u16 seg = rd16(a + 8);
+		u16 seg = le16_get(a + 8);
 		/* Formica uses segment 0 only: the one mechanism #1 reaches too. */
 		if (seg != 0)
 			continue;
-		out->base = rd64(a);
+		out->base = le64_get(a);
 		out->segment = seg;
 		out->start_bus = a[10];
 		out->end_bus = a[11];
@@ -83,21 +80,21 @@ int acpi_find_ecam(u64 rsdp, struct pci_ecam *out)
 	const u8 *root = NULL;
 	u32 entsz = 4;
 	if (rev >= 2) {
-		u32 rlen = rd32(r + 20);
+		u32 rlen = le32_get(r + 20);
 		if (rlen >= 36 && acpi_checksum_ok(r, rlen))
-			root = sdt_ok(rd64(r + 24), "XSDT");
+			root = sdt_ok(le64_get(r + 24), "XSDT");
 		entsz = 8;
 	}
 	if (!root) {
-		root = sdt_ok(rd32(r + 16), "RSDT");
+		root = sdt_ok(le32_get(r + 16), "RSDT");
 		entsz = 4;
 	}
 	if (!root)
 		return -1;
 
-	u32 len = rd32(root + 4);
+	u32 len = le32_get(root + 4);
 	for (u32 off = SDT_HDR_LEN; off + entsz <= len; off += entsz) {
-		u64 pa = entsz == 8 ? rd64(root + off) : rd32(root + off);
+		u64 pa = entsz == 8 ? le64_get(root + off) : le32_get(root + off);
 		const u8 *t = sdt_ok(pa, "MCFG");
 		if (t && mcfg_parse(t, out) == 0)
 			return 0;

@@ -49,6 +49,9 @@
 #define PCI_SUBCLASS_IDE 0x01
 #define PCI_SUBCLASS_SATA 0x06
 #define PCI_PROGIF_AHCI 0x01
+#define PCI_CLASS_COMM 0x07          /* simple communication controllers */
+#define PCI_SUBCLASS_SERIAL 0x00     /* ... serial: prog-if 00 8250 .. 06 16950 */
+#define PCI_PROGIF_16950 0x06
 #define PCI_CLASS_BRIDGE 0x06
 #define PCI_SUBCLASS_PCI_BRIDGE 0x04
 
@@ -90,6 +93,29 @@ bool pci_bar_is_64(u32 orig_lo);
 
 /* A short human name for a class code ("AHCI", "IDE", "host bridge"...), or "". */
 const char *pci_class_name(u8 class_code, u8 subclass, u8 prog_if);
+
+/* ---- pure helpers (serialpick.c) ---- */
+
+/* Where a PCI 16550 is and how its eight registers are laid out. */
+enum pci_uart_space { PCI_UART_IO = 1, PCI_UART_MMIO = 2 };
+struct pci_uart {
+	u8 space;      /* enum pci_uart_space */
+	u8 bar;        /* the BAR it decodes */
+	u8 max_stride; /* bytes between registers to try: 1 only, or 1 then 4 */
+	u64 base;
+	u64 size;
+};
+
+/*
+ * The first 16550-compatible function at or after devs[from]: class 07.00,
+ * prog-if 00..06 (8250 to 16950; all keep the 16550's first eight
+ * registers).  Its first assigned I/O BAR of at least 8 ports, else its
+ * first memory BAR of at least 8 bytes that ends at or below mmio_limit
+ * (what the hv has mapped).  Returns the device's index and fills *out, or
+ * -1.  The glue probes the registers before it trusts the choice.
+ */
+int pci_serial_find(const struct pci_dev *devs, u32 n, u32 from, u64 mmio_limit,
+		    struct pci_uart *out);
 
 /* ---- pure helpers (mcfg.c) ---- */
 

@@ -44,14 +44,20 @@ void diskq_set_model(struct diskq *q, struct hdd *model)
 
 /* ---- the scheduler's process table ---- */
 
-static struct diskq_proc *known(struct diskq *q, u32 guest, u64 key)
+int diskq_proc_find(const struct diskq *q, u32 guest, u64 key)
 {
 	for (u32 i = 0; i < DISKQ_PROCS; i++) {
-		struct diskq_proc *k = &q->known[i];
+		const struct diskq_proc *k = &q->known[i];
 		if (k->used && k->guest == guest && k->key == key)
-			return k;
+			return (int)i;
 	}
-	return NULL;
+	return -1;
+}
+
+static struct diskq_proc *known(struct diskq *q, u32 guest, u64 key)
+{
+	int i = diskq_proc_find(q, guest, key);
+	return i < 0 ? NULL : &q->known[i];
 }
 
 /* Remove k from the scheduler if it has nothing queued or in flight. */

@@ -181,6 +181,9 @@ u64 diskq_deadline(const struct diskq *q);
  * queued and in-flight requests have drained. */
 void diskq_proc_gone(struct diskq *q, u32 guest, u64 proc);
 
+/* Where (guest, proc) is in q->known[], or -1: not a process of the disk. */
+int diskq_proc_find(const struct diskq *q, u32 guest, u64 proc);
+
 /* sched/'s per-process counters (think time, anticipation hits...). */
 int diskq_proc_stats(const struct diskq *q, u32 guest, u64 proc, struct sched_proc_stats *st);
 

@@ -7,16 +7,10 @@
  * (the BPB fields that identify a FAT volume).
  */
 #include "types.h"
+#include "le.h"
 #include "string.h"
 #include "kprintf.h"
 #include "storage/extents.h"
-
-static u16 rd16(const u8 *p) { return (u16)(p[0] | p[1] << 8); }
-static u32 rd32(const u8 *p)
-{
-	return (u32)p[0] | (u32)p[1] << 8 | (u32)p[2] << 16 | (u32)p[3] << 24;
-}
-static u64 rd64(const u8 *p) { return (u64)rd32(p) | (u64)rd32(p + 4) << 32; }
 
 u32 crc32_ieee(u32 crc, const void *p, size_t len)
 {
@@ -39,9 +33,9 @@ static bool fat_boot_sector(const u8 *s)
 		return false;
 	if (!(s[0] == 0xeb && s[2] == 0x90) && s[0] != 0xe9)
 		return false;
-	u16 bps = rd16(s + 11);
+	u16 bps = le16_get(s + 11);
 	u8 spc = s[13];
-	u16 reserved = rd16(s + 14);
+	u16 reserved = le16_get(s + 14);
 	u8 nfats = s[16];
 	u8 media = s[21];
 	return (bps == 512 || bps == 1024 || bps == 2048 || bps == 4096) && is_pow2(spc) &&
@@ -90,21 +84,21 @@ static bool gpt_header(u64 lba, u64 sectors, disk_read_fn rd, void *ctx, struct 
 		return false;
 	if (memcmp(s, "EFI PART", 8) != 0)
 		return false;
-	u32 hsize = rd32(s + 12);
+	u32 hsize = le32_get(s + 12);
 	if (hsize < 92 || hsize > 512)
 		return false;
-	u32 want = rd32(s + 16);
+	u32 want = le32_get(s + 16);
 	memset(s + 16, 0, 4);
 	if (crc32_ieee(0, s, hsize) != want)
 		return false;
-	g->my_lba = rd64(s + 24);
-	g->alt_lba = rd64(s + 32);
-	g->first_usable = rd64(s + 40);
-	g->last_usable = rd64(s + 48);
-	g->entries_lba = rd64(s + 72);
-	g->nentries = rd32(s + 80);
-	g->entry_size = rd32(s + 84);
-	g->entries_crc = rd32(s + 88);
+	g->my_lba = le64_get(s + 24);
+	g->alt_lba = le64_get(s + 32);
+	g->first_usable = le64_get(s + 40);
+	g->last_usable = le64_get(s + 48);
+	g->entries_lba = le64_get(s + 72);
+	g->nentries = le32_get(s + 80);
+	g->entry_size = le32_get(s + 84);
+	g->entries_crc = le32_get(s + 88);
 	if (g->my_lba != lba || g->first_usable > g->last_usable || g->last_usable >= sectors)
 		return false;
 	if (g->entry_size < 128 || g->entry_size > 512 || (g->entry_size & (g->entry_size - 1)) ||
@@ -138,7 +132,7 @@ static bool gpt_entries(const struct gpt_hdr *g, disk_read_fn rd, void *ctx,
 			const u8 *e = s + i * g->entry_size;
 			if (memcmp(e, esp_guid, 16) != 0)
 				continue;
-			u64 first = rd64(e + 32), last = rd64(e + 40);
+			u64 first = le64_get(e + 32), last = le64_get(e + 40);
 			if (last < first || last >= l->sectors) {
 				/* An ESP we cannot place: protect everything. */
 				whole_disk(l, DISK_UNKNOWN, REGION_UNKNOWN);
@@ -220,7 +214,7 @@ int disk_scan_layout(struct disk_layout *out, u64 sectors, disk_read_fn rd, void
 		const u8 *e = s + 446 + 16 * i;
 		if (e[4] != 0xef)
 			continue;
-		u64 first = rd32(e + 8), n = rd32(e + 12);
+		u64 first = le32_get(e + 8), n = le32_get(e + 12);
 		if (first + n > sectors) {
 			whole_disk(out, DISK_UNKNOWN, REGION_UNKNOWN);
 			return 0;

@@ -96,7 +96,7 @@ static void probe_controllers(void)
 
 void storage_init(const struct handoff *h)
 {
-	pci_init(h);
+	/* hv_main() enumerated PCI already (the console may be a PCI UART). */
 	probe_controllers();
 
 	u32 n = blk_ndevs();

@@ -163,7 +163,7 @@ bool svm_msrpm_set(u8 *msrpm, u32 msr, bool intercept_read, bool intercept_write
 	return false;
 }
 
-bool svm_requeue_event(u64 exitintinfo, u64 *eventinj)
+bool svm_requeue_event(u64 exitintinfo, u64 *eventinj, int *deferred_intr)
 {
 	if (!(exitintinfo & EVENTINJ_VALID))
 		return true;
@@ -184,6 +184,11 @@ bool svm_requeue_event(u64 exitintinfo, u64 *eventinj)
 				return false;
 			*eventinj = EVENTINJ_VALID | EVENTINJ_TYPE_EXCEPTION | EVENTINJ_EV | VEC_DF;
 		}
+		/* The handler's exception first; the interrupt, already taken
+		 * from the 8259, later (not lost: its in-service bit would
+		 * block that line for good). */
+		if (type == EVENTINJ_TYPE_INTR)
+			*deferred_intr = (int)vector;
 		return true;
 	}
 	/* Same format as EVENTINJ, error code included (15.7.2). */

@@ -47,7 +47,7 @@ bool svm_msrpm_set(u8 *msrpm, u32 msr, bool intercept_read, bool intercept_write
  * INTn, INT3 and INTO are not injected again: the guest executes them
  * again.  Returns false if that would be a triple fault (#DF interrupted).
  */
-bool svm_requeue_event(u64 exitintinfo, u64 *eventinj);
+bool svm_requeue_event(u64 exitintinfo, u64 *eventinj, int *deferred_intr);
 
 /* The CR4 bits this CPU implements (CPUID 1 ECX, 7 EBX and ECX), for the
  * MOV to CR4 check: SVM has no IA32_VMX_CR4_FIXED1 MSR to say it. */

@@ -142,7 +142,7 @@ static bool svm_delivering_event(struct vcpu *v)
 static bool svm_finish_exit(struct vcpu *v)
 {
 	struct vmcb *vm = vmcb_of(v);
-	return svm_requeue_event(vm->exitintinfo, &vm->eventinj);
+	return svm_requeue_event(vm->exitintinfo, &vm->eventinj, &v->deferred_intr);
 }
 
 /* The local APIC timer, always: with V_INTR_MASKING its interrupt exits

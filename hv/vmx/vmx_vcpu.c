@@ -266,6 +266,9 @@ static bool vmx_finish_exit(struct vcpu *v)
 				return false;
 			vmx_inject_exception(v, VEC_DF, true, 0);
 		}
+		/* The handler's exception first, the interrupt later (vcpu.h). */
+		if ((vec & 0x700) == INTR_TYPE_EXT_INTR)
+			v->deferred_intr = (int)(vec & 0xff);
 		return true;
 	}
 	u32 type = vec & 0x700;

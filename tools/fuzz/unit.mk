@@ -24,7 +24,7 @@ endef
 
 $(eval $(call fuzz_target,config,boot/config.c))
 $(eval $(call fuzz_target,bzimage,hv/guest/bzimage.c))
-$(eval $(call fuzz_target,emu,hv/emu/decode.c hv/emu/emulate.c))
+$(eval $(call fuzz_target,emu,hv/emu/decode.c hv/lib/sbuf.c hv/emu/emulate.c))
 $(eval $(call fuzz_target,walk,hv/mm/walk.c))
 $(eval $(call fuzz_target,virtq,hv/dev/virtqueue.c hv/dev/virtio_blk.c hv/dev/pci_cfg.c))
 

@@ -29,13 +29,17 @@
 # default 100: boot and module loading must be done by then in both guests,
 # and were at 54-78 s with 6.12, 43 s with 6.1), --slot S (guest seconds per
 # case; default 30), --timeout S (Bochs wall seconds per boot, default
-# 3600), --parse-only (rebuild the CSV from the logs already there).
+# 3600), --parse-only (rebuild the CSV from the logs already there),
+# --bench bochs|qemu (or IOSCHED_BENCH; default bochs: VT-x, the data disk
+# on IDE; qemu: QEMU TCG with AMD SVM, the data disk on q35's AHCI,
+# through tools/qemu-run.sh --data).
 set -u
 cd "$(dirname "$0")/../.."
 B=build/iosched
 K=${FORMICA_KERNEL:-build/linux-6.12}
 runs=fcfs-process,deadline-process,anticipatory-process,anticipatory-guest
 cases=1x2,2x1,2x2 mib=8 kib=64 at=100 slot=30 timeout=3600 parse_only=0
+bench=${IOSCHED_BENCH:-bochs}
 while [ $# -gt 0 ]; do
 	case $1 in
 	--runs) runs=$2; shift 2 ;;
@@ -46,6 +50,7 @@ while [ $# -gt 0 ]; do
 	--slot) slot=$2; shift 2 ;;
 	--timeout) timeout=$2; shift 2 ;;
 	--parse-only) parse_only=1; shift ;;
+	--bench) bench=$2; shift 2 ;;
 	*) echo "iosched: unknown option $1" >&2; exit 2 ;;
 	esac
 done
@@ -78,9 +83,14 @@ for run in ${runs//,/ }; do
 	[ $parse_only = 1 ] && continue
 	tools/mkesp.sh $B/esp.img $cfg build/formica.efi build/hv.bin $K/vmlinuz $initrd || exit 1
 	t0=$SECONDS
-	echo "iosched: $run: booting kernel $KVER (cases $cases, $mib MiB per process, $kib KiB reads)"
-	tools/storage/bochs-storage.sh --esp $B/esp.img --data $data --log $log --megs 1536 \
-		--timeout "$timeout" >$B/$run.out 2>&1
+	echo "iosched: $run: booting kernel $KVER in $bench (cases $cases, $mib MiB per process, $kib KiB reads)"
+	if [ "$bench" = qemu ]; then
+		tools/qemu-run.sh --esp $B/esp.img --data $data --log $log --timeout "$timeout" \
+			>$B/$run.out 2>&1
+	else
+		tools/storage/bochs-storage.sh --esp $B/esp.img --data $data --log $log --megs 1536 \
+			--timeout "$timeout" >$B/$run.out 2>&1
+	fi
 	echo "iosched: $run: $(tail -1 $B/$run.out) ($((SECONDS - t0)) s wall)"
 done
 

@@ -157,42 +157,51 @@ static void test_msrpm(void **s)
 	assert_false(svm_msrpm_set(map, 0xc0002000, false, false));
 }
 
+static int deferred = -1;
+static bool svm_requeue_event_t(u64 exitintinfo, u64 *eventinj)
+{
+	return svm_requeue_event(exitintinfo, eventinj, &deferred);
+}
+
 static void test_requeue(void **s)
 {
 	u64 inj = 0;
 	/* nothing was being delivered */
-	assert_true(svm_requeue_event(0x20 | EVENTINJ_TYPE_INTR, &inj));
+	assert_true(svm_requeue_event_t(0x20 | EVENTINJ_TYPE_INTR, &inj));
 	assert_int_equal(inj, 0);
 	/* an interrupt interrupted by a #PF exit: deliver it again */
 	u64 ev = EVENTINJ_VALID | EVENTINJ_TYPE_INTR | 0x20;
-	assert_true(svm_requeue_event(ev, &inj));
+	assert_true(svm_requeue_event_t(ev, &inj));
 	assert_int_equal(inj, ev);
 	/* an exception with its error code */
 	inj = 0;
 	ev = EVENTINJ_VALID | EVENTINJ_TYPE_EXCEPTION | EVENTINJ_EV | VEC_GP | (0x18ull << 32);
-	assert_true(svm_requeue_event(ev, &inj));
+	assert_true(svm_requeue_event_t(ev, &inj));
 	assert_int_equal(inj, ev);
 	/* the handler injected #PF while #GP was being delivered: #DF */
 	inj = EVENTINJ_VALID | EVENTINJ_TYPE_EXCEPTION | EVENTINJ_EV | VEC_PF;
-	assert_true(svm_requeue_event(ev, &inj));
+	assert_true(svm_requeue_event_t(ev, &inj));
 	assert_int_equal(inj & 0xffffffffull,
 			 EVENTINJ_VALID | EVENTINJ_TYPE_EXCEPTION | EVENTINJ_EV | VEC_DF);
 	/* ... and while #DF was being delivered: triple fault */
 	ev = EVENTINJ_VALID | EVENTINJ_TYPE_EXCEPTION | EVENTINJ_EV | VEC_DF;
 	inj = EVENTINJ_VALID | EVENTINJ_TYPE_EXCEPTION | EVENTINJ_EV | VEC_PF;
-	assert_false(svm_requeue_event(ev, &inj));
+	assert_false(svm_requeue_event_t(ev, &inj));
 	/* INT3 and INTn (QEMU reports INT3 as a software interrupt): run again,
 	 * not injected with RIP still at the instruction */
 	inj = 0;
-	assert_true(svm_requeue_event(EVENTINJ_VALID | EVENTINJ_TYPE_SOFT_INT | VEC_BP, &inj));
-	assert_true(svm_requeue_event(EVENTINJ_VALID | EVENTINJ_TYPE_EXCEPTION | VEC_BP, &inj));
-	assert_true(svm_requeue_event(EVENTINJ_VALID | EVENTINJ_TYPE_SOFT_INT | 0x80, &inj));
+	assert_true(svm_requeue_event_t(EVENTINJ_VALID | EVENTINJ_TYPE_SOFT_INT | VEC_BP, &inj));
+	assert_true(svm_requeue_event_t(EVENTINJ_VALID | EVENTINJ_TYPE_EXCEPTION | VEC_BP, &inj));
+	assert_true(svm_requeue_event_t(EVENTINJ_VALID | EVENTINJ_TYPE_SOFT_INT | 0x80, &inj));
 	assert_int_equal(inj, 0);
-	/* an interrupt being delivered and an exception queued: the exception wins */
+	assert_int_equal(deferred, -1); /* no interrupt was ever put off */
+	/* an interrupt being delivered and an exception queued: the exception
+	 * goes first, the interrupt is put off, not lost */
 	ev = EVENTINJ_VALID | EVENTINJ_TYPE_INTR | 0x20;
 	inj = EVENTINJ_VALID | EVENTINJ_TYPE_EXCEPTION | VEC_UD;
-	assert_true(svm_requeue_event(ev, &inj));
+	assert_true(svm_requeue_event_t(ev, &inj));
 	assert_int_equal(inj, EVENTINJ_VALID | EVENTINJ_TYPE_EXCEPTION | VEC_UD);
+	assert_int_equal(deferred, 0x20);
 }
 
 static void test_cr4_allowed(void **s)
