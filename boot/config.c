@@ -75,6 +75,14 @@
  *                       modelled 7200 rpm disk would have finished it
  *                       (sched/hdd_model.h; emulated disks never seek).
  *                       Default none.
+ *   shadow = cached     how the shadow pager (hv/mm/README.md) treats a
+ *                       root the guest loads into CR3 again: cached (keep
+ *                       its shadow, drop only what a CR3 load flushes) |
+ *                       reference (start from an empty shadow every time:
+ *                       the obviously right oracle, and slow).  Default
+ *                       cached, the fastest that passes every test.  A
+ *                       guest can switch it at run time through the mark
+ *                       port (hv/guest/io.c), to time both in one boot.
  *
  * Then one section per guest, at most CFG_MAX_GUESTS (24) of them (a
  * section beyond that is an error):
@@ -307,6 +315,7 @@ enum key {
 	K_IOSCHED,
 	K_IOSCHED_KEY,
 	K_DISK_MODEL,
+	K_SHADOW,
 	/* guest settings */
 	K_KIND,
 	K_KERNEL,
@@ -323,6 +332,7 @@ enum key {
 static const char key_name[NKEYS][12] = {
 	"serial", "screen", "log",    "sample_ms", "slice_ms", "switches_ms", "wss_sample",
 	"selftest", "timer", "antfarm", "iosched", "iosched_key", "disk_model",
+	"shadow",
 	"kind",   "kernel", "initrd",    "cmdline",  "mem_mb",   "disk",     "max_ms",
 };
 
@@ -507,6 +517,9 @@ static void set_global_default(struct formica_config *cfg, enum key k)
 	case K_DISK_MODEL:
 		cfg->disk_model = DISK_MODEL_NONE;
 		break;
+	case K_SHADOW:
+		cfg->shadow = SHADOW_POLICY_CACHED;
+		break;
 	default:
 		break;
 	}
@@ -626,6 +639,14 @@ static void set_global(struct parser *p, enum key k, struct view v)
 			cfg->disk_model = DISK_MODEL_HDD7200;
 		else
 			errorf(p, "unknown value %v for disk_model (none or hdd7200)", .v = v);
+		break;
+	case K_SHADOW:
+		if (is_word(v, "cached"))
+			cfg->shadow = SHADOW_POLICY_CACHED;
+		else if (is_word(v, "reference"))
+			cfg->shadow = SHADOW_POLICY_REFERENCE;
+		else
+			errorf(p, "unknown value %v for shadow (cached or reference)", .v = v);
 		break;
 	default:
 		break;

@@ -54,6 +54,7 @@ static void assert_defaults(void)
 	assert_int_equal(cfg.iosched, IOSCHED_ANTICIPATORY);
 	assert_int_equal(cfg.iosched_key, IOSCHED_KEY_PROCESS);
 	assert_int_equal(cfg.disk_model, DISK_MODEL_NONE);
+	assert_int_equal(cfg.shadow, SHADOW_POLICY_CACHED);
 }
 
 /* A file that names one bad value of a global key: default stays. */
@@ -380,6 +381,26 @@ static void test_iosched_keys(void **state)
 			 "formica.cfg:1: unknown value 'ssd' for disk_model (none or hdd7200)\n");
 	/* Global keys: not inside a guest section. */
 	assert_int_equal(parse("[guest a]\nkernel = k\niosched = fcfs\n"), 1);
+}
+
+/* shadow = cached | reference; anything else keeps the default. */
+static void test_shadow_policy(void **state)
+{
+	(void)state;
+	assert_int_equal(parse("shadow = reference\n"), 0);
+	assert_int_equal(cfg.shadow, SHADOW_POLICY_REFERENCE);
+	assert_int_equal(parse("shadow=cached\n"), 0);
+	assert_int_equal(cfg.shadow, SHADOW_POLICY_CACHED);
+	assert_one_error("shadow = synced\n",
+			 "formica.cfg:1: unknown value 'synced' for shadow (cached or reference)\n");
+	assert_int_equal(cfg.shadow, SHADOW_POLICY_CACHED);
+	assert_one_error("shadow = Reference\n", "formica.cfg:1: unknown value 'Reference' for "
+						    "shadow (cached or reference)\n");
+	/* Given twice: an error, and the default stays. */
+	assert_int_equal(parse("shadow = reference\nshadow = reference\n"), 1);
+	assert_int_equal(cfg.shadow, SHADOW_POLICY_CACHED);
+	/* A global key: not inside a guest section. */
+	assert_int_equal(parse("[guest a]\nkernel = k\nshadow = reference\n"), 1);
 }
 
 static void test_max_ms(void **state)
@@ -823,6 +844,7 @@ int main(void)
 		cmocka_unit_test(test_timer),
 		cmocka_unit_test(test_max_ms),
 		cmocka_unit_test(test_antfarm),
+		cmocka_unit_test(test_shadow_policy),
 		cmocka_unit_test(test_extents),
 		cmocka_unit_test(test_crlf),
 		cmocka_unit_test(test_no_final_newline),

@@ -108,6 +108,10 @@ int guest_paging_init(struct guest *g, const struct guest_entry *e);
 void guest_shadow_budgets(void);
 void guest_paging_report(const struct guest *g);
 int guest_paging_counters(const struct guest *g, char *buf, size_t size);
+/* The shadow policy now, and a switch to another (formica.cfg shadow =, the
+ * mark port): "cached" or "reference". */
+const char *guest_shadow_policy(const struct guest *g);
+void guest_set_shadow_policy(struct guest *g, bool cached);
 void guest_page_fault(struct guest *g, u64 gva, u32 error_code);
 /* MOV to CR0/CR3/CR4 and WRMSR EFER: true if the write happened (advance
  * RIP); false if the guest got a #GP instead or was stopped. */

@@ -45,7 +45,7 @@ void guest_console_byte(void *ctx, u8 c)
  * tools/table1.sh):
  *   mark guest=NAME value=V exits=N tsc=T af_created=.. af_exited=..
  *        af_creates=.. af_exits=.. af_execs=.. af_switches=.. af_live=..
- *        af_kernel_loads=.. af_reloads=.. af_zero=.. af_rules=..
+ *        af_kernel_loads=.. af_reloads=.. af_zero=.. af_rules=.. shadow=..
  * (af_created/af_exited: address spaces, the paper's "inferred" columns;
  * af_creates/af_exits: processes, which differ in exec-aware mode only;
  * af_kernel_loads: CR3 loads of a root with no user entries, af_reloads:
@@ -59,13 +59,19 @@ void guest_console_byte(void *ctx, u8 c)
  * the end-of-guest "exits" lines) and the shadow pager's counters:
  *   mark-cycles guest=NAME hv=T 0:T 1:T 28:T ...
  *   mark-shadow guest=NAME faults=N ... (as the end-of-guest "shadow" line)
- * Two values are commands: 0x10 switches inference off, 0x11 on again.
+ * Some values are commands, carried out before the line is printed:
+ * 0x10 switches inference off, 0x11 on again; 0x20 switches the shadow
+ * pager to its reference policy, 0x21 to the cached one (formica.cfg's
+ * shadow =), so one boot can time alternating rounds of both; the line's
+ * shadow= says which one runs from here on.
  * A read returns 0.  Not a device any real PC has: only a guest that
  * knows about Formica uses it.
  */
 #define FORMICA_MARK_PORT 0x510
 #define FORMICA_MARK_AF_OFF 0x10
 #define FORMICA_MARK_AF_ON 0x11
+#define FORMICA_MARK_SHADOW_REFERENCE 0x20
+#define FORMICA_MARK_SHADOW_CACHED 0x21
 
 static void mark(struct guest *g, u8 v)
 {
@@ -73,12 +79,15 @@ static void mark(struct guest *g, u8 v)
 
 	if (v == FORMICA_MARK_AF_OFF || v == FORMICA_MARK_AF_ON)
 		guest_af_set(g, v == FORMICA_MARK_AF_ON);
+	if (v == FORMICA_MARK_SHADOW_REFERENCE || v == FORMICA_MARK_SHADOW_CACHED)
+		guest_set_shadow_policy(g, v == FORMICA_MARK_SHADOW_CACHED);
 	kprintf("mark guest=%s value=%u exits=%lu tsc=%lu af_created=%lu af_exited=%lu "
 		"af_creates=%lu af_exits=%lu af_execs=%lu af_switches=%lu af_live=%u "
-		"af_kernel_loads=%lu af_reloads=%lu af_zero=%u af_rules=%s\n",
+		"af_kernel_loads=%lu af_reloads=%lu af_zero=%u af_rules=%s shadow=%s\n",
 		g->name, v, g->exits_total, rdtsc(), s->spaces_created, s->spaces_exited,
 		s->creates, s->exits, s->execs, s->switches, guest_af_live(g), s->kernel_loads,
-		s->reloads, af_emptied(&g->af), g->af.flags & AF_EXEC_AWARE ? "exec-aware" : "plain");
+		s->reloads, af_emptied(&g->af), g->af.flags & AF_EXEC_AWARE ? "exec-aware" : "plain",
+		guest_shadow_policy(g));
 	/* One line, whatever the number of reasons: built, then printed. */
 	char line[512];
 	int n = ksnprintf(line, sizeof(line), "mark-exits guest=%s", g->name);

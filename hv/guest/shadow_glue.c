@@ -2,7 +2,7 @@
  * shadow_glue.c - the glue between VM exits and the shadow pager (hv/mm/).
  *
  * hv/mm/shadow.c decides; this file reads the guest state (vcpu.h), calls
- * it, and writes back what it says (see the contract at the top of hv/mm/shadow.h):
+ * it, and writes back what it says (see the contract in hv/mm/README.md):
  *   #PF exit        -> shadow_page_fault(): fixed, the guest's own #PF, or
  *                      a guest that touched memory it does not own
  *   MOV to CR3      -> shadow_cr3_load(): the CPU's CR3 = the shadow root
@@ -77,7 +77,8 @@ void guest_shadow_budgets(void)
 int guest_paging_init(struct guest *g, const struct guest_entry *e)
 {
 	static const struct shadow_ops ops = { shadow_alloc, shadow_free, NULL, NULL };
-	if (shadow_init(&g->shadow, &ops, &g->mem, SHADOW_CACHED)) {
+	bool reference = g->hv_cfg && g->hv_cfg->shadow == SHADOW_POLICY_REFERENCE;
+	if (shadow_init(&g->shadow, &ops, &g->mem, reference ? SHADOW_REFERENCE : SHADOW_CACHED)) {
 		kprintf("guest %s: shadow pager refused the guest memory\n", g->name);
 		return -1;
 	}
@@ -111,6 +112,19 @@ int guest_paging_counters(const struct guest *g, char *buf, size_t size)
 			 ss->nomem, ss->watch_walks, ss->watch_quick, ss->dirty_upgrades,
 			 ss->fill_new_kernel, ss->fill_new_user, ss->fill_switch_kernel,
 			 ss->fill_switch_user);
+}
+
+const char *guest_shadow_policy(const struct guest *g)
+{
+	return g->shadow.policy == SHADOW_REFERENCE ? "reference" : "cached";
+}
+
+/* A new policy empties every shadow (shadow_set_policy); the loaded root
+ * keeps its top, so the CPU's CR3 stays, and with VPID the next entry
+ * flushes (shadow_take_tlb_flush). */
+void guest_set_shadow_policy(struct guest *g, bool cached)
+{
+	shadow_set_policy(&g->shadow, cached ? SHADOW_CACHED : SHADOW_REFERENCE);
 }
 
 void guest_paging_report(const struct guest *g)

@@ -93,6 +93,13 @@ enum disk_model {
 	DISK_MODEL_HDD7200 = 1, /* ...and not before a 7200 rpm disk would be */
 };
 
+/* The shadow pager's policy for a root loaded again (hv/mm/shadow.h, enum
+ * shadow_policy; the glue maps one to the other). */
+enum shadow_policy_cfg {
+	SHADOW_POLICY_CACHED = 0,    /* keep each root's shadow across CR3 loads */
+	SHADOW_POLICY_REFERENCE = 1, /* an empty shadow at every CR3 load (the oracle) */
+};
+
 /* Where the hv's console goes (hv/kernel/console.c, hv/pci/serialpick.c). */
 enum serial_mode {
 	SERIAL_AUTO = 0, /* the legacy port if a 16550 answers there, else a PCI one */
@@ -117,6 +124,7 @@ struct formica_config {
 	enum iosched_policy iosched;
 	enum iosched_key iosched_key;
 	enum disk_model disk_model;
+	enum shadow_policy_cfg shadow;
 	u32 nguests;
 	struct cfg_guest guest[CFG_MAX_GUESTS];
 };

@@ -1,91 +1,13 @@
 /*
  * shadow.h - shadow page tables: running a paging guest without EPT.
  *
- * Without EPT the CPU translates the guest's linear addresses with ONE set of
- * page tables, and they must produce host-physical addresses.  The guest's
- * own tables produce guest-physical ones, so the CPU cannot use them.  The
- * hypervisor therefore keeps, for the guest's current address space, a second
- * set of tables, the shadow, and points the real CR3 at it.  The shadow starts
- * empty.  Every access through a missing shadow entry is a #PF that exits to
- * the hv, which walks the guest's tables (walk.h) the way the MMU would:
- *   - if the guest's tables forbid the access, the #PF is the guest's own and
- *     is reflected to it, with the error code the guest's tables give;
- *   - otherwise the hv writes the one shadow entry the access needed (host
- *     page, rights combined over the guest's levels) and re-runs the
- *     instruction.
- * The shadow is thus a software TLB: it caches translations and has to be
- * flushed exactly when the guest flushes its TLB (MOV to CR3, INVLPG, CR0/CR4
- * changes).  For the same reason the guest's page tables need no write
- * protection: after changing them the guest must flush, as on hardware.
- * Two more jobs fall out: the guest's accessed/dirty flags (a page stays
- * read-only in the shadow until its D flag is set, so the first write exits
- * and sets it), and write-watching guest pages (shadow entries for a watched
- * page stay read-only, so writes to it exit).
- *
- * Address spaces.  Shadows are kept per guest address space, one record per
- * page-table root the guest loads into CR3 (struct shadow_as).  The records
- * are also where process inference (Antfarm) hangs its state: a root seen for
- * the first time is a new process; see /work/shared/notes/antfarm-on-linux-6.md.
- *
- * Shadow format.  The real CPU runs the guest with PAE-format entries: 4-level
- * tables when the guest is in long mode (EFER.LMA = 1), PAE tables (3 levels,
- * 4 GiB) otherwise, including with guest paging off (an identity shadow,
- * gva == gpa).  Every shadow page maps 4 KiB: guest 2 MiB, 4 MiB and 1 GiB
- * pages are shadowed piecewise.  Shadow table pages come from the caller's
- * allocator; a page's host-physical address is its pointer value (the hv
- * identity-maps memory).
- *
- * ---------------------------------------------------------------------------
- * Contract with the VMX glue (SDM Vol. 3C chapters 24-26 for the fields):
- *
- *  Controls.  Exception bitmap bit 14 (#PF) = 1, PAGEFAULT_ERROR_CODE_MASK = 0,
- *  PAGEFAULT_ERROR_CODE_MATCH = 0: every guest #PF exits.  Primary controls:
- *  INVLPG exiting, CR3-load exiting and CR3-store exiting = 1, CR3_TARGET_COUNT
- *  = 0.  No EPT, no unrestricted guest.  VPID: either off (then every VM entry
- *  and exit flushes the TLB), or on and the glue does INVVPID single-context
- *  before a VM entry whenever shadow_take_tlb_flush() says so.  Hide PCID,
- *  INVPCID, PKU, LA57 in CPUID.  The "IA-32e mode guest" entry control = guest
- *  EFER.LMA.
- *
- *  Registers.  The guest sees its own CR0/CR4/EFER through read shadows; the
- *  CPU runs with the values shadow_real_cr0/cr4/efer() compute (plus the VMX
- *  fixed bits).  CR0 guest/host mask must own at least PG, WP (and PE, NE, CD,
- *  NW as VMX needs); CR4 mask at least PSE, PAE, PGE, SMEP, SMAP, PCIDE, PKE,
- *  LA57 (and VMXE).  EFER: load/save IA32_EFER controls on, and WRMSR to EFER
- *  (0xC0000080) intercepted in the MSR bitmap; RDMSR returns the guest's
- *  value.  Guest CR3 = shadow_host_cr3(); MOV from CR3 returns the guest's
- *  own CR3 (ctx->paging.cr3).
- *
- *  Exits.
- *   - #PF (exit reason 0, vector 14): gva = exit qualification, error code =
- *     VM_EXIT_INTR_ERROR_CODE; call shadow_page_fault() with guest RFLAGS.AC.
- *     FIXED: resume (re-inject the event in IDT_VECTORING_INFO if valid).
- *     INJECT: VM_ENTRY_INTR_INFO = vector 14 | type 3 (hw exception) |
- *     deliver error code | valid, VM_ENTRY_EXCEPTION_ERROR_CODE = the error
- *     code, and load the real CR2 with gva just before VM entry (if the exit
- *     came while delivering a #PF or contributory exception, it is a #DF
- *     instead, SDM Vol. 3A 6.15).
- *     WATCHED_WRITE: emulate the instruction's write to out->gpa (the
- *     guest's D flag is already set), advance RIP.
- *     BAD_GPA with !bad_table: the page may be an emulated device's MMIO.
- *     Anything else: stop this guest (log the result and gva).
- *   - MOV to CR3 (exit reason 28): GUEST_CR3 = shadow_cr3_load(ctx, value).
- *   - MOV to CR0/CR4, WRMSR EFER, CLTS/LMSW: update the read shadow, then
- *     GUEST_CR3 = shadow_set_paging(ctx, &new) with guest_paging_from_regs(),
- *     and the real CR0/CR4/EFER from shadow_real_*().
- *   - INVLPG (exit reason 14): shadow_invlpg(ctx, exit qualification).
- *
- * Not supported (the calls say so instead of looping):
- *   - Guest CR0.WP = 0 with a supervisor write to a read-only page: the CPU
- *     runs with CR0.WP = 1, so the shadow cannot express it; the fault
- *     returns SHADOW_UNSUPPORTED.  (Linux sets CR0.WP early and keeps it.)
- *   - SMAP and implicit supervisor accesses (GDT, IDT, TSS) made with
- *     RFLAGS.AC = 1: indistinguishable from explicit ones in an exit; if one
- *     hits a user page the fault returns SHADOW_INCONSISTENT.
- *   - Protection keys, 5-level paging, PCID (CR3 bits 11:0 and 63 are
- *     masked), the PAE PDPTE registers (PDPTEs are re-read on each walk, not
- *     latched at MOV to CR3), guest memory types beyond copying PWT/PCD/PAT.
- *   - More than one vCPU per context: a context is one vCPU's software TLB.
+ * Without EPT the CPU can use only page tables that give host-physical
+ * addresses, so the hv keeps a shadow of the guest's tables per address
+ * space and points the real CR3 at it; the shadow is a software TLB, filled
+ * on #PF exits and flushed when the guest flushes.  hv/mm/README.md tells
+ * the idea, the contract with the VMX/SVM glue (controls, registers, exits)
+ * and what is not supported; the code is shadow.c (the #PF exit), spt.c
+ * (the tables), roots.c (the per-root cache), watch.c (watched pages).
  */
 #ifndef FORMICA_MM_SHADOW_H
 #define FORMICA_MM_SHADOW_H
@@ -258,6 +180,9 @@ struct shadow_fault {
  * gives the first GUEST_CR3. */
 int shadow_init(struct shadow_ctx *ctx, const struct shadow_ops *ops, const struct gmem *gm,
 		enum shadow_policy policy);
+/* Switch policy at run time: every shadow is emptied (the loaded root keeps
+ * its top, so GUEST_CR3 is unchanged; the others are freed). */
+void shadow_set_policy(struct shadow_ctx *ctx, enum shadow_policy policy);
 /* Free every shadow page (calls as_evict for live records). */
 void shadow_destroy(struct shadow_ctx *ctx);
 

@@ -20,7 +20,13 @@ LINUX_GUEST := build/linux/vmlinuz build/linux/initramfs.cpio.gz
 ITESTS += tools/linux-test.sh
 BENCH_TARGETS += bench-linux
 .PHONY: bench-linux
-bench-linux: all $(LINUX_GUEST)
+# ctxbench runs in a libc-less initramfs, hence -static (like afwork).
+BENCH_TREE := build/linux/bench-tree
+$(BENCH_TREE)/bin/ctxbench: tools/linux/workloads/ctxbench.c
+	@mkdir -p $(dir $@)
+	$(call say,HOSTCC,$@)
+	$(Q)$(HOSTCC) -static -O2 -Wall -Wextra -std=gnu11 -o $@ $<
+bench-linux: all $(LINUX_GUEST) $(BENCH_TREE)/bin/ctxbench build/antfarm/tree/bin/afwork
 	tools/bench-linux.sh
 # The top Makefile includes only */unit.mk and */*/unit.mk: one level deeper
 # needs this.
@@ -28,3 +34,6 @@ include tools/linux/compile-kit/unit.mk
 # Two Linux guests with a disk each (virtio-blk on their extents of a
 # second ATA disk): pattern written, read back, checked on the host.
 ITESTS += tools/linux-disk-test.sh
+# benchcsv.py's pairing of marks and intervals, on made-up logs
+UNIT_TESTS += test_benchcsv
+test_benchcsv_SRCS := tools/linux/tests/test_benchcsv.c

@@ -35,8 +35,10 @@
 #define MB (1024ull * KB)
 
 #define NROOTS 3
-#define NPOL 3 /* the contexts compared: [0] reference, [1] cached, [2] cached with
-		   * the leaf log */
+#define NPOL 4 /* the contexts compared: [0] reference, [1] cached, [2] cached with
+		   * the leaf log, [3] that one switched to the reference and back
+		   * every few dozen steps (shadow_set_policy) */
+#define SWITCH_EVERY 37
 #define NPAGES 8 /* 4 KiB pages per small region */
 
 /* The guest's linear layout: per half, NPAGES pages under one page table
@@ -59,7 +61,7 @@ struct diff {
 	u64 pt2m[2][NROOTS];  /* the page table each 2 MiB region's PDE may point to */
 	u64 rng;
 	bool watched[16];     /* data frames 0x10000 + i * 4 KiB */
-	long checked, injected, ran, watched_writes;
+	long checked, injected, ran, watched_writes, switches;
 };
 
 static u64 rnd(struct diff *d)
@@ -167,7 +169,7 @@ static void diff_init(struct diff *d, enum paging_mode mode, u64 seed)
 		assert_int_equal(shadow_init(d->ctx[p], &ops, &d->g.m,
 					     p == 0 ? SHADOW_REFERENCE : SHADOW_CACHED),
 				 SHADOW_OK);
-		d->ctx[p]->leaf_log = p == 2;
+		d->ctx[p]->leaf_log = p >= 2;
 	}
 	set_paging_all(d);
 }
@@ -402,6 +404,13 @@ static void trace(enum paging_mode mode, u64 seed, int steps)
 		else
 			pge_toggle(&d);
 		check_leaves(&d);
+		if (s % SWITCH_EVERY == SWITCH_EVERY - 1) {
+			struct shadow_ctx *c = d.ctx[3];
+
+			shadow_set_policy(c, c->policy == SHADOW_CACHED ? SHADOW_REFERENCE
+									: SHADOW_CACHED);
+			d.switches++;
+		}
 	}
 	/* The trace did reach every outcome, and the cached policy was put to
 	 * work (evictions, skipped flushes) rather than passing by default. */
@@ -411,6 +420,10 @@ static void trace(enum paging_mode mode, u64 seed, int steps)
 	assert_true(d.ctx[1]->stats.faults < d.ctx[0]->stats.faults);
 	/* The log changes what a load drops, not what is cached after it. */
 	assert_int_equal(d.ctx[2]->stats.faults, d.ctx[1]->stats.faults);
+	/* The switching one really switched, and each switch emptied its
+	 * shadows (so it refaulted more than the cached policy alone). */
+	assert_true(d.switches > 50);
+	assert_true(d.ctx[3]->stats.faults > d.ctx[1]->stats.faults);
 	diff_done(&d);
 }
 

@@ -1,0 +1,222 @@
+#!/usr/bin/env python3
+"""benchcsv.py - turn a bench boot's logs into make bench's Linux table.
+
+Why a program: tools/bench-linux.sh boots the same kernel and initramfs
+bare and under formica; the guest (tools/linux/workloads/shadow-bench.sh)
+prints one FORMICA-BENCH line per measured interval, and the hv logs its
+counters at the mark bytes 1 and 2 that bracket each interval.  Pairing the
+k-th mark pair with the k-th interval line, summing rounds per shadow
+policy and taking medians of alternating rounds is more than awk should
+carry.  Standard library only.
+
+  benchcsv.py --formica LOG [--bare SERIAL] [--guest linux1] [--out CSV]
+
+Writes CSV with the header metric,bare,formica,ratio (ratio = formica/bare;
+an empty cell: not measured), prints it as a table, then where the hv's
+time went per fork+exec (cached policy): exits, TSC cycles and mean per exit
+reason, and the shadow pager's counters.
+"""
+import argparse
+import re
+import statistics
+import sys
+
+KV = re.compile(r'(\w+)=([^\s]+)')
+
+
+def kv(text):
+    return dict(KV.findall(text))
+
+
+def guest_lines(path, guest, prefixed):
+    """The guest's own console lines (formica's log prefixes them with [NAME])."""
+    out = []
+    try:
+        with open(path, 'rb') as f:
+            for raw in f:
+                line = raw.decode('latin-1').rstrip('\r\n')
+                if prefixed:
+                    i = line.find('[%s] ' % guest)
+                    if i < 0:
+                        continue
+                    line = line[i + len(guest) + 3:]
+                out.append(line)
+    except OSError:
+        pass
+    return out
+
+
+def marks(path, guest):
+    """The hv's mark lines for guest, in order: dicts with value, exits,
+    shadow counters (mark-shadow), per-reason exits and cycles."""
+    out = []
+    with open(path, 'rb') as f:
+        for raw in f:
+            line = raw.decode('latin-1').rstrip('\r\n')
+            m = re.search(r'\bmark(-\w+)? guest=%s (.*)$' % re.escape(guest), line)
+            if not m:
+                continue
+            kind, rest = m.group(1), m.group(2)
+            if kind is None:
+                d = kv(rest)
+                out.append({'value': int(d['value']), 'exits': int(d['exits']),
+                            'shadow': {}, 'rexits': {}, 'rcycles': {}})
+            elif out and kind == '-shadow':
+                out[-1]['shadow'] = {k: int(v) for k, v in kv(rest).items()}
+            elif out and kind in ('-exits', '-cycles'):
+                d = out[-1]['rexits' if kind == '-exits' else 'rcycles']
+                for tok in rest.split():
+                    if tok.startswith('hv='):
+                        d['hv'] = int(tok[3:])
+                    elif ':' in tok:
+                        r, v = tok.split(':')
+                        d[int(r)] = int(v)
+    return out
+
+
+def intervals(lines):
+    """FORMICA-BENCH lines: (kind, fields); fields['status'] is the last
+    word (ok, fail or timeout)."""
+    out = []
+    for line in lines:
+        m = re.search(r'FORMICA-BENCH: (\w+) (.*)$', line)
+        if m:
+            f = kv(m.group(2))
+            f['status'] = m.group(2).split()[-1]
+            out.append((m.group(1), f))
+    return out
+
+
+def first(lines, pattern):
+    for line in lines:
+        m = re.search(pattern, line)
+        if m:
+            return float(m.group(1))
+    return None
+
+
+def delta(a, b, key):
+    return b.get(key, 0) - a.get(key, 0)
+
+
+def pair_marks(ms, n):
+    """The first n (1, 2) mark pairs, in order; None if there are fewer."""
+    pairs, start = [], None
+    for m in ms:
+        if m['value'] == 1:
+            start = m
+        elif m['value'] == 2 and start is not None:
+            pairs.append((start, m))
+            start = None
+    return pairs[:n] if len(pairs) >= n else None
+
+
+def overhead_pct(lines):
+    """Inference on/off: median of the rounds' own on/off ratios, in %."""
+    t = {}
+    for line in lines:
+        m = re.search(r'FORMICA-OVERHEAD: (.*)$', line)
+        if m:
+            d = kv(m.group(1))
+            t.setdefault((d['workload'], int(d['round'])), {})[d['antfarm']] = int(d['tsc'])
+    ratios = {}
+    for (w, _), v in sorted(t.items()):
+        if v.get('on') and v.get('off'):
+            ratios.setdefault(w, []).append(v['on'] / v['off'])
+    return {w: (statistics.median(r) - 1) * 100 for w, r in ratios.items()}
+
+
+def summarize(lines, ms):
+    """Metric -> value for one side (ms = None for bare)."""
+    res = {}
+    res['boot_to_init_s'] = first(lines, r'FORMICA-INIT: start uptime=([0-9.]+)')
+    ivs = intervals(lines)
+    pairs = pair_marks(ms, len(ivs)) if ms is not None else None
+    if ms is not None and pairs is None:
+        print('benchcsv: %d intervals but fewer mark pairs: no exit counts' % len(ivs),
+              file=sys.stderr)
+    per = {}  # (kind, policy) -> sums
+    for i, (kind, f) in enumerate(ivs):
+        s = per.setdefault((kind, f['policy']), {'n': 0, 'timeouts': 0, 'ns': 0, 'exits': 0,
+                                                 'faults': 0, 'cr3': 0, 'rounds': 0,
+                                                 'rexits': {}, 'rcycles': {}, 'shadow': {}})
+        s['n'] += int(f['n'])
+        s['rounds'] += 1
+        s['ns'] += int(f.get('ns', 0))
+        s['timeouts'] += f['status'] == 'timeout'
+        if pairs:
+            a, b = pairs[i]
+            s['exits'] += b['exits'] - a['exits']
+            s['faults'] += delta(a['shadow'], b['shadow'], 'faults')
+            s['cr3'] += delta(a['shadow'], b['shadow'], 'cr3_loads')
+            for k in ('rexits', 'rcycles', 'shadow'):
+                for r in b[k]:
+                    s[k][r] = s[k].get(r, 0) + delta(a[k], b[k], r)
+    for (kind, pol), s in sorted(per.items()):
+        if s['n'] == 0:
+            continue
+        if s['timeouts']:  # the n done before the alarm: a lower bound
+            res['%s_timeouts/%s' % (kind, pol)] = s['timeouts']
+        if kind == 'forkexec':
+            res['forkexec_%d_s/%s' % (s['n'], pol)] = s['ns'] / 1e9
+            if pairs:
+                res['exits_per_forkexec/%s' % pol] = s['exits'] / s['n']
+                res['shadow_faults_per_forkexec/%s' % pol] = s['faults'] / s['n']
+        elif kind == 'pingpong':
+            res['pipe_round_trip_us/%s' % pol] = s['ns'] / s['n'] / 1000
+            if pairs:  # one CPU: two context switches per round trip
+                res['exits_per_switch/%s' % pol] = s['exits'] / (2 * s['n'])
+                res['cr3_loads_per_switch/%s' % pol] = s['cr3'] / (2 * s['n'])
+    for w, pct in overhead_pct(lines).items():
+        res['inference_overhead_pct/%s' % w] = pct
+    return res, per
+
+
+def fmt(x):
+    if x is None:
+        return ''
+    return '%.4g' % x if abs(x) < 10 else '%.2f' % x
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    ap.add_argument('--formica', required=True)
+    ap.add_argument('--bare')
+    ap.add_argument('--guest', default='linux1')
+    ap.add_argument('--out')
+    a = ap.parse_args()
+
+    hv, per = summarize(guest_lines(a.formica, a.guest, True), marks(a.formica, a.guest))
+    bare = summarize(guest_lines(a.bare, a.guest, False), None)[0] if a.bare else {}
+    rows = []
+    for k in list(bare) + [k for k in hv if k not in bare]:
+        b, f = bare.get(k), hv.get(k)
+        if b is None and f is None:
+            continue
+        r = f / b if b and f is not None and not k.startswith('inference') else None
+        rows.append((k, fmt(b), fmt(f), '%.2f' % r if r is not None else ''))
+    csv = 'metric,bare,formica,ratio\n' + ''.join(','.join(r) + '\n' for r in rows)
+    if a.out:
+        with open(a.out, 'w') as f:
+            f.write(csv)
+    print('%-36s %12s %12s %8s' % ('metric', 'bare', 'formica', 'ratio'))
+    for r in rows:
+        print('%-36s %12s %12s %8s' % r)
+
+    s = per.get(('forkexec', 'cached'))
+    if s and s['rexits']:
+        n = s['n']
+        print('\nWhere the hv time went per fork+exec+exit, cached policy (%d of them):' % n)
+        print('%-8s %10s %14s %12s' % ('reason', 'exits', 'cycles', 'mean'))
+        for r in sorted(k for k in s['rexits'] if k != 'hv'):
+            c, t = s['rexits'][r], s['rcycles'].get(r, 0)
+            if c > 0:
+                print('%-8s %10.1f %14.0f %12.0f' % (r, c / n, t / n, t / c))
+        print('%-8s %10s %14.0f' % ('hv all', '', s['rcycles'].get('hv', 0) / n))
+        print('shadow:' + ''.join(' %s=%.1f' % (k, v / n) for k, v in sorted(s['shadow'].items())
+                                  if v and k not in ('pages', 'pages_peak')))
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
