@@ -72,6 +72,14 @@ static int cut_piece(struct diskq_req *dr, struct diskq_piece *p)
 	return 1;
 }
 
+/* The guest's device got an answer and may have raised its interrupt:
+ * the run loop wakes the guest when these counts move (vblkq.h). */
+static void note_completion(struct vblkq *q, struct vblkq_guest *g)
+{
+	g->completed++;
+	q->completed++;
+}
+
 /* The disk queue is done with the request: tell the guest's device. */
 static void request_done(struct diskq_req *dr)
 {
@@ -97,8 +105,7 @@ static void request_done(struct diskq_req *dr)
 	vblk_complete(g->blk, &r->vr, status); /* 1: the device was reset meanwhile */
 	g->outstanding--;
 	q->outstanding--;
-	g->completed++;
-	q->completed++;
+	note_completion(q, g);
 	r->used = false;
 }
 
@@ -180,8 +187,7 @@ static void take(struct vblkq *q, u32 guest, u64 key, u64 now)
 			report(q, guest, vblk_fault_name(g->blk, rc));
 			/* The device answered it (IOERR) or needs a reset: either
 			 * way it may have raised its interrupt. */
-			g->completed++;
-			q->completed++;
+			note_completion(q, g);
 			continue;
 		}
 		rc = enqueue(q, guest, r, key, now);
@@ -193,8 +199,7 @@ static void take(struct vblkq *q, u32 guest, u64 key, u64 now)
 			       : rc == BLK_EBUSY ? "disk-queue-full"
 						 : "disk-queue-refused");
 			vblk_complete(g->blk, &r->vr, VIRTIO_BLK_S_IOERR);
-			g->completed++;
-			q->completed++;
+			note_completion(q, g);
 		}
 	}
 }
