@@ -78,9 +78,11 @@
  *   shadow = cached     how the shadow pager (hv/mm/README.md) treats a
  *                       root the guest loads into CR3 again: cached (keep
  *                       its shadow, drop only what a CR3 load flushes) |
- *                       reference (start from an empty shadow every time:
- *                       the obviously right oracle, and slow).  Default
- *                       cached, the fastest that passes every test.  A
+ *                       synced (keep it whole: the guest page tables it
+ *                       was built from are write-protected, and writes to
+ *                       them trapped) | reference (start from an empty
+ *                       shadow every time: the obviously right oracle, and
+ *                       slow).  Default cached.  A
  *                       guest can switch it at run time through the mark
  *                       port (hv/guest/io.c), to time both in one boot.
  *
@@ -645,8 +647,11 @@ static void set_global(struct parser *p, enum key k, struct view v)
 			cfg->shadow = SHADOW_POLICY_CACHED;
 		else if (is_word(v, "reference"))
 			cfg->shadow = SHADOW_POLICY_REFERENCE;
+		else if (is_word(v, "synced"))
+			cfg->shadow = SHADOW_POLICY_SYNCED;
 		else
-			errorf(p, "unknown value %v for shadow (cached or reference)", .v = v);
+			errorf(p, "unknown value %v for shadow (cached, synced or reference)",
+			       .v = v);
 		break;
 	default:
 		break;

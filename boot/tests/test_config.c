@@ -383,7 +383,7 @@ static void test_iosched_keys(void **state)
 	assert_int_equal(parse("[guest a]\nkernel = k\niosched = fcfs\n"), 1);
 }
 
-/* shadow = cached | reference; anything else keeps the default. */
+/* shadow = cached | synced | reference; anything else keeps the default. */
 static void test_shadow_policy(void **state)
 {
 	(void)state;
@@ -391,11 +391,14 @@ static void test_shadow_policy(void **state)
 	assert_int_equal(cfg.shadow, SHADOW_POLICY_REFERENCE);
 	assert_int_equal(parse("shadow=cached\n"), 0);
 	assert_int_equal(cfg.shadow, SHADOW_POLICY_CACHED);
-	assert_one_error("shadow = synced\n",
-			 "formica.cfg:1: unknown value 'synced' for shadow (cached or reference)\n");
+	assert_int_equal(parse("shadow = synced\n"), 0);
+	assert_int_equal(cfg.shadow, SHADOW_POLICY_SYNCED);
+	assert_one_error("shadow = kvm\n",
+			 "formica.cfg:1: unknown value 'kvm' for shadow (cached, synced or "
+			 "reference)\n");
 	assert_int_equal(cfg.shadow, SHADOW_POLICY_CACHED);
 	assert_one_error("shadow = Reference\n", "formica.cfg:1: unknown value 'Reference' for "
-						    "shadow (cached or reference)\n");
+						    "shadow (cached, synced or reference)\n");
 	/* Given twice: an error, and the default stays. */
 	assert_int_equal(parse("shadow = reference\nshadow = reference\n"), 1);
 	assert_int_equal(cfg.shadow, SHADOW_POLICY_CACHED);

@@ -95,6 +95,9 @@ static bool write_qword(void *ctx, u64 lin, u64 old, u64 new_val)
 	if (!q)
 		return false;
 	*q = new_val;
+	/* The synced shadow policy protects guest page tables too: every store
+	 * to one drops the shadow entries built from it (hv/mm/synced.c). */
+	shadow_guest_write(c->sh, c->gpa_page + PAGE_OFFSET(lin), 8);
 	if (c->root)
 		af_root_write(c->af, c->gpa_page, (u32)(PAGE_OFFSET(lin) / 8), old, new_val,
 			      c->now_tsc);

@@ -18,7 +18,9 @@
  *      address through the guest's page tables as a write (setting A and D
  *      as the CPU would have), store into guest RAM, and hand every qword
  *      stored into a live root to af_root_write() with its old and new
- *      value.
+ *      value, and every qword stored to shadow_guest_write() (the synced
+ *      shadow policy protects the guest's page tables the same way, and
+ *      drops the shadow entries built from what was written).
  *
  * Pure: the VMX glue (hv/guest/antfarm_glue.c) reads the registers from the
  * VMCS before and writes them back after; everything in between is here and

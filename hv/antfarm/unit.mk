@@ -11,7 +11,7 @@ test_af_glue_SRCS := hv/antfarm/tests/test_af_glue.c hv/antfarm/antfarm.c hv/emu
 UNIT_TESTS += test_glue_rootwrite
 test_glue_rootwrite_SRCS := hv/antfarm/tests/test_glue_rootwrite.c hv/antfarm/rootwrite.c \
 	hv/antfarm/antfarm.c hv/emu/emulate.c hv/emu/decode.c hv/lib/sbuf.c hv/mm/shadow.c hv/mm/spt.c \
-	hv/mm/roots.c hv/mm/watch.c hv/mm/walk.c \
+	hv/mm/roots.c hv/mm/watch.c hv/mm/synced.c hv/mm/wpset.c hv/mm/walk.c \
 	hv/mm/tests/guest_pt.c
 # Request keys for the I/O scheduler from Antfarm's current address space.
 UNIT_TESTS += test_iokey

@@ -175,6 +175,10 @@ static int cannot_emulate(struct guest *g, u64 gva, const struct shadow_fault *f
 {
 	u64 page = f->gpa & ~(PAGE_SIZE - 1);
 	const u64 *pml4 = gpa_ptr(&g->mem, page, PAGE_SIZE);
+	/* A guest page table the synced shadow policy protects: stop shadowing
+	 * it (every shadow entry built from it goes), so the guest may write
+	 * it itself; a later walk through it protects it again. */
+	bool shadowed = shadow_unshadow_frame(&g->shadow, page);
 
 	if (af_is_watched(&g->af, page)) {
 		bool empty = pml4 && af_count_user(pml4) == 0;
@@ -192,6 +196,10 @@ static int cannot_emulate(struct guest *g, u64 gva, const struct shadow_fault *f
 			rip, why, empty ? "reused" : "abandoned and reused");
 		return 0;
 	}
+	if (shadowed) {
+		g->sync_unemulated++;
+		return 0; /* the guest's instruction runs again, now unhindered */
+	}
 	kprintf("guest %s: write to watched page gpa 0x%lx (gva 0x%lx) at rip 0x%lx: %s\n",
 		g->name, f->gpa, gva, rip, why);
 	guest_end(g, "unsupported-instruction");
@@ -200,7 +208,7 @@ static int cannot_emulate(struct guest *g, u64 gva, const struct shadow_fault *f
 
 /*
  * SHADOW_WATCHED_WRITE at gva: the guest wrote a page-table root Antfarm
- * counts.  Do the write for it (rootwrite.h), then move the guest on as if
+ * counts, or a guest page table the synced shadow policy protects.  Do the write for it (rootwrite.h), then move the guest on as if
  * its CPU had done it.  Returns 0, or a negative emu_err after stopping g.
  * (An emulation that failed part-way may have stored part of a REP STOS;
  * STOS is idempotent, so letting the guest redo it natively is right.)

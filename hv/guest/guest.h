@@ -47,6 +47,7 @@ struct guest {
 	struct af af;
 	struct af_log aflog;
 	u64 af_reused; /* empty roots let go when an unknown writer reused them */
+	u64 sync_unemulated; /* shadowed guest tables let go: a write the emulator does not know */
 	bool af_on;    /* inference running (formica.cfg antfarm, mark port) */
 
 	/* the virtual PC: UART, PIC, PIT, RTC, PCI config space, ... */
@@ -108,10 +109,11 @@ int guest_paging_init(struct guest *g, const struct guest_entry *e);
 void guest_shadow_budgets(void);
 void guest_paging_report(const struct guest *g);
 int guest_paging_counters(const struct guest *g, char *buf, size_t size);
+int guest_sync_counters(const struct guest *g, char *buf, size_t size);
 /* The shadow policy now, and a switch to another (formica.cfg shadow =, the
  * mark port): "cached" or "reference". */
 const char *guest_shadow_policy(const struct guest *g);
-void guest_set_shadow_policy(struct guest *g, bool cached);
+void guest_set_shadow_policy(struct guest *g, enum shadow_policy policy);
 void guest_page_fault(struct guest *g, u64 gva, u32 error_code);
 /* MOV to CR0/CR3/CR4 and WRMSR EFER: true if the write happened (advance
  * RIP); false if the guest got a #GP instead or was stopped. */

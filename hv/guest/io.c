@@ -61,8 +61,9 @@ void guest_console_byte(void *ctx, u8 c)
  *   mark-shadow guest=NAME faults=N ... (as the end-of-guest "shadow" line)
  * Some values are commands, carried out before the line is printed:
  * 0x10 switches inference off, 0x11 on again; 0x20 switches the shadow
- * pager to its reference policy, 0x21 to the cached one (formica.cfg's
- * shadow =), so one boot can time alternating rounds of both; the line's
+ * pager to its reference policy, 0x21 to the cached one, 0x22 to the synced
+ * one (formica.cfg's shadow =), so one boot can time alternating rounds of
+ * them; the line's
  * shadow= says which one runs from here on.
  * A read returns 0.  Not a device any real PC has: only a guest that
  * knows about Formica uses it.
@@ -72,6 +73,7 @@ void guest_console_byte(void *ctx, u8 c)
 #define FORMICA_MARK_AF_ON 0x11
 #define FORMICA_MARK_SHADOW_REFERENCE 0x20
 #define FORMICA_MARK_SHADOW_CACHED 0x21
+#define FORMICA_MARK_SHADOW_SYNCED 0x22
 
 static void mark(struct guest *g, u8 v)
 {
@@ -79,8 +81,12 @@ static void mark(struct guest *g, u8 v)
 
 	if (v == FORMICA_MARK_AF_OFF || v == FORMICA_MARK_AF_ON)
 		guest_af_set(g, v == FORMICA_MARK_AF_ON);
-	if (v == FORMICA_MARK_SHADOW_REFERENCE || v == FORMICA_MARK_SHADOW_CACHED)
-		guest_set_shadow_policy(g, v == FORMICA_MARK_SHADOW_CACHED);
+	if (v == FORMICA_MARK_SHADOW_REFERENCE)
+		guest_set_shadow_policy(g, SHADOW_REFERENCE);
+	if (v == FORMICA_MARK_SHADOW_CACHED)
+		guest_set_shadow_policy(g, SHADOW_CACHED);
+	if (v == FORMICA_MARK_SHADOW_SYNCED)
+		guest_set_shadow_policy(g, SHADOW_SYNCED);
 	kprintf("mark guest=%s value=%u exits=%lu tsc=%lu af_created=%lu af_exited=%lu "
 		"af_creates=%lu af_exits=%lu af_execs=%lu af_switches=%lu af_live=%u "
 		"af_kernel_loads=%lu af_reloads=%lu af_zero=%u af_rules=%s shadow=%s\n",
@@ -102,6 +108,8 @@ static void mark(struct guest *g, u8 v)
 	kprintf("%s\n", line);
 	guest_paging_counters(g, line, sizeof(line));
 	kprintf("mark-shadow guest=%s %s\n", g->name, line);
+	guest_sync_counters(g, line, sizeof(line));
+	kprintf("mark-sync guest=%s %s\n", g->name, line);
 }
 
 static bool port_io(struct guest *g, u16 port, unsigned size, enum vio_dir dir, u32 *val)

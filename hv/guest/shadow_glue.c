@@ -17,6 +17,7 @@
 #include "guest/cr_check.h"
 #include "guest/guest.h"
 #include "kprintf.h"
+#include "mm/synced.h"
 #include "pmm.h"
 #include "x86.h"
 
@@ -77,11 +78,23 @@ void guest_shadow_budgets(void)
 int guest_paging_init(struct guest *g, const struct guest_entry *e)
 {
 	static const struct shadow_ops ops = { shadow_alloc, shadow_free, NULL, NULL };
-	bool reference = g->hv_cfg && g->hv_cfg->shadow == SHADOW_POLICY_REFERENCE;
-	if (shadow_init(&g->shadow, &ops, &g->mem, reference ? SHADOW_REFERENCE : SHADOW_CACHED)) {
+	enum shadow_policy_cfg pc = g->hv_cfg ? g->hv_cfg->shadow : SHADOW_POLICY_CACHED;
+	enum shadow_policy policy = pc == SHADOW_POLICY_REFERENCE ? SHADOW_REFERENCE
+				    : pc == SHADOW_POLICY_SYNCED  ? SHADOW_SYNCED
+								  : SHADOW_CACHED;
+	if (shadow_init(&g->shadow, &ops, &g->mem, policy)) {
 		kprintf("guest %s: shadow pager refused the guest memory\n", g->name);
 		return -1;
 	}
+	/* The synced policy's records (hv/mm/synced.h), whatever the policy at
+	 * boot: the mark port may switch to it.  Without them it acts as cached. */
+	u64 sync_pages = (sizeof(struct shadow_sync) + PAGE_SIZE - 1) / PAGE_SIZE;
+	g->shadow.sync = pmm_try_alloc_pages(sync_pages);
+	if (g->shadow.sync)
+		sync_init(g->shadow.sync);
+	else
+		kprintf("guest %s: no memory for the synced shadow policy: it acts as cached\n",
+			g->name);
 	/* A CR3 load drops the non-global leaves built since the last one, not
 	 * every table under a slot that has one: Linux's kernel half has a few
 	 * non-global pages, and sweeping its tables made each MOV to CR3 cost
@@ -114,17 +127,35 @@ int guest_paging_counters(const struct guest *g, char *buf, size_t size)
 			 ss->fill_switch_user);
 }
 
+/* The synced policy's counters (hv/mm/synced.c), a line of their own. */
+int guest_sync_counters(const struct guest *g, char *buf, size_t size)
+{
+	const struct shadow_stats *ss = &g->shadow.stats;
+	return ksnprintf(buf, size,
+			 "sync_writes=%lu sync_zaps=%lu sync_unshadows=%lu sync_unsynced=%lu "
+			 "sync_unemulated=%lu",
+			 ss->sync_writes, ss->sync_zaps, ss->sync_unshadows, ss->sync_unsynced,
+			 g->sync_unemulated);
+}
+
 const char *guest_shadow_policy(const struct guest *g)
 {
-	return g->shadow.policy == SHADOW_REFERENCE ? "reference" : "cached";
+	switch (g->shadow.policy) {
+	case SHADOW_REFERENCE:
+		return "reference";
+	case SHADOW_SYNCED:
+		return "synced";
+	default:
+		return "cached";
+	}
 }
 
 /* A new policy empties every shadow (shadow_set_policy); the loaded root
  * keeps its top, so the CPU's CR3 stays, and with VPID the next entry
  * flushes (shadow_take_tlb_flush). */
-void guest_set_shadow_policy(struct guest *g, bool cached)
+void guest_set_shadow_policy(struct guest *g, enum shadow_policy policy)
 {
-	shadow_set_policy(&g->shadow, cached ? SHADOW_CACHED : SHADOW_REFERENCE);
+	shadow_set_policy(&g->shadow, policy);
 }
 
 void guest_paging_report(const struct guest *g)
@@ -132,6 +163,8 @@ void guest_paging_report(const struct guest *g)
 	char line[470]; /* within kprintf's 512 with the stamp and prefix */
 	guest_paging_counters(g, line, sizeof(line));
 	kprintf("shadow guest=%s %s\n", g->name, line);
+	guest_sync_counters(g, line, sizeof(line));
+	kprintf("shadow-sync guest=%s policy=%s %s\n", g->name, guest_shadow_policy(g), line);
 }
 
 void guest_page_fault(struct guest *g, u64 gva, u32 code)

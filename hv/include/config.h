@@ -98,6 +98,7 @@ enum disk_model {
 enum shadow_policy_cfg {
 	SHADOW_POLICY_CACHED = 0,    /* keep each root's shadow across CR3 loads */
 	SHADOW_POLICY_REFERENCE = 1, /* an empty shadow at every CR3 load (the oracle) */
+	SHADOW_POLICY_SYNCED = 2,    /* keep shadows whole: guest page tables write-protected */
 };
 
 /* Where the hv's console goes (hv/kernel/console.c, hv/pci/serialpick.c). */

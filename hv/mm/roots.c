@@ -37,6 +37,7 @@ void as_clear(struct shadow_ctx *ctx, struct shadow_as *as)
 	as_forget_slots(ctx, as);
 	if (as->log)
 		as->log[0] = 0;
+	sync_forget(ctx, as);
 }
 
 /* Before a record is loaded: empty it if a flush made it stale. */
@@ -85,7 +86,7 @@ static int as_ensure_top(struct shadow_ctx *ctx, struct shadow_as *as)
 
 static void log_leaf(struct shadow_ctx *ctx, struct shadow_as *as, u64 gva)
 {
-	if (!ctx->leaf_log || ctx->policy != SHADOW_CACHED)
+	if (ctx->policy == SHADOW_REFERENCE || (ctx->policy == SHADOW_CACHED && !ctx->leaf_log))
 		return;
 	if (!as->log)
 		as->log = spage_alloc(ctx, false); /* none: the load sweeps, as before */
@@ -129,17 +130,31 @@ void as_note_leaf(struct shadow_ctx *ctx, struct shadow_as *as, u64 gva, u64 lea
 {
 	unsigned i = sidx(top_level(ctx), gva);
 
-	/* A present non-global leaf here was logged when it was built. */
-	if (!(leaf & PTE_G) && !((old & PTE_P) && !(old & PTE_G)))
+	/* A present non-global leaf here was logged when it was built.  The
+	 * synced policy logs only the leaves it could not record (below). */
+	if (!(leaf & PTE_G) && !((old & PTE_P) && !(old & PTE_G)) && ctx->policy != SHADOW_SYNCED)
 		log_leaf(ctx, as, gva);
 
 	if (!(leaf & PTE_G)) {
-		as->nonglobal[i / 64] |= BIT(i % 64);
+		if (ctx->policy != SHADOW_SYNCED)
+			as->nonglobal[i / 64] |= BIT(i % 64);
 	} else if (!(as->global[i / 64] & BIT(i % 64))) {
 		as->global[i / 64] |= BIT(i % 64);
 		ctx->global_refs[i]++;
 	}
 	ctx->clean = false;
+}
+
+/* Synced policy: a non-global leaf built without a record of its guest
+ * tables (synced.c was full) is not kept in sync, so the next CR3 load must
+ * drop it, as under the cached policy. */
+void as_note_unsynced(struct shadow_ctx *ctx, struct shadow_as *as, u64 gva)
+{
+	unsigned i = sidx(top_level(ctx), gva);
+
+	ctx->stats.sync_unsynced++;
+	as->nonglobal[i / 64] |= BIT(i % 64);
+	log_leaf(ctx, as, gva);
 }
 
 /* ------------------------------------------------------------ the records */
@@ -169,6 +184,7 @@ static void as_reset(struct shadow_as *as)
 	memset(as, 0, sizeof(*as));
 	as->root = SHADOW_NO_ROOT;
 	as->hash_next = as->lru_prev = as->lru_next = NONE;
+	as->sync_head = NONE;
 }
 
 static void lru_unlink(struct shadow_ctx *ctx, struct shadow_as *as)

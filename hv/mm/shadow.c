@@ -15,13 +15,17 @@
  *     to see which pages the guest uses, and the CPU sets it again.
  *  4. The shadow is a TLB: an entry may outlive the guest entry it came from
  *     exactly as long as the guest has not flushed it (INVLPG, MOV to CR3 for
- *     non-global entries, paging-mode changes for all).
+ *     non-global entries, paging-mode changes for all).  Under the synced
+ *     policy it does not outlive it at all: the guest's write to it traps
+ *     and synced.c drops the entry (except leaves it could not record,
+ *     which it treats as the cached policy does).
  *
  * Reading order: shadow_page_fault() below is the heart; it walks the
  * guest (walk.c), makes a leaf (make_leaf) and installs it (spt_install in
  * spt.c, the tables).  Everything else removes entries at the moments
  * invariant 4 names: roots.c (the per-root cache: CR3 loads, INVLPG,
- * flushes) and watch.c (write-watched pages).  shadow_impl.h is what the
+ * flushes), watch.c (write-watched pages) and synced.c (writes to guest
+ * tables, under the synced policy).  shadow_impl.h is what the
  * four files share; hv/mm/README.md tells the idea and the glue's contract.
  */
 
@@ -105,7 +109,7 @@ enum shadow_fault_kind shadow_page_fault(struct shadow_ctx *ctx, u64 gva, u32 er
 	struct shadow_as *as = ctx->cur;
 	u32 access = (error_code & WALK_ACCESS_MASK) | (rflags_ac ? WALK_AC : 0);
 	u64 mark3 = 0, mark2 = 0, leaf, old = 0, *slot;
-	bool watched;
+	bool watched, synced;
 	int r;
 
 	memset(out, 0, sizeof(*out));
@@ -143,7 +147,10 @@ enum shadow_fault_kind shadow_page_fault(struct shadow_ctx *ctx, u64 gva, u32 er
 	if ((access & WALK_WRITE) && !w->rw)
 		return out->kind = SHADOW_UNSUPPORTED;
 
-	watched = shadow_is_watched(ctx, w->page_gpa);
+	/* Synced policy: protect the guest tables walked first (the page may
+	 * be one of them, and then its leaf is read-only too). */
+	synced = sync_note_walk(ctx, as, gva, w);
+	watched = shadow_is_protected(ctx, w->page_gpa);
 	leaf = make_leaf(ctx, w, watched);
 	slot = spt_lookup(ctx, as, gva);
 	if (slot)
@@ -168,13 +175,16 @@ enum shadow_fault_kind shadow_page_fault(struct shadow_ctx *ctx, u64 gva, u32 er
 		r = spt_install(ctx, as, gva, leaf, mark3, mark2);
 	}
 	if (r == SHADOW_ENOMEM) {
-		as_clear(ctx, as);
+		as_clear(ctx, as); /* forgets the records too: make them again */
 		r = spt_install(ctx, as, gva, leaf, mark3, mark2);
+		synced = synced && sync_note_walk(ctx, as, gva, w);
 	}
 	if (r == SHADOW_ENOMEM) {
 		ctx->stats.nomem++;
 		return out->kind = SHADOW_NOMEM;
 	}
+	if (ctx->policy == SHADOW_SYNCED && !synced && !(leaf & PTE_G))
+		as_note_unsynced(ctx, as, gva);
 
 	if (watched && (access & WALK_WRITE)) {
 		ctx->stats.watched_writes++;

@@ -7,7 +7,8 @@
  * on #PF exits and flushed when the guest flushes.  hv/mm/README.md tells
  * the idea, the contract with the VMX/SVM glue (controls, registers, exits)
  * and what is not supported; the code is shadow.c (the #PF exit), spt.c
- * (the tables), roots.c (the per-root cache), watch.c (watched pages).
+ * (the tables), roots.c (the per-root cache), watch.c (watched pages),
+ * synced.c (the synced policy: write-protected guest page tables).
  */
 #ifndef FORMICA_MM_SHADOW_H
 #define FORMICA_MM_SHADOW_H
@@ -65,6 +66,8 @@ struct shadow_as {
 	u64 faults;      /* #PF exits handled while this root was loaded */
 	u64 cr3_loads;   /* times the guest loaded this root (1 = just created) */
 	void *ext;       /* owned by the process-inference engine; never touched here */
+	i32 sync_head;   /* synced policy: first of the guest tables this shadow was built
+			  * from (struct sync_rec, synced.h), -1 = none */
 	/* bookkeeping (shadow.c, "the records"): indexes in ctx->as[], -1 = none */
 	i16 hash_next;   /* next record in the same hash bucket */
 	i16 lru_prev, lru_next; /* records in use, most recently loaded first; free ones
@@ -81,10 +84,17 @@ struct shadow_as {
  *                    entries only.  Right because a real TLB may keep global
  *                    translations across CR3 writes (SDM 4.10.4.1), and
  *                    INVLPG and CR4.PGE changes reach every root's shadow.
+ *  SHADOW_SYNCED     keep each root's shadow whole: every guest page table a
+ *                    shadow leaf was built from is write-protected, and a
+ *                    trapped write to one drops the shadow entries built
+ *                    from the entry written (synced.c), so a shadow never
+ *                    holds more than the guest's tables say and a CR3 load
+ *                    is a lookup.  Needs ctx->sync (else it acts as cached).
  */
 enum shadow_policy {
 	SHADOW_REFERENCE,
 	SHADOW_CACHED,
+	SHADOW_SYNCED,
 };
 
 struct shadow_stats {
@@ -110,6 +120,11 @@ struct shadow_stats {
 	u64 nomem;          /* allocations refused (after evicting what could be) */
 	u64 watch_walks;    /* shadow_watch() calls that searched every shadow table */
 	u64 watch_quick;    /* ... that looked at one linear page per record, or none */
+	/* synced policy (synced.c) */
+	u64 sync_writes;    /* trapped guest writes to a shadowed guest page table */
+	u64 sync_zaps;      /* shadow entries (of any level) dropped for them */
+	u64 sync_unshadows; /* guest tables let go: written often, or not emulable */
+	u64 sync_unsynced;  /* leaves built without a record (full): dropped at next load */
 };
 
 /* shadow_watch()'s memory of where a guest page was made writable (shadow.c,
@@ -144,6 +159,8 @@ struct shadow_ctx {
 	u64 *wl_dir[WL_DIR_SIZE];   /* where each guest page was made writable */
 	bool wl_lost;               /* a note could not be kept: always walk */
 	u64 *wss_seen;              /* NULL, or shadow_harvest()'s frame bitmap: see there */
+	struct shadow_sync *sync;   /* synced policy's records (synced.h): the caller's
+				     * memory, sync_init()ed; NULL: synced acts as cached */
 	struct shadow_stats stats;
 };
 
@@ -220,6 +237,21 @@ void shadow_flush_all(struct shadow_ctx *ctx);
 int shadow_watch(struct shadow_ctx *ctx, u64 gpa);
 void shadow_unwatch(struct shadow_ctx *ctx, u64 gpa);
 bool shadow_is_watched(const struct shadow_ctx *ctx, u64 gpa);
+
+/*
+ * Synced policy (synced.c).  A write fault on a guest page table the shadow
+ * was built from also returns SHADOW_WATCHED_WRITE; whoever emulates it
+ * (hv/antfarm/rootwrite.c, for every watched page) calls shadow_guest_write
+ * for every store, after making it, so the shadow entries built from the
+ * entries written are dropped.  Harmless for a page nobody protects.
+ */
+void shadow_guest_write(struct shadow_ctx *ctx, u64 gpa, u64 len);
+/* The write at gpa cannot be emulated: stop shadowing that guest page (drop
+ * every shadow entry built from it), so the guest may write it itself.
+ * True if the shadow had protected it. */
+bool shadow_unshadow_frame(struct shadow_ctx *ctx, u64 gpa);
+/* Writes to the page at gpa exit: it is watched, or a shadowed guest table. */
+bool shadow_is_protected(const struct shadow_ctx *ctx, u64 gpa);
 
 /* Address-space records, found by root key through a hash.  Iterate over
  * ctx->as[] (root != SHADOW_NO_ROOT) for all of them. */

@@ -1,7 +1,8 @@
 /*
  * shadow_impl.h - what the shadow pager's files share, and nobody else:
  * hv/mm/shadow.c (the #PF exit), spt.c (the shadow tables), roots.c (the
- * per-root cache of shadows) and watch.c (the write-watched pages).  The
+ * per-root cache of shadows), watch.c (the write-watched pages) and
+ * synced.c (the synced policy's write-protected guest tables).  The
  * public interface is shadow.h; hv/mm/README.md tells the idea.
  * Why a header of its own: the split is by concept, but the concepts meet
  * in a few small helpers (a table's entries, a record's validity, "every
@@ -83,6 +84,7 @@ int spt_install(struct shadow_ctx *ctx, struct shadow_as *as, u64 gva, u64 leaf,
 void spt_sweep_nonglobal(struct shadow_ctx *ctx, u64 *t, int level);
 void spt_invlpg(struct shadow_ctx *ctx, struct shadow_as *as, u64 gva);
 void spt_write_protect(struct shadow_ctx *ctx, u64 *t, int level, u64 hpa);
+u64 spt_zap_range(struct shadow_ctx *ctx, struct shadow_as *as, u64 start, u64 len);
 u64 spt_harvest(struct shadow_ctx *ctx, u64 *t, int level, u64 *seen, const u64 *drop);
 
 /* roots.c: the records, one per guest root, and what each keeps. */
@@ -90,9 +92,16 @@ void as_clear(struct shadow_ctx *ctx, struct shadow_as *as);
 void as_free_shadow(struct shadow_ctx *ctx, struct shadow_as *as);
 void as_note_leaf(struct shadow_ctx *ctx, struct shadow_as *as, u64 gva, u64 leaf, u64 old);
 void reclaim_others(struct shadow_ctx *ctx);
+void as_note_unsynced(struct shadow_ctx *ctx, struct shadow_as *as, u64 gva);
 
 /* watch.c: where a guest page was made writable (for shadow_watch). */
 void wl_note(struct shadow_ctx *ctx, u64 gpa, u64 gva);
 void wl_free(struct shadow_ctx *ctx);
+void wl_revoke_writes(struct shadow_ctx *ctx, u64 page);
+
+/* synced.c: the guest tables each shadow was built from (synced.h). */
+bool sync_note_walk(struct shadow_ctx *ctx, struct shadow_as *as, u64 gva,
+		    const struct walk_result *w);
+void sync_forget(struct shadow_ctx *ctx, struct shadow_as *as);
 
 #endif

@@ -87,19 +87,63 @@ void spt_drop_entry(struct shadow_ctx *ctx, u64 *e, int level)
 	*e = 0;
 }
 
-/* The leaf for gva, or NULL if the path to it is not there. */
-u64 *spt_lookup(const struct shadow_ctx *ctx, const struct shadow_as *as, u64 gva)
+/* The entry of `level` for gva, or NULL if the path to it is not there. */
+static u64 *spt_entry_at(const struct shadow_ctx *ctx, const struct shadow_as *as, u64 gva,
+			 int level)
 {
 	u64 *t = as->top;
 
-	for (int level = top_level(ctx); level > 1; level--) {
-		u64 e = t[sidx(level, gva)];
+	for (int l = top_level(ctx); l > level; l--) {
+		u64 e = t[sidx(l, gva)];
 
 		if (!(e & PTE_P))
 			return NULL;
 		t = table_of(e);
 	}
-	return &t[sidx(1, gva)];
+	return &t[sidx(level, gva)];
+}
+
+/* The leaf for gva, or NULL if the path to it is not there. */
+u64 *spt_lookup(const struct shadow_ctx *ctx, const struct shadow_as *as, u64 gva)
+{
+	return spt_entry_at(ctx, as, gva, 1);
+}
+
+/* Linear bytes one shadow entry of `level` maps (both formats: 9 bits a level). */
+static u64 sspan(int level)
+{
+	return PAGE_SIZE << (9 * (level - 1));
+}
+
+/*
+ * Drop every shadow entry for the linear range [start, start + len) of as,
+ * with the tables below: a range a guest entry maps (4 KiB, 2 or 4 MiB,
+ * 1 GiB, 512 GiB; aligned to its size), so it is a few whole shadow entries
+ * of the largest level that fits.  Returns how many present ones went.
+ */
+u64 spt_zap_range(struct shadow_ctx *ctx, struct shadow_as *as, u64 start, u64 len)
+{
+	u64 n = 0;
+
+	while (len >= PAGE_SIZE) {
+		int level = 1;
+
+		while (level < top_level(ctx) && len >= sspan(level + 1) &&
+		       !(start & (sspan(level + 1) - 1)))
+			level++;
+		u64 *e = spt_entry_at(ctx, as, start, level);
+
+		if (e && (*e & PTE_P)) {
+			if (level == 1)
+				wss_note(ctx, *e);
+			spt_drop_entry(ctx, e, level);
+			tlb_stale(ctx);
+			n++;
+		}
+		start += sspan(level);
+		len -= sspan(level);
+	}
+	return n;
 }
 
 /* Write the leaf for gva, creating the tables on the way.  mark3 / mark2 go

@@ -1,10 +1,10 @@
 # hv/mm: the guest page-table walker and the shadow pager (pure cores).
 UNIT_TESTS += test_walk test_shadow
 test_walk_SRCS := hv/mm/tests/test_walk.c hv/mm/tests/guest_pt.c hv/mm/walk.c
-test_shadow_SRCS := hv/mm/tests/test_shadow.c hv/mm/tests/shadow_cpu.c hv/mm/tests/guest_pt.c hv/mm/shadow.c hv/mm/spt.c hv/mm/roots.c hv/mm/watch.c hv/mm/walk.c
+test_shadow_SRCS := hv/mm/tests/test_shadow.c hv/mm/tests/shadow_cpu.c hv/mm/tests/guest_pt.c hv/mm/shadow.c hv/mm/spt.c hv/mm/roots.c hv/mm/watch.c hv/mm/synced.c hv/mm/wpset.c hv/mm/walk.c
 UNIT_TESTS += test_shadow_diff
 test_shadow_diff_SRCS := hv/mm/tests/test_shadow_diff.c hv/mm/tests/shadow_cpu.c \
-	hv/mm/tests/guest_pt.c hv/mm/shadow.c hv/mm/spt.c hv/mm/roots.c hv/mm/watch.c hv/mm/walk.c
+	hv/mm/tests/guest_pt.c hv/mm/shadow.c hv/mm/spt.c hv/mm/roots.c hv/mm/watch.c hv/mm/synced.c hv/mm/wpset.c hv/mm/walk.c
 # The synced policy's pieces (not wired in yet): the write-protect set and
 # the shadow-page index.
 UNIT_TESTS += test_wpset test_spcache

@@ -266,6 +266,7 @@ static enum walk_status walk_once(const struct gmem *m, const struct guest_pagin
 		void *p = gpa_ptr(m, egpa, s->entry_bytes);
 
 		res->level = level;
+		res->entry_gpa[level] = egpa;
 		if (!p) {
 			res->bad_gpa = egpa;
 			return WALK_BAD_TABLE;

@@ -164,6 +164,10 @@ struct walk_result {
 	u64 bad_gpa;    /* guest-physical address of the entry that lies outside RAM */
 	/* always: level of the final entry (1 = PTE, 2 = PDE...) or where the walk stopped */
 	int level;
+	/* WALK_OK: guest-physical address of the entry read at each level, from
+	 * the top level down to `level` (index = level; the synced shadow policy
+	 * write-protects the tables they lie in, hv/mm/synced.c) */
+	u64 entry_gpa[5];
 };
 
 /* Translate gva for access; see the top of this file.  res is always written. */

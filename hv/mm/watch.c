@@ -134,6 +134,12 @@ static void write_protect_everywhere(struct shadow_ctx *ctx, u64 gpa, u64 hpa)
 		*n = 0;
 }
 
+/* The synced policy protects a guest page table (synced.c): the same job. */
+void wl_revoke_writes(struct shadow_ctx *ctx, u64 page)
+{
+	write_protect_everywhere(ctx, page, gpa_to_hpa(ctx->gm, page));
+}
+
 int shadow_watch(struct shadow_ctx *ctx, u64 gpa)
 {
 	u64 page = gpa & ~(PAGE_SIZE - 1);

@@ -27,6 +27,7 @@
 #include <sys/mman.h>
 
 #include "mm/shadow.h"
+#include "mm/synced.h"
 #include "mm/tests/guest_pt.h"
 #include "mm/tests/shadow_cpu.h"
 
@@ -59,6 +60,9 @@ static void fix_init(struct fix *f, enum paging_mode mode, enum shadow_policy po
 	f->ctx = malloc(sizeof(*f->ctx));
 	assert_non_null(f->ctx);
 	assert_int_equal(shadow_init(f->ctx, &ops, &f->g.m, policy), SHADOW_OK);
+	f->ctx->sync = malloc(sizeof(*f->ctx->sync)); /* the synced policy's records */
+	assert_non_null(f->ctx->sync);
+	sync_init(f->ctx->sync);
 	struct guest_paging pg = gpt_paging(&f->g);
 	assert_true(shadow_set_paging(f->ctx, &pg) != 0);
 }
@@ -68,6 +72,7 @@ static void fix_done(struct fix *f)
 	shadow_destroy(f->ctx);
 	assert_int_equal(f->pool.live, 0); /* every shadow page came back */
 	assert_int_equal(f->ctx->stats.pages, 0);
+	free(f->ctx->sync);
 	free(f->ctx);
 	gpt_free(&f->g);
 }
@@ -150,7 +155,7 @@ static void test_nonleaf_entries(void **state)
  * ends where the guest's tables say, and the shadow leaf carries the
  * combined rights (R/W only once D is set).
  */
-static void test_permission_matrix_through_shadow(void **state)
+static void permission_matrix(enum shadow_policy policy)
 {
 	static const u32 accesses[] = {
 		WALK_READ, WALK_WRITE, WALK_FETCH,
@@ -163,7 +168,7 @@ static void test_permission_matrix_through_shadow(void **state)
 	u64 e[4];
 	unsigned injected = 0, ran = 0;
 
-	fix_init(&f, PAGING_LONG4, SHADOW_REFERENCE);
+	fix_init(&f, PAGING_LONG4, policy);
 	gpt_map(&f.g, UVA, 0x7000, 4 * KB, PTE_P, 0);
 	for (int l = 1; l <= 4; l++)
 		e[l - 1] = gpt_entry(&f.g, UVA, l);
@@ -184,9 +189,14 @@ static void test_permission_matrix_through_shadow(void **state)
 					gpt_set(&f.g, e[l], (gpt_get(&f.g, e[l]) & PTE_ADDR) | PTE_P |
 						((b & 1) ? PTE_RW : 0) | ((b & 2) ? PTE_US : 0) |
 						((b & 4) ? PTE_NX : 0));
+					/* Synced: the write to a protected table traps, and
+					 * is all the shadow hears: no INVLPG. */
+					if (policy == SHADOW_SYNCED)
+						shadow_guest_write(f.ctx, e[l], 8);
 				}
 				/* The guest changed its tables: it must INVLPG. */
-				shadow_invlpg(f.ctx, UVA);
+				if (policy != SHADOW_SYNCED)
+					shadow_invlpg(f.ctx, UVA);
 				u32 acc = accesses[a] | (modes[m].ac ? WALK_AC : 0);
 				enum walk_status want = walk_guest(&f.g.m, &pg, UVA, acc | WALK_PEEK, &w);
 				struct run r = run_ac(&f, UVA, accesses[a], modes[m].ac);
@@ -218,7 +228,19 @@ static void test_permission_matrix_through_shadow(void **state)
 	/* Both outcomes exercised plenty (14400 and 59328 as written). */
 	assert_true(injected > 50000);
 	assert_true(ran > 10000);
+	if (policy == SHADOW_SYNCED) /* the writes were heard, not ignored */
+		assert_true(f.ctx->stats.sync_zaps > 10000);
 	fix_done(&f);
+}
+
+static void test_permission_matrix_through_shadow(void **state)
+{
+	permission_matrix(SHADOW_REFERENCE);
+}
+
+static void test_permission_matrix_synced(void **state)
+{
+	permission_matrix(SHADOW_SYNCED);
 }
 
 /* --------------------------------------------------------------- dirty */
@@ -1241,6 +1263,7 @@ int main(void)
 		cmocka_unit_test(test_fault_builds_leaf),
 		cmocka_unit_test(test_nonleaf_entries),
 		cmocka_unit_test(test_permission_matrix_through_shadow),
+		cmocka_unit_test(test_permission_matrix_synced),
 		cmocka_unit_test(test_dirty_upgrade),
 		cmocka_unit_test(test_guest_faults_injected),
 		cmocka_unit_test(test_2m_page_split),

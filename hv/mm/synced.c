@@ -1,0 +1,280 @@
+/*
+ * synced.c - the synced shadow policy: shadows kept true to the guest's
+ * tables by write-protecting the tables they were built from.
+ *
+ * Why: under the cached policy every context switch drops the incoming
+ * root's user translations (a CR3 load flushes them on a real CPU, and the
+ * hv cannot know which the guest changed), so each switch refaults the
+ * process's working set: 114 of 174 #PF exits a fork+exec in Bochs.  Here
+ * every guest table a leaf was walked through is write-protected (shadow
+ * leaves that map its frame are read-only), each trapped write is emulated
+ * (the emulator Antfarm uses for roots) and drops exactly the shadow
+ * entries built from the guest entries written, in every root.  Then a
+ * shadow never says more than the guest's tables do now, and a CR3 load of
+ * a known root keeps it whole.  KVM, Xen and BitVisor do the same.
+ *
+ * The records (synced.h) say, per root, which guest table at which level
+ * mapped which linear range when a leaf was built.  They are kept as long
+ * as the root's shadow: emptying a shadow (as_clear) forgets its records.
+ * A record is conservative: it may outlive the shadow entries built through
+ * it (INVLPG dropped them, or a write above cut the path), which costs a
+ * spurious zap or trap, never a stale translation.
+ */
+#include "types.h"
+#include "string.h"
+#include "mm/shadow_impl.h"
+#include "mm/synced.h"
+
+void sync_init(struct shadow_sync *s)
+{
+	wp_init(&s->wp);
+	for (int i = 0; i < SYNC_HASH; i++)
+		s->bucket[i] = NONE;
+	for (int i = 0; i < SYNC_RECS; i++)
+		s->rec[i].hnext = i + 1 < SYNC_RECS ? i + 1 : NONE;
+	s->free_head = 0;
+	s->used = 0;
+}
+
+static bool sync_on(const struct shadow_ctx *ctx)
+{
+	return ctx->sync && ctx->policy == SHADOW_SYNCED && ctx->paging.mode != PAGING_NONE;
+}
+
+static i16 as_idx(const struct shadow_ctx *ctx, const struct shadow_as *as)
+{
+	return (i16)(as - ctx->as);
+}
+
+static unsigned bucket_of(u64 gfn, i16 as)
+{
+	return (unsigned)((((gfn << 8) ^ (u64)as) * 0x9e3779b97f4a7c15ull) >> 40) & (SYNC_HASH - 1);
+}
+
+/* ------------------------------------------------------------ guest table shapes */
+
+/* What a guest table of `level` looks like in the current paging mode. */
+struct tshape {
+	u64 esize; /* bytes per entry */
+	u64 nent;  /* entries */
+	u64 span;  /* linear bytes one entry maps */
+};
+
+static struct tshape tshape(const struct shadow_ctx *ctx, int level)
+{
+	if (ctx->paging.mode == PAGING_32)
+		return (struct tshape){ 4, 1024, PAGE_SIZE << (10 * (level - 1)) };
+	if (ctx->paging.mode == PAGING_PAE && level == 3)
+		return (struct tshape){ 8, 4, 1ull << 30 };
+	return (struct tshape){ 8, 512, PAGE_SIZE << (9 * (level - 1)) };
+}
+
+/* ------------------------------------------------------------ the records */
+
+/* A new record, held in the write-protect set; NULL if full (nothing changed). */
+static struct sync_rec *rec_add(struct shadow_ctx *ctx, struct shadow_as *as, u64 table,
+				u64 base, int level)
+{
+	struct shadow_sync *s = ctx->sync;
+	u64 gfn = table >> PAGE_SHIFT;
+	i32 i = s->free_head;
+	int held;
+
+	if (i == NONE)
+		return NULL;
+	held = wp_hold(&s->wp, gfn, WP_SHADOW);
+	if (held < 0)
+		return NULL;
+	/* Newly protected: leaves built before may map the table writable. */
+	if (held == 1 && !shadow_is_watched(ctx, table))
+		wl_revoke_writes(ctx, table & ~(PAGE_SIZE - 1));
+
+	struct sync_rec *r = &s->rec[i];
+	unsigned b = bucket_of(gfn, as_idx(ctx, as));
+
+	s->free_head = r->hnext;
+	s->used++;
+	r->table = table;
+	r->base = base;
+	r->as = as_idx(ctx, as);
+	r->level = (u8)level;
+	r->writes = 0;
+	r->hnext = s->bucket[b];
+	s->bucket[b] = i;
+	r->aprev = NONE;
+	r->anext = as->sync_head;
+	if (as->sync_head != NONE)
+		s->rec[as->sync_head].aprev = i;
+	as->sync_head = i;
+	return r;
+}
+
+static void rec_del(struct shadow_ctx *ctx, i32 i)
+{
+	struct shadow_sync *s = ctx->sync;
+	struct sync_rec *r = &s->rec[i];
+	struct shadow_as *as = &ctx->as[r->as];
+	i32 *link = &s->bucket[bucket_of(r->table >> PAGE_SHIFT, r->as)];
+
+	while (*link != i)
+		link = &s->rec[*link].hnext;
+	*link = r->hnext;
+	if (r->aprev != NONE)
+		s->rec[r->aprev].anext = r->anext;
+	else
+		as->sync_head = r->anext;
+	if (r->anext != NONE)
+		s->rec[r->anext].aprev = r->aprev;
+	wp_release(&s->wp, r->table >> PAGE_SHIFT, WP_SHADOW);
+	r->hnext = s->free_head;
+	s->free_head = i;
+	s->used--;
+}
+
+/* as's shadow was emptied: it was built from nothing any more. */
+void sync_forget(struct shadow_ctx *ctx, struct shadow_as *as)
+{
+	if (!ctx->sync || as == &ctx->identity)
+		return;
+	while (as->sync_head != NONE)
+		rec_del(ctx, as->sync_head);
+}
+
+/*
+ * A leaf for gva is about to be built in as from the walk w: record every
+ * guest table the walk read, from the top down to the final entry's.  A
+ * walk through a table is a use of it, so its write count starts again.
+ * False if some table could not be recorded (no record or protection left):
+ * then the leaf must be treated as the cached policy treats its leaves.
+ */
+bool sync_note_walk(struct shadow_ctx *ctx, struct shadow_as *as, u64 gva,
+		    const struct walk_result *w)
+{
+	bool all = true;
+
+	if (!sync_on(ctx) || as == &ctx->identity)
+		return false;
+	for (int level = top_level(ctx) - (ctx->paging.mode == PAGING_32); level >= w->level;
+	     level--) {
+		struct tshape t = tshape(ctx, level);
+		u64 idx = (gva / t.span) % t.nent;
+		u64 table = w->entry_gpa[level] - idx * t.esize;
+		u64 base = gva & ~(t.span * t.nent - 1);
+		struct sync_rec *r = NULL;
+
+		for (i32 i = ctx->sync->bucket[bucket_of(table >> PAGE_SHIFT, as_idx(ctx, as))];
+		     i != NONE; i = ctx->sync->rec[i].hnext) {
+			struct sync_rec *c = &ctx->sync->rec[i];
+
+			if (c->table == table && c->base == base && c->level == level &&
+			    c->as == as_idx(ctx, as)) {
+				r = c;
+				break;
+			}
+		}
+		if (!r)
+			r = rec_add(ctx, as, table, base, level);
+		if (r)
+			r->writes = 0;
+		else
+			all = false;
+	}
+	return all;
+}
+
+/* ------------------------------------------------------------ trapped writes */
+
+/* Drop as's shadow entries built from entries [first, last] of r's table. */
+static void zap_entries(struct shadow_ctx *ctx, struct shadow_as *as, const struct sync_rec *r,
+			u64 first, u64 last)
+{
+	struct tshape t = tshape(ctx, r->level);
+
+	ctx->stats.sync_zaps +=
+		spt_zap_range(ctx, as, r->base + first * t.span, (last - first + 1) * t.span);
+}
+
+/* Every record of the guest frame gfn, in every root with a live shadow:
+ * fn(ctx, as, record index, arg).  fn may delete the record. */
+static void for_each_rec_of(struct shadow_ctx *ctx, u64 gfn,
+			    void (*fn)(struct shadow_ctx *, struct shadow_as *, i32, void *),
+			    void *arg)
+{
+	for_each_record(ctx, as) {
+		if (as == &ctx->identity || !as->top || !as_valid(ctx, as))
+			continue;
+		i32 i = ctx->sync->bucket[bucket_of(gfn, as_idx(ctx, as))];
+
+		while (i != NONE) {
+			i32 next = ctx->sync->rec[i].hnext;
+			struct sync_rec *r = &ctx->sync->rec[i];
+
+			if (r->table >> PAGE_SHIFT == gfn && r->as == as_idx(ctx, as))
+				fn(ctx, as, i, arg);
+			i = next;
+		}
+	}
+}
+
+/* Stop shadowing through record i: drop all its table's entries' shadows. */
+static void unshadow_rec(struct shadow_ctx *ctx, struct shadow_as *as, i32 i, void *unused)
+{
+	struct sync_rec *r = &ctx->sync->rec[i];
+
+	zap_entries(ctx, as, r, 0, tshape(ctx, r->level).nent - 1);
+	rec_del(ctx, i);
+	ctx->stats.sync_unshadows++;
+}
+
+struct write { u64 gpa, len; };
+
+static void wrote_rec(struct shadow_ctx *ctx, struct shadow_as *as, i32 i, void *arg)
+{
+	const struct write *wr = arg;
+	struct sync_rec *r = &ctx->sync->rec[i];
+	struct tshape t = tshape(ctx, r->level);
+	u64 end = r->table + t.nent * t.esize;
+
+	if (wr->gpa + wr->len <= r->table || wr->gpa >= end)
+		return; /* beside a PAE PDPT that shares its page */
+	u64 lo = wr->gpa > r->table ? wr->gpa : r->table;
+	u64 hi = wr->gpa + wr->len < end ? wr->gpa + wr->len : end;
+
+	zap_entries(ctx, as, r, (lo - r->table) / t.esize, (hi - 1 - r->table) / t.esize);
+	if (++r->writes >= SYNC_UNSHADOW_WRITES)
+		unshadow_rec(ctx, as, i, NULL);
+}
+
+void shadow_guest_write(struct shadow_ctx *ctx, u64 gpa, u64 len)
+{
+	u64 gfn = gpa >> PAGE_SHIFT;
+
+	if (!sync_on(ctx) || !len || !wp_holds(&ctx->sync->wp, gfn, WP_SHADOW))
+		return;
+	ctx->stats.sync_writes++;
+	/* A store never crosses a page here: the emulator stores aligned qwords. */
+	struct write wr = { gpa, len };
+
+	for_each_rec_of(ctx, gfn, wrote_rec, &wr);
+}
+
+bool shadow_unshadow_frame(struct shadow_ctx *ctx, u64 gpa)
+{
+	u64 gfn = gpa >> PAGE_SHIFT;
+
+	if (!ctx->sync || !wp_holds(&ctx->sync->wp, gfn, WP_SHADOW))
+		return false;
+	for_each_rec_of(ctx, gfn, unshadow_rec, NULL);
+	/* Records of roots whose shadow is stale (a flush came) still hold it:
+	 * empty those shadows now, so nothing protects the frame any more. */
+	for_each_record(ctx, as)
+		if (as != &ctx->identity && as->sync_head != NONE && !as_valid(ctx, as))
+			as_clear(ctx, as);
+	return true;
+}
+
+bool shadow_is_protected(const struct shadow_ctx *ctx, u64 gpa)
+{
+	return shadow_is_watched(ctx, gpa) ||
+	       (ctx->sync && wp_is_protected(&ctx->sync->wp, gpa >> PAGE_SHIFT));
+}

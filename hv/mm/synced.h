@@ -1,0 +1,49 @@
+/*
+ * synced.h - the synced shadow policy's memory: which guest page tables each
+ * shadow was built from.
+ *
+ * Why: the cached policy must drop a root's user translations at every CR3
+ * load, because a guest may have rewritten its tables since without telling
+ * anyone (a real TLB is flushed by that load).  If instead every guest table
+ * a shadow leaf came from is write-protected, every such rewrite exits, and
+ * the shadow can be corrected at that moment and kept across CR3 loads.  For
+ * that the hv must know, for a written guest table, which shadow entries
+ * came from it: one record per (root, guest table, the linear range it maps
+ * there).  Each record holds its table's frame once in the write-protect set
+ * (wpset.h, owner WP_SHADOW).  synced.c has the code.
+ */
+#ifndef FORMICA_MM_SYNCED_H
+#define FORMICA_MM_SYNCED_H
+
+#include "types.h"
+#include "mm/wpset.h"
+
+#define SYNC_RECS 8192   /* records at most per context */
+#define SYNC_HASH 4096   /* buckets, by (guest table frame, root) (power of 2) */
+/* Trapped writes to a table without a walk through it in between, after
+ * which the shadow lets it go (unshadows it): the guest is rewriting it
+ * (fork's copy-on-write marking, an exiting process's teardown), not using it. */
+#define SYNC_UNSHADOW_WRITES 4
+
+struct sync_rec {
+	u64 table;        /* guest-physical address of the table's entry 0 */
+	u64 base;         /* linear address its entry 0 maps in this root */
+	i32 hnext;        /* next in its hash bucket, or in the free list */
+	i32 aprev, anext; /* the root's records (shadow_as.sync_head) */
+	i16 as;           /* index of the root's record in ctx->as[] */
+	u8 level;         /* 1 = page table ... 4 = PML4 */
+	u8 writes;        /* trapped writes since a walk last went through it */
+};
+
+struct shadow_sync {
+	struct wpset wp;  /* guest frames the shadow holds (owner WP_SHADOW only;
+			   * Antfarm's roots are the sorted watch list, watch.c) */
+	struct sync_rec rec[SYNC_RECS];
+	i32 bucket[SYNC_HASH];
+	i32 free_head;
+	u32 used;
+};
+
+void sync_init(struct shadow_sync *s);
+
+#endif
