@@ -9,12 +9,15 @@
  *     EFER.NXE = 1, CR4.SMEP/SMAP = the guest's); it asserts that the CPU
  *     never has to write a shadow entry (A and D preset);
  *   - shadow_run(): the exit loop: try the access on the CPU; on a #PF call
- *     shadow_page_fault() and retry while it says FIXED.
+ *     shadow_page_fault() and retry while it says FIXED;
+ *   - struct fix: a guest's page tables (guest_pt.h) and a shadow pager on
+ *     them with every policy's memory (the synced one's records too).
  */
 #ifndef FORMICA_MM_TESTS_SHADOW_CPU_H
 #define FORMICA_MM_TESTS_SHADOW_CPU_H
 
 #include "mm/shadow.h"
+#include "mm/tests/guest_pt.h"
 
 struct pool {
 	long live;       /* pages handed out and not freed */
@@ -53,5 +56,15 @@ struct run {
 };
 /* Run one access to the end: completed, or the first non-FIXED fault. */
 struct run shadow_run(struct shadow_ctx *ctx, u64 gva, u32 access, bool ac);
+
+/* A guest in `mode` (guest_pt.c) under a shadow pager with `policy`, paging
+ * loaded; fix_done() checks that every shadow page came back. */
+struct fix {
+	struct gpt g;
+	struct pool pool;
+	struct shadow_ctx *ctx;
+};
+void fix_init(struct fix *f, enum paging_mode mode, enum shadow_policy policy);
+void fix_done(struct fix *f);
 
 #endif

@@ -37,45 +37,7 @@
 #define UVA 0x00007f8040201000ull
 #define KVA 0xffff888040201000ull
 
-/* --------------------------------------------------------------- fixture */
-
-struct fix {
-	struct gpt g;
-	struct pool pool;
-	struct shadow_ctx *ctx;
-};
-
-static void fix_init(struct fix *f, enum paging_mode mode, enum shadow_policy policy)
-{
-	struct shadow_ops ops = {
-		.alloc_page = pool_alloc,
-		.free_page = pool_free,
-		.as_evict = pool_evict,
-		.opaque = &f->pool,
-	};
-
-	memset(f, 0, sizeof(*f));
-	f->pool.fail_after = -1;
-	gpt_init(&f->g, mode);
-	f->ctx = malloc(sizeof(*f->ctx));
-	assert_non_null(f->ctx);
-	assert_int_equal(shadow_init(f->ctx, &ops, &f->g.m, policy), SHADOW_OK);
-	f->ctx->sync = malloc(sizeof(*f->ctx->sync)); /* the synced policy's records */
-	assert_non_null(f->ctx->sync);
-	sync_init(f->ctx->sync);
-	struct guest_paging pg = gpt_paging(&f->g);
-	assert_true(shadow_set_paging(f->ctx, &pg) != 0);
-}
-
-static void fix_done(struct fix *f)
-{
-	shadow_destroy(f->ctx);
-	assert_int_equal(f->pool.live, 0); /* every shadow page came back */
-	assert_int_equal(f->ctx->stats.pages, 0);
-	free(f->ctx->sync);
-	free(f->ctx);
-	gpt_free(&f->g);
-}
+/* The fixture (struct fix, fix_init, fix_done) is in shadow_cpu.c. */
 
 static u64 hpa(struct fix *f, u64 gpa)
 {

@@ -14,9 +14,17 @@
  * relies on its change, so a real TLB would give exactly what the tables say
  * now.  Hence the oracle: every access must end as walk_guest() (looking
  * only) says, completed at its address or the guest's own #PF with its error
- * code, under SHADOW_REFERENCE and SHADOW_CACHED (with and without the leaf
- * log) alike; and after every step
+ * code, under SHADOW_REFERENCE, SHADOW_CACHED (with and without the leaf
+ * log) and SHADOW_SYNCED alike; and after every step
  * no leaf of the loaded shadow may grant more than the guest's tables do.
+ *
+ * The synced policy promises more: every write to a guest page table it
+ * shadows traps (the trace tells it, as the emulator would:
+ * shadow_guest_write), so its shadow is never stale at all.  The lax traces
+ * check that: the guest rewrites its tables and never flushes, and the
+ * synced contexts alone must still give exactly what the tables say now.
+ * Now and then a write is one the emulator cannot do: the frame is
+ * unshadowed (shadow_unshadow_frame) and the guest writes it unseen.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -28,6 +36,7 @@
 #include <string.h>
 
 #include "mm/shadow.h"
+#include "mm/synced.h"
 #include "mm/tests/guest_pt.h"
 #include "mm/tests/shadow_cpu.h"
 
@@ -35,9 +44,10 @@
 #define MB (1024ull * KB)
 
 #define NROOTS 3
-#define NPOL 4 /* the contexts compared: [0] reference, [1] cached, [2] cached with
+#define NPOL 6 /* the contexts compared: [0] reference, [1] cached, [2] cached with
 		   * the leaf log, [3] that one switched to the reference and back
-		   * every few dozen steps (shadow_set_policy) */
+		   * every few dozen steps (shadow_set_policy), [4] synced, [5]
+		   * synced switched to cached and back */
 #define SWITCH_EVERY 37
 #define NPAGES 8 /* 4 KiB pages per small region */
 
@@ -61,8 +71,15 @@ struct diff {
 	u64 pt2m[2][NROOTS];  /* the page table each 2 MiB region's PDE may point to */
 	u64 rng;
 	bool watched[16];     /* data frames 0x10000 + i * 4 KiB */
-	long checked, injected, ran, watched_writes, switches;
+	bool lax;             /* the guest never flushes: check synced contexts only */
+	long checked, injected, ran, watched_writes, switches, unemulated;
 };
+
+/* Is context p held to the oracle now?  In a lax trace only while synced. */
+static bool checked_ctx(const struct diff *d, int p)
+{
+	return !d->lax || d->ctx[p]->policy == SHADOW_SYNCED;
+}
 
 static u64 rnd(struct diff *d)
 {
@@ -167,9 +184,14 @@ static void diff_init(struct diff *d, enum paging_mode mode, u64 seed)
 		d->ctx[p] = malloc(sizeof(*d->ctx[p]));
 		assert_non_null(d->ctx[p]);
 		assert_int_equal(shadow_init(d->ctx[p], &ops, &d->g.m,
-					     p == 0 ? SHADOW_REFERENCE : SHADOW_CACHED),
+					     p == 0   ? SHADOW_REFERENCE
+					     : p >= 4 ? SHADOW_SYNCED
+						      : SHADOW_CACHED),
 				 SHADOW_OK);
 		d->ctx[p]->leaf_log = p >= 2;
+		d->ctx[p]->sync = malloc(sizeof(*d->ctx[p]->sync));
+		assert_non_null(d->ctx[p]->sync);
+		sync_init(d->ctx[p]->sync);
 	}
 	set_paging_all(d);
 }
@@ -179,6 +201,7 @@ static void diff_done(struct diff *d)
 	for (int p = 0; p < NPOL; p++) {
 		shadow_destroy(d->ctx[p]);
 		assert_int_equal(d->pool[p].live, 0);
+		free(d->ctx[p]->sync);
 		free(d->ctx[p]);
 	}
 	gpt_free(&d->g);
@@ -241,7 +264,26 @@ static void pge_toggle(struct diff *d)
 	}
 }
 
-/* Rewrite one entry and flush as the SDM asks before relying on it. */
+/* The guest stores v into its table entry at gpa e.  The store traps where
+ * a synced shadow protects the table, and is emulated: the shadow hears it.
+ * Now and then (unemulable) the emulator cannot do it: the shadow lets the
+ * table go and the guest's own store runs unseen. */
+static void guest_store(struct diff *d, u64 e, u64 v)
+{
+	bool unemulable = chance(d, 5);
+
+	for (int p = 0; p < NPOL; p++)
+		if (unemulable && shadow_is_protected(d->ctx[p], e))
+			assert_true(shadow_unshadow_frame(d->ctx[p], e));
+	gpt_set(&d->g, e, v);
+	d->unemulated += unemulable;
+	for (int p = 0; p < NPOL; p++)
+		if (!unemulable)
+			shadow_guest_write(d->ctx[p], e, 8);
+}
+
+/* Rewrite one entry and flush as the SDM asks before relying on it (in a
+ * lax trace: not at all). */
 static void step_write(struct diff *d)
 {
 	int half = (int)(rnd(d) % 2), i = (int)(rnd(d) % NADDR);
@@ -258,7 +300,9 @@ static void step_write(struct diff *d)
 		assert_true(e != GPT_NONE);
 		u64 old = gpt_get(&d->g, e);
 
-		gpt_set(&d->g, e, v);
+		guest_store(d, e, v);
+		if (d->lax)
+			return;
 		/* One INVLPG anywhere in it covers a 2 MiB page replaced by
 		 * another (Linux relies on it); a page table's 4 KiB
 		 * translations need an INVLPG each, or a full flush. */
@@ -275,7 +319,9 @@ static void step_write(struct diff *d)
 	}
 	u64 old = gpt_get(&d->g, e), v = random_leaf(d, half);
 
-	gpt_set(&d->g, e, v);
+	guest_store(d, e, v);
+	if (d->lax)
+		return;
 	/* Another space's non-global translation: its next load flushes it. */
 	if (half == 0 && r != d->cur && !(old & PTE_G) && !(v & PTE_G))
 		return;
@@ -334,6 +380,8 @@ static void step_access(struct diff *d)
 	for (int p = 0; p < NPOL; p++) {
 		struct run r = shadow_run(d->ctx[p], gva, access, false);
 
+		if (!checked_ctx(d, p))
+			continue;
 		if (st == WALK_FAULT) {
 			if (r.kind != SHADOW_INJECT || r.f.error_code != w.error_code)
 				fail_msg("policy %d gva %#llx access %#x: got kind %d code %#x, the "
@@ -344,7 +392,8 @@ static void step_access(struct diff *d)
 			continue;
 		}
 		assert_int_equal(st, WALK_OK);
-		if ((access & WALK_WRITE) && is_watched(d, w.page_gpa)) {
+		if ((access & WALK_WRITE) &&
+		    (is_watched(d, w.page_gpa) || shadow_is_protected(d->ctx[p], w.page_gpa))) {
 			assert_int_equal(r.kind, SHADOW_WATCHED_WRITE);
 			assert_int_equal(r.f.gpa, w.gpa);
 			d->watched_writes++;
@@ -369,7 +418,7 @@ static void check_leaves(struct diff *d)
 				u64 gva = addr(d, half, i), leaf = shadow_leaf(d->ctx[p], gva);
 				struct walk_result w;
 
-				if (!(leaf & PTE_P))
+				if (!(leaf & PTE_P) || !checked_ctx(d, p))
 					continue;
 				d->checked++;
 				if (walk_guest(&d->g.m, &d->pg, gva, WALK_READ | WALK_PEEK, &w) !=
@@ -379,17 +428,19 @@ static void check_leaves(struct diff *d)
 				assert_int_equal(leaf & PTE_ADDR, gpa_to_hpa(&d->g.m, w.page_gpa));
 				assert_true(!(leaf & PTE_US) || w.us);
 				assert_true(!(leaf & PTE_RW) ||
-					    (w.rw && w.dirty && !is_watched(d, w.page_gpa)));
+					    (w.rw && w.dirty && !is_watched(d, w.page_gpa) &&
+					     !shadow_is_protected(d->ctx[p], w.page_gpa)));
 				assert_true((leaf & PTE_NX) || !w.nx);
 				assert_true(!(leaf & PTE_G) || w.global);
 			}
 }
 
-static void trace(enum paging_mode mode, u64 seed, int steps)
+static void trace(enum paging_mode mode, u64 seed, int steps, bool lax)
 {
 	struct diff d;
 
 	diff_init(&d, mode, seed);
+	d.lax = lax;
 	for (int s = 0; s < steps; s++) {
 		u64 k = rnd(&d) % 100;
 
@@ -409,8 +460,21 @@ static void trace(enum paging_mode mode, u64 seed, int steps)
 
 			shadow_set_policy(c, c->policy == SHADOW_CACHED ? SHADOW_REFERENCE
 									: SHADOW_CACHED);
+			c = d.ctx[5];
+			shadow_set_policy(c, c->policy == SHADOW_SYNCED ? SHADOW_CACHED
+									: SHADOW_SYNCED);
 			d.switches++;
 		}
+	}
+	/* Synced: writes were heard and dropped entries, tables written often
+	 * or unemulably were let go, and nothing had to fall back to cached. */
+	assert_true(d.ctx[4]->stats.sync_writes > 0 && d.ctx[4]->stats.sync_zaps > 0);
+	assert_true(d.ctx[4]->stats.sync_unshadows > 0 && d.unemulated > 0);
+	assert_int_equal(d.ctx[4]->stats.sync_unsynced, 0);
+	if (lax) {
+		assert_true(d.injected > 0 && d.ran > 0 && d.checked > 0);
+		diff_done(&d);
+		return;
 	}
 	/* The trace did reach every outcome, and the cached policy was put to
 	 * work (evictions, skipped flushes) rather than passing by default. */
@@ -424,19 +488,33 @@ static void trace(enum paging_mode mode, u64 seed, int steps)
 	 * shadows (so it refaulted more than the cached policy alone). */
 	assert_true(d.switches > 50);
 	assert_true(d.ctx[3]->stats.faults > d.ctx[1]->stats.faults);
+	/* Synced keeps what the cached policy drops at every CR3 load. */
+	assert_true(d.ctx[4]->stats.faults < d.ctx[1]->stats.faults);
 	diff_done(&d);
 }
 
 static void test_diff_long4(void **state)
 {
 	for (u64 seed = 1; seed <= 6; seed++)
-		trace(PAGING_LONG4, seed * 0x9e3779b97f4a7c15ull, 4000);
+		trace(PAGING_LONG4, seed * 0x9e3779b97f4a7c15ull, 4000, false);
 }
 
 static void test_diff_pae(void **state)
 {
 	for (u64 seed = 1; seed <= 3; seed++)
-		trace(PAGING_PAE, seed * 0x2545f4914f6cdd1dull, 4000);
+		trace(PAGING_PAE, seed * 0x2545f4914f6cdd1dull, 4000, false);
+}
+
+static void test_diff_synced_lax_long4(void **state)
+{
+	for (u64 seed = 1; seed <= 6; seed++)
+		trace(PAGING_LONG4, seed * 0x5851f42d4c957f2dull, 4000, true);
+}
+
+static void test_diff_synced_lax_pae(void **state)
+{
+	for (u64 seed = 1; seed <= 3; seed++)
+		trace(PAGING_PAE, seed * 0x14057b7ef767814full, 4000, true);
 }
 
 int main(void)
@@ -444,6 +522,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_diff_long4),
 		cmocka_unit_test(test_diff_pae),
+		cmocka_unit_test(test_diff_synced_lax_long4),
+		cmocka_unit_test(test_diff_synced_lax_pae),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,250 @@
+/*
+ * test_synced.c - the synced shadow policy's promises, one at a time
+ * (hv/mm/synced.c).
+ *
+ * The differential test (test_shadow_diff.c) runs it against the guest's
+ * tables over random traces; these tests name each behaviour on its own so
+ * a failure says which one broke: a CR3 load keeps the shadow, a shadowed
+ * guest table is write-protected (also through leaves built before it was
+ * shadowed), a trapped write reaches every root that shares the table,
+ * tables written often are let go, Antfarm's watch and the shadow's
+ * protection are two holds on one page, and without its records the policy
+ * falls back to the cached one.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mm/shadow.h"
+#include "mm/synced.h"
+#include "mm/tests/guest_pt.h"
+#include "mm/tests/shadow_cpu.h"
+
+#define KB 1024ull
+#define UVA 0x00007f8040201000ull
+#define KVA 0xffff888040201000ull
+#define TVA 0xffff888040400000ull /* where a test maps a page table as data */
+#define RWD (PTE_P | PTE_RW | PTE_A | PTE_D)
+
+/* A second root sharing roots's kernel half, as Linux's do. */
+static u64 second_root(struct fix *f)
+{
+	u64 root = gpt_new_table(&f->g);
+	u64 *a = (u64 *)(f->g.m.base + f->g.cr3), *b = (u64 *)(f->g.m.base + root);
+
+	memcpy(b + 256, a + 256, 256 * 8);
+	return root;
+}
+
+static u64 pt_of(struct fix *f, u64 gva)
+{
+	return gpt_entry(&f->g, gva, 1) & ~(PAGE_SIZE - 1);
+}
+
+/* The guest's store to a table entry, trapped and emulated. */
+static void store(struct fix *f, u64 entry, u64 v)
+{
+	gpt_set(&f->g, entry, v);
+	shadow_guest_write(f->ctx, entry, 8);
+}
+
+/* A context switch away and back costs nothing: the user leaf stays (under
+ * the cached policy it refaults, which is what synced is for). */
+static void test_cr3_load_keeps_user_leaves(void **state)
+{
+	for (int synced = 0; synced < 2; synced++) {
+		struct fix f;
+
+		fix_init(&f, PAGING_LONG4, synced ? SHADOW_SYNCED : SHADOW_CACHED);
+		u64 root_a = f.g.cr3;
+		gpt_map(&f.g, KVA, 0x5000, 4 * KB, PTE_P | PTE_RW, PTE_RW);
+		u64 root_b = second_root(&f);
+		gpt_map(&f.g, UVA, 0x6000, 4 * KB, PTE_P | PTE_US, PTE_US);
+
+		assert_int_equal(shadow_run(f.ctx, UVA, WALK_USER, false).exits, 1);
+		assert_int_equal(shadow_run(f.ctx, KVA, WALK_READ, false).exits, 1);
+		shadow_cr3_load(f.ctx, root_b);
+		shadow_cr3_load(f.ctx, root_a);
+		assert_int_equal(shadow_run(f.ctx, UVA, WALK_USER, false).exits, synced ? 0 : 1);
+		assert_int_equal(shadow_run(f.ctx, KVA, WALK_READ, false).exits, synced ? 0 : 1);
+		fix_done(&f);
+	}
+}
+
+/* A guest table a leaf came from is read-only in the shadow: a write to it
+ * through any mapping exits, also through a writable leaf built before the
+ * table was shadowed. */
+static void test_table_write_protected(void **state)
+{
+	struct fix f;
+	struct run r;
+
+	fix_init(&f, PAGING_LONG4, SHADOW_SYNCED);
+	gpt_map(&f.g, UVA, 0x6000, 4 * KB, PTE_P | PTE_US, PTE_US);
+	u64 pt = pt_of(&f, UVA);
+	gpt_map(&f.g, TVA, pt, 4 * KB, RWD, PTE_RW); /* the guest's view of its table */
+
+	/* Before anything is shadowed through it, the page is plain data. */
+	assert_int_equal(shadow_run(f.ctx, TVA + 8, WALK_WRITE, false).kind, RAN);
+	assert_true(shadow_leaf(f.ctx, TVA) & PTE_RW);
+	assert_false(shadow_is_protected(f.ctx, pt));
+
+	assert_int_equal(shadow_run(f.ctx, UVA, WALK_USER, false).kind, RAN);
+	assert_true(shadow_is_protected(f.ctx, pt));
+	assert_false(shadow_leaf(f.ctx, TVA) & PTE_RW); /* taken back */
+	assert_true(shadow_take_tlb_flush(f.ctx));
+	r = shadow_run(f.ctx, TVA + 8, WALK_WRITE, false);
+	assert_int_equal(r.kind, SHADOW_WATCHED_WRITE);
+	assert_int_equal(r.f.gpa, pt + 8);
+	assert_int_equal(shadow_run(f.ctx, TVA + 8, WALK_READ, false).kind, RAN); /* reads go on */
+
+	/* The emulated write of UVA's own entry drops its leaf, and the next
+	 * access sees the new page. */
+	store(&f, gpt_entry(&f.g, UVA, 1), 0x7000 | PTE_P | PTE_US);
+	assert_false(shadow_leaf(f.ctx, UVA) & PTE_P);
+	r = shadow_run(f.ctx, UVA, WALK_USER, false);
+	assert_int_equal(r.exits, 1);
+	assert_int_equal(r.hpa, gpa_to_hpa(&f.g.m, 0x7000));
+	/* A write beside it (another entry of the table) leaves it alone. */
+	store(&f, gpt_entry(&f.g, UVA, 1) + 8, 0);
+	assert_true(shadow_leaf(f.ctx, UVA) & PTE_P);
+	fix_done(&f);
+}
+
+/* A kernel page table shared by two roots: one trapped write reaches the
+ * shadow of both, the loaded one and the other. */
+static void test_write_reaches_every_root(void **state)
+{
+	struct fix f;
+
+	fix_init(&f, PAGING_LONG4, SHADOW_SYNCED);
+	u64 root_a = f.g.cr3;
+	gpt_map(&f.g, KVA, 0x5000, 4 * KB, PTE_P | PTE_RW, PTE_RW);
+	u64 root_b = second_root(&f);
+
+	assert_int_equal(shadow_run(f.ctx, KVA, WALK_READ, false).exits, 1);
+	shadow_cr3_load(f.ctx, root_b);
+	assert_int_equal(shadow_run(f.ctx, KVA, WALK_READ, false).exits, 1);
+	store(&f, gpt_entry(&f.g, KVA, 1), 0x8000 | PTE_P | PTE_RW);
+	for (int i = 0; i < 2; i++) {
+		struct run r = shadow_run(f.ctx, KVA, WALK_READ, false);
+
+		assert_int_equal(r.exits, 1);
+		assert_int_equal(r.hpa, gpa_to_hpa(&f.g.m, 0x8000));
+		shadow_cr3_load(f.ctx, root_a);
+	}
+	/* A write to an upper level (the PDE) drops the whole 2 MiB below. */
+	store(&f, gpt_entry(&f.g, KVA, 2), gpt_get(&f.g, gpt_entry(&f.g, KVA, 2)));
+	assert_false(shadow_leaf(f.ctx, KVA) & PTE_P);
+	assert_int_equal(f.ctx->stats.sync_writes, 2);
+	fix_done(&f);
+}
+
+/* Written SYNC_UNSHADOW_WRITES times with no walk through it between: the
+ * guest is rewriting the table, not using it, so the shadow lets it go
+ * (writes to it run at full speed); the next walk through it takes it back. */
+static void test_written_often_unshadowed(void **state)
+{
+	struct fix f;
+
+	fix_init(&f, PAGING_LONG4, SHADOW_SYNCED);
+	gpt_map(&f.g, UVA, 0x6000, 4 * KB, PTE_P | PTE_US, PTE_US);
+	u64 pte = gpt_entry(&f.g, UVA, 1), pt = pt_of(&f, UVA);
+
+	assert_int_equal(shadow_run(f.ctx, UVA, WALK_USER, false).exits, 1);
+	for (int i = 1; i < SYNC_UNSHADOW_WRITES; i++)
+		store(&f, pte + 8 * i, 0);
+	assert_true(shadow_is_protected(f.ctx, pt));
+	assert_true(shadow_leaf(f.ctx, UVA) & PTE_P); /* other entries' writes */
+	store(&f, pte + 8 * SYNC_UNSHADOW_WRITES, 0);
+	assert_false(shadow_is_protected(f.ctx, pt));
+	assert_int_equal(f.ctx->stats.sync_unshadows, 1);
+	assert_false(shadow_leaf(f.ctx, UVA) & PTE_P); /* nothing built from it stays */
+	assert_int_equal(shadow_run(f.ctx, UVA, WALK_USER, false).exits, 1);
+	assert_true(shadow_is_protected(f.ctx, pt));
+	fix_done(&f);
+}
+
+/* An Antfarm watch and the shadow's protection are two holds: letting go of
+ * one keeps the page protected while the other holds it. */
+static void test_watch_and_shadow_two_holds(void **state)
+{
+	struct fix f;
+
+	fix_init(&f, PAGING_LONG4, SHADOW_SYNCED);
+	gpt_map(&f.g, UVA, 0x6000, 4 * KB, PTE_P | PTE_US, PTE_US);
+	u64 root = f.g.cr3;
+
+	assert_int_equal(shadow_watch(f.ctx, root), SHADOW_OK);
+	assert_int_equal(shadow_run(f.ctx, UVA, WALK_USER, false).kind, RAN); /* the shadow holds the PML4 */
+	shadow_unwatch(f.ctx, root);
+	assert_true(shadow_is_protected(f.ctx, root));
+	/* The write cannot be emulated: the shadow lets go, and the root is
+	 * plain memory for the guest's own store. */
+	assert_true(shadow_unshadow_frame(f.ctx, root));
+	assert_false(shadow_is_protected(f.ctx, root));
+	assert_false(shadow_leaf(f.ctx, UVA) & PTE_P);
+	assert_false(shadow_unshadow_frame(f.ctx, root));
+	/* Antfarm's watch stays when the shadow lets go. */
+	assert_int_equal(shadow_run(f.ctx, UVA, WALK_USER, false).kind, RAN);
+	assert_int_equal(shadow_watch(f.ctx, root), SHADOW_OK);
+	assert_true(shadow_unshadow_frame(f.ctx, root));
+	assert_true(shadow_is_protected(f.ctx, root));
+	fix_done(&f);
+}
+
+/* A switch to another policy forgets every record: nothing stays protected. */
+static void test_policy_switch_lets_go(void **state)
+{
+	struct fix f;
+
+	fix_init(&f, PAGING_LONG4, SHADOW_SYNCED);
+	gpt_map(&f.g, UVA, 0x6000, 4 * KB, PTE_P | PTE_US, PTE_US);
+	assert_int_equal(shadow_run(f.ctx, UVA, WALK_USER, false).kind, RAN);
+	assert_true(f.ctx->sync->used >= 4); /* PML4, PDPT, PD, PT */
+	shadow_set_policy(f.ctx, SHADOW_CACHED);
+	assert_int_equal(f.ctx->sync->used, 0);
+	assert_int_equal(f.ctx->sync->wp.used, 0);
+	assert_false(shadow_is_protected(f.ctx, pt_of(&f, UVA)));
+	fix_done(&f);
+}
+
+/* Without its records (the glue had no memory for them) the policy keeps
+ * no promise it cannot: each leaf is dropped at the next CR3 load, as the
+ * cached policy does. */
+static void test_no_records_acts_cached(void **state)
+{
+	struct fix f;
+
+	fix_init(&f, PAGING_LONG4, SHADOW_SYNCED);
+	free(f.ctx->sync);
+	f.ctx->sync = NULL;
+	u64 root_a = f.g.cr3;
+	u64 root_b = second_root(&f);
+	gpt_map(&f.g, UVA, 0x6000, 4 * KB, PTE_P | PTE_US, PTE_US);
+
+	assert_int_equal(shadow_run(f.ctx, UVA, WALK_USER, false).exits, 1);
+	assert_true(f.ctx->stats.sync_unsynced > 0);
+	shadow_cr3_load(f.ctx, root_b);
+	shadow_cr3_load(f.ctx, root_a);
+	assert_int_equal(shadow_run(f.ctx, UVA, WALK_USER, false).exits, 1);
+	fix_done(&f);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_cr3_load_keeps_user_leaves),
+		cmocka_unit_test(test_table_write_protected),
+		cmocka_unit_test(test_write_reaches_every_root),
+		cmocka_unit_test(test_written_often_unshadowed),
+		cmocka_unit_test(test_watch_and_shadow_two_holds),
+		cmocka_unit_test(test_policy_switch_lets_go),
+		cmocka_unit_test(test_no_records_acts_cached),
+	};
+	return cmocka_run_group_tests_name("synced", tests, NULL, NULL);
+}
