@@ -7,9 +7,10 @@
 #                   so both sides are in the same emulated time)
 #   pipe round trip two processes passing a byte: BENCH_PING_ROUNDS rounds
 #                   of BENCH_PINGS round trips per shadow policy, the
-#                   policies alternating in one boot (mark port 0x20/0x21)
+#                   policies alternating in one boot (mark port 0x20/0x21/0x22)
 #   fork+exec       BENCH_ROUNDS rounds of BENCH_FORKS fork+exec of
-#                   /bin/true under the cached policy, then BENCH_REF_FORKS
+#                   /bin/true under the cached policy and as many under
+#                   the synced one, alternating, then BENCH_REF_FORKS
 #                   under the reference policy, last and bounded by an
 #                   alarm of BENCH_LIMIT guest seconds (it can stall)
 #   exits per fork+exec, per context switch: the hv's exit counts at the
@@ -71,7 +72,7 @@ hv_wall=$((SECONDS - t0))
 
 echo
 echo "Linux guest under formica vs bare, Bochs 2.7, Debian $(cat build/linux/version 2>/dev/null)," \
-	"$ROUNDS x $FORKS fork+exec cached, $REF_FORKS reference, $PING_ROUNDS x $PINGS round trips per policy"
+	"$ROUNDS x $FORKS fork+exec cached and synced, $REF_FORKS reference, $PING_ROUNDS x $PINGS round trips per policy"
 CSV=$B/${BENCH_OUT:-linux}.csv
 [ "${BENCH_SKIP_BARE:-0}" = 1 ] && bare_arg=() || bare_arg=(--bare $B/bare/serial.log)
 python3 tools/linux/benchcsv.py --formica $LOG "${bare_arg[@]}" --out $CSV || exit 1

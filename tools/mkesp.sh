@@ -8,6 +8,11 @@
 # files need plus slack, rounded to whole 16-head, 63-sector cylinders so
 # Bochs accepts it as a flat disk.
 #
+# FORMICA_SHADOW=cached|synced|reference: the image's formica.cfg says
+# "shadow = " that (replacing any shadow line of CONFIG), so every harness
+# that builds its image here can run under another shadow policy
+# (hv/mm/README.md) without a config of its own.
+#
 # --partition LBA: the volume is to sit in a partition starting at LBA (the
 # USB image, tools/mkusb.sh).  FAT32 then, the file system the UEFI spec
 # (13.3.1.1) names for an ESP and the one every firmware reads, at least
@@ -39,6 +44,11 @@ mkfs.fat "${fatopts[@]}" -n FORMICA "$img" >/dev/null
 export MTOOLS_SKIP_CHECK=1
 mmd -i "$img" ::/EFI ::/EFI/BOOT ::/formica
 mcopy -i "$img" "$efi" ::/EFI/BOOT/BOOTX64.EFI
+if [ -n "${FORMICA_SHADOW:-}" ]; then
+	{ echo "shadow = $FORMICA_SHADOW"; grep -v '^[[:space:]]*shadow[[:space:]]*=' "$cfg"; } > "$img.cfg"
+	cfg=$img.cfg
+	trap 'rm -f "$img" "$img.cfg"' EXIT
+fi
 mcopy -i "$img" "$cfg" ::/formica/formica.cfg
 mcopy -i "$img" "$hv" ::/formica/hv.bin
 for f in "$@"; do mcopy -i "$img" "$f" "::/formica/$(basename "$f")"; done

@@ -4,14 +4,14 @@
 // Why a program and not shell: each interval must be bracketed by mark
 // bytes on the Formica mark port (0x510, through /dev/port) with nothing
 // else in it, and the shadow policy must be switched (mark 0x20 reference,
-// 0x21 cached) by a process that is already running: under the reference
+// 0x21 cached, 0x22 synced) by a process that is already running: under the reference
 // policy a Linux guest in Bochs can stall in fork+exec (see README,
 // "Shadow pager performance"), so a shell that forks dd to write a mark
 // could never switch back.  An alarm bounds every interval for that reason.
 //
-//   ctxbench [-p reference|cached] [-t SECONDS] forkexec N
+//   ctxbench [-p reference|cached|synced] [-t SECONDS] forkexec N
 //       N x (fork; the child execs /bin/true; waitpid)
-//   ctxbench [-p reference|cached] [-t SECONDS] pingpong N
+//   ctxbench [-p reference|cached|synced] [-t SECONDS] pingpong N
 //       two processes pass one byte back and forth through two pipes, N
 //       round trips after 100 untimed ones.  On one CPU each round trip is
 //       two context switches, each a MOV to CR3 between two live address
@@ -37,6 +37,7 @@
 #define MARK_PORT 0x510
 #define MARK_REFERENCE 0x20
 #define MARK_CACHED 0x21
+#define MARK_SYNCED 0x22
 #define WARMUP 100
 
 static int port_fd = -1;
@@ -101,7 +102,8 @@ int main(int argc, char **argv)
 	char c;
 
 	while ((opt = getopt(argc, argv, "p:t:")) != -1) {
-		if (opt == 'p' && (!strcmp(optarg, "reference") || !strcmp(optarg, "cached")))
+		if (opt == 'p' && (!strcmp(optarg, "reference") || !strcmp(optarg, "cached") ||
+				   !strcmp(optarg, "synced")))
 			policy = optarg;
 		else if (opt == 't')
 			seconds = (unsigned)atoi(optarg);
@@ -137,7 +139,9 @@ int main(int argc, char **argv)
 	struct sigaction sa = { .sa_handler = on_alarm }; /* no SA_RESTART: a blocked read ends */
 	sigaction(SIGALRM, &sa, NULL);
 	if (policy)
-		mark(!strcmp(policy, "reference") ? MARK_REFERENCE : MARK_CACHED);
+		mark(!strcmp(policy, "reference") ? MARK_REFERENCE
+		     : !strcmp(policy, "synced")  ? MARK_SYNCED
+						  : MARK_CACHED);
 	alarm(seconds);
 	mark(1);
 	t0 = now_ns();
@@ -161,6 +165,7 @@ int main(int argc, char **argv)
 	printf(" %s\n", timed_out ? "timeout" : bad ? "fail" : "ok");
 	return timed_out ? 3 : bad;
 usage:
-	fprintf(stderr, "usage: ctxbench [-p reference|cached] [-t SECONDS] forkexec|pingpong N\n");
+	fprintf(stderr,
+		"usage: ctxbench [-p reference|cached|synced] [-t SECONDS] forkexec|pingpong N\n");
 	return 2;
 }

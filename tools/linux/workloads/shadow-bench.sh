@@ -9,12 +9,13 @@
 # same rounds.
 #
 # Order: pipe ping-pong rounds alternating between the policies; fork+exec
-# rounds under the cached policy; inference on/off (afwork overhead); and
+# rounds alternating between the cached and the synced policy; inference
+# on/off (afwork overhead); and
 # last the reference policy's fork+exec, bounded by an alarm: under it a
 # Linux guest in Bochs has been seen to stall in fork+exec (README), and
 # what is measured before it must not be lost.
 # bench-linux.sh substitutes the counts below.
-ROUNDS=@ROUNDS@         # fork+exec rounds (cached policy)
+ROUNDS=@ROUNDS@         # fork+exec rounds per policy (cached, synced)
 FORKS=@FORKS@           # fork+exec per round
 PINGS=@PINGS@           # pipe round trips per ping-pong round
 PING_ROUNDS=@PING_ROUNDS@ # ping-pong rounds per policy
@@ -29,12 +30,16 @@ run() {   # ctxbench's status 3 (timeout) is a measurement, not a failure
 }
 r=1
 while [ $r -le $PING_ROUNDS ]; do
-	if [ $((r % 2)) = 1 ]; then order="cached reference"; else order="reference cached"; fi
+	if [ $((r % 2)) = 1 ]; then order="cached synced reference"; else order="reference synced cached"; fi
 	for p in $order; do run -p $p pingpong $PINGS; done
 	r=$((r + 1))
 done
 r=1
-while [ $r -le $ROUNDS ]; do run -p cached forkexec $FORKS; r=$((r + 1)); done
+while [ $r -le $ROUNDS ]; do
+	if [ $((r % 2)) = 1 ]; then order="cached synced"; else order="synced cached"; fi
+	for p in $order; do run -p $p forkexec $FORKS; done
+	r=$((r + 1))
+done
 if [ $MEM_ROUNDS -gt 0 ]; then
 	/bin/afwork overhead $MEM_ROUNDS mem -- /bin/afwork mem 64 || rc=1
 fi
