@@ -409,6 +409,8 @@ static u64 load_root(struct shadow_ctx *ctx, u64 key)
 		as_clear(ctx, as);
 	else if (as->top)
 		as_drop_nonglobal(ctx, as);
+	if (as->sync_unsync)
+		sync_resync(ctx, as); /* synced: its page tables let out of sync */
 	return make_current(ctx, as);
 }
 

@@ -68,6 +68,7 @@ struct shadow_as {
 	void *ext;       /* owned by the process-inference engine; never touched here */
 	i32 sync_head;   /* synced policy: first of the guest tables this shadow was built
 			  * from (struct sync_rec, synced.h), -1 = none */
+	u32 sync_unsync; /* ... how many of them are out of sync (resynced at a load) */
 	/* bookkeeping (shadow.c, "the records"): indexes in ctx->as[], -1 = none */
 	i16 hash_next;   /* next record in the same hash bucket */
 	i16 lru_prev, lru_next; /* records in use, most recently loaded first; free ones
@@ -124,6 +125,8 @@ struct shadow_stats {
 	u64 sync_writes;    /* trapped guest writes to a shadowed guest page table */
 	u64 sync_zaps;      /* shadow entries (of any level) dropped for them */
 	u64 sync_unshadows; /* guest tables let go: written often, or not emulable */
+	u64 sync_unsyncs;   /* page tables let out of sync at a write */
+	u64 sync_resyncs;   /* ... and brought back at their root's CR3 load */
 	u64 sync_unsynced;  /* leaves built without a record (full): dropped at next load */
 };
 
@@ -161,6 +164,8 @@ struct shadow_ctx {
 	u64 *wss_seen;              /* NULL, or shadow_harvest()'s frame bitmap: see there */
 	struct shadow_sync *sync;   /* synced policy's records (synced.h): the caller's
 				     * memory, sync_init()ed; NULL: synced acts as cached */
+	bool sync_strict;           /* synced: never let a page table out of sync (every
+				     * write to it traps), so nothing is ever stale */
 	struct shadow_stats stats;
 };
 

@@ -103,5 +103,6 @@ void wl_revoke_writes(struct shadow_ctx *ctx, u64 page);
 bool sync_note_walk(struct shadow_ctx *ctx, struct shadow_as *as, u64 gva,
 		    const struct walk_result *w);
 void sync_forget(struct shadow_ctx *ctx, struct shadow_as *as);
+void sync_resync(struct shadow_ctx *ctx, struct shadow_as *as);
 
 #endif

@@ -99,6 +99,7 @@ static struct sync_rec *rec_add(struct shadow_ctx *ctx, struct shadow_as *as, u6
 	r->as = as_idx(ctx, as);
 	r->level = (u8)level;
 	r->writes = 0;
+	r->unsync = false;
 	r->hnext = s->bucket[b];
 	s->bucket[b] = i;
 	r->aprev = NONE;
@@ -125,7 +126,10 @@ static void rec_del(struct shadow_ctx *ctx, i32 i)
 		as->sync_head = r->anext;
 	if (r->anext != NONE)
 		s->rec[r->anext].aprev = r->aprev;
-	wp_release(&s->wp, r->table >> PAGE_SHIFT, WP_SHADOW);
+	if (r->unsync)
+		as->sync_unsync--;
+	else
+		wp_release(&s->wp, r->table >> PAGE_SHIFT, WP_SHADOW);
 	r->hnext = s->free_head;
 	s->free_head = i;
 	s->used--;
@@ -226,6 +230,45 @@ static void unshadow_rec(struct shadow_ctx *ctx, struct shadow_as *as, i32 i, vo
 	ctx->stats.sync_unshadows++;
 }
 
+/*
+ * Out of sync.  A page table the guest writes is usually being filled or
+ * emptied (a demand fault, fork's copy-on-write marking, a teardown), and
+ * trapping each store would cost an exit per PTE.  So, as KVM and Xen do,
+ * at its first trapped write a page table is let out of sync: its record
+ * gives up its hold (the frame may become writable), the shadow entries
+ * built from it stay, and the root's next CR3 load drops them all (the
+ * record with them; a walk through the table makes a new, synced one).
+ * That is the cached policy's rule for that one table, and x86's: the guest
+ * must INVLPG or load CR3 before it relies on a PTE it changed (INVLPG
+ * drops the leaf as under every policy).  Other roots' records of the
+ * table go out of sync as the same write reaches them.
+ */
+static void unsync_rec(struct shadow_ctx *ctx, struct shadow_as *as, struct sync_rec *r)
+{
+	r->unsync = true;
+	as->sync_unsync++;
+	wp_release(&ctx->sync->wp, r->table >> PAGE_SHIFT, WP_SHADOW);
+	ctx->stats.sync_unsyncs++;
+}
+
+/* as is being loaded: drop what came from its page tables out of sync. */
+void sync_resync(struct shadow_ctx *ctx, struct shadow_as *as)
+{
+	i32 i = as->sync_head;
+
+	while (i != NONE && as->sync_unsync) {
+		i32 next = ctx->sync->rec[i].anext;
+
+		if (ctx->sync->rec[i].unsync) {
+			zap_entries(ctx, as, &ctx->sync->rec[i], 0,
+				    tshape(ctx, ctx->sync->rec[i].level).nent - 1);
+			rec_del(ctx, i);
+			ctx->stats.sync_resyncs++;
+		}
+		i = next;
+	}
+}
+
 struct write { u64 gpa, len; };
 
 static void wrote_rec(struct shadow_ctx *ctx, struct shadow_as *as, i32 i, void *arg)
@@ -241,7 +284,12 @@ static void wrote_rec(struct shadow_ctx *ctx, struct shadow_as *as, i32 i, void 
 	u64 hi = wr->gpa + wr->len < end ? wr->gpa + wr->len : end;
 
 	zap_entries(ctx, as, r, (lo - r->table) / t.esize, (hi - 1 - r->table) / t.esize);
-	if (++r->writes >= SYNC_UNSHADOW_WRITES)
+	if (r->unsync)
+		return;
+	if (r->level == 1 && !ctx->sync_strict)
+		unsync_rec(ctx, as, r);
+	else if (r->level < top_level(ctx) - (ctx->paging.mode == PAGING_32) &&
+		 ++r->writes >= SYNC_UNSHADOW_WRITES)
 		unshadow_rec(ctx, as, i, NULL);
 }
 

@@ -20,9 +20,11 @@
 
 #define SYNC_RECS 8192   /* records at most per context */
 #define SYNC_HASH 4096   /* buckets, by (guest table frame, root) (power of 2) */
-/* Trapped writes to a table without a walk through it in between, after
- * which the shadow lets it go (unshadows it): the guest is rewriting it
- * (fork's copy-on-write marking, an exiting process's teardown), not using it. */
+/* Trapped writes to an upper table (not a root, not a page table) without a
+ * walk through it in between, after which the shadow lets it go (unshadows
+ * it): the guest is rewriting it (an exiting process's teardown), not
+ * using it.  A root is never let go: Antfarm traps its writes anyway, and
+ * dropping all a root's shadow would refault its kernel half. */
 #define SYNC_UNSHADOW_WRITES 4
 
 struct sync_rec {
@@ -33,6 +35,8 @@ struct sync_rec {
 	i16 as;           /* index of the root's record in ctx->as[] */
 	u8 level;         /* 1 = page table ... 4 = PML4 */
 	u8 writes;        /* trapped writes since a walk last went through it */
+	bool unsync;      /* a page table let out of sync: it holds no protection,
+			   * and the root's next CR3 load drops what came from it */
 };
 
 struct shadow_sync {

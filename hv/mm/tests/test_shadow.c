@@ -131,6 +131,7 @@ static void permission_matrix(enum shadow_policy policy)
 	unsigned injected = 0, ran = 0;
 
 	fix_init(&f, PAGING_LONG4, policy);
+	f.ctx->sync_strict = true; /* every write heard: no INVLPG needed */
 	gpt_map(&f.g, UVA, 0x7000, 4 * KB, PTE_P, 0);
 	for (int l = 1; l <= 4; l++)
 		e[l - 1] = gpt_entry(&f.g, UVA, l);

@@ -7,7 +7,8 @@
  * a failure says which one broke: a CR3 load keeps the shadow, a shadowed
  * guest table is write-protected (also through leaves built before it was
  * shadowed), a trapped write reaches every root that shares the table,
- * tables written often are let go, Antfarm's watch and the shadow's
+ * page tables go out of sync and come back at a CR3 load, upper tables
+ * written often are let go, Antfarm's watch and the shadow's
  * protection are two holds on one page, and without its records the policy
  * falls back to the cached one.
  */
@@ -153,19 +154,59 @@ static void test_written_often_unshadowed(void **state)
 
 	fix_init(&f, PAGING_LONG4, SHADOW_SYNCED);
 	gpt_map(&f.g, UVA, 0x6000, 4 * KB, PTE_P | PTE_US, PTE_US);
-	u64 pte = gpt_entry(&f.g, UVA, 1), pt = pt_of(&f, UVA);
+	u64 pde = gpt_entry(&f.g, UVA, 2), pd = pde & ~(PAGE_SIZE - 1);
 
 	assert_int_equal(shadow_run(f.ctx, UVA, WALK_USER, false).exits, 1);
 	for (int i = 1; i < SYNC_UNSHADOW_WRITES; i++)
-		store(&f, pte + 8 * i, 0);
-	assert_true(shadow_is_protected(f.ctx, pt));
+		store(&f, pde + 8 * i, 0);
+	assert_true(shadow_is_protected(f.ctx, pd));
 	assert_true(shadow_leaf(f.ctx, UVA) & PTE_P); /* other entries' writes */
-	store(&f, pte + 8 * SYNC_UNSHADOW_WRITES, 0);
-	assert_false(shadow_is_protected(f.ctx, pt));
+	store(&f, pde + 8 * SYNC_UNSHADOW_WRITES, 0);
+	assert_false(shadow_is_protected(f.ctx, pd));
 	assert_int_equal(f.ctx->stats.sync_unshadows, 1);
 	assert_false(shadow_leaf(f.ctx, UVA) & PTE_P); /* nothing built from it stays */
 	assert_int_equal(shadow_run(f.ctx, UVA, WALK_USER, false).exits, 1);
-	assert_true(shadow_is_protected(f.ctx, pt));
+	assert_true(shadow_is_protected(f.ctx, pd));
+
+	/* A root is never let go, however often written (Antfarm traps its
+	 * writes anyway, and its kernel half would refault). */
+	for (int i = 0; i < 3 * SYNC_UNSHADOW_WRITES; i++)
+		store(&f, f.g.cr3 + 8 * (i % 200), 0);
+	assert_true(shadow_is_protected(f.ctx, f.g.cr3));
+	assert_int_equal(f.ctx->stats.sync_unshadows, 1);
+	fix_done(&f);
+}
+
+/* A page table's first trapped write lets it out of sync: later writes run
+ * unseen, its leaves stay until the root's next CR3 load (a TLB's licence:
+ * the guest must flush), and then they go and it is synced again. */
+static void test_page_table_out_of_sync(void **state)
+{
+	struct fix f;
+
+	fix_init(&f, PAGING_LONG4, SHADOW_SYNCED);
+	gpt_map(&f.g, UVA, 0x6000, 4 * KB, PTE_P | PTE_US, PTE_US);
+	gpt_map(&f.g, UVA + 4 * KB, 0x7000, 4 * KB, PTE_P | PTE_US, PTE_US);
+	u64 pte = gpt_entry(&f.g, UVA, 1), pt = pt_of(&f, UVA), root = f.g.cr3;
+
+	assert_int_equal(shadow_run(f.ctx, UVA, WALK_USER, false).exits, 1);
+	assert_int_equal(shadow_run(f.ctx, UVA + 4 * KB, WALK_USER, false).exits, 1);
+	store(&f, pte + 16, 0); /* a third entry: trapped, then out of sync */
+	assert_false(shadow_is_protected(f.ctx, pt));
+	assert_int_equal(f.ctx->stats.sync_unsyncs, 1);
+	assert_true(shadow_leaf(f.ctx, UVA) & PTE_P);
+	gpt_set(&f.g, pte, 0x8000 | PTE_P | PTE_US); /* unseen */
+	assert_int_equal(shadow_run(f.ctx, UVA, WALK_USER, false).hpa, gpa_to_hpa(&f.g.m, 0x6000));
+	/* INVLPG takes the one leaf, as under every policy. */
+	shadow_invlpg(f.ctx, UVA);
+	assert_int_equal(shadow_run(f.ctx, UVA, WALK_USER, false).hpa, gpa_to_hpa(&f.g.m, 0x8000));
+	gpt_set(&f.g, pte + 8, 0x9000 | PTE_P | PTE_US); /* unseen, no INVLPG */
+	shadow_cr3_load(f.ctx, root);
+	assert_int_equal(f.ctx->stats.sync_resyncs, 1);
+	struct run r = shadow_run(f.ctx, UVA + 4 * KB, WALK_USER, false);
+	assert_int_equal(r.exits, 1);
+	assert_int_equal(r.hpa, gpa_to_hpa(&f.g.m, 0x9000));
+	assert_true(shadow_is_protected(f.ctx, pt)); /* synced again */
 	fix_done(&f);
 }
 
@@ -242,6 +283,7 @@ int main(void)
 		cmocka_unit_test(test_table_write_protected),
 		cmocka_unit_test(test_write_reaches_every_root),
 		cmocka_unit_test(test_written_often_unshadowed),
+		cmocka_unit_test(test_page_table_out_of_sync),
 		cmocka_unit_test(test_watch_and_shadow_two_holds),
 		cmocka_unit_test(test_policy_switch_lets_go),
 		cmocka_unit_test(test_no_records_acts_cached),
