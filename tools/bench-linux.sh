@@ -25,6 +25,9 @@
 # from the same initramfs: only formica's side changed);
 # BENCH_SKIP_BARE=1 runs formica only (the bare column stays empty).
 # BENCH_TIMEOUT: wall seconds for the formica boot (default 3000).
+# BENCH_PING_POLICIES: the policies the ping-pong rounds alternate between
+# (default "cached synced reference"; the reference one costs BENCH_LIMIT
+# guest seconds a round in Bochs, see README).
 # BENCH_HV=FILE boots that hv.bin instead of build/hv.bin (e.g. a build of
 # another commit, for a before/after pair); BENCH_OUT=NAME names the log
 # build/bench/NAME.log (default formica) and the CSV build/bench/NAME.csv
@@ -40,9 +43,11 @@ PINGS=${BENCH_PINGS:-1000}
 PING_ROUNDS=${BENCH_PING_ROUNDS:-3}
 MEM_ROUNDS=${BENCH_MEM_ROUNDS:-4}
 REF_FORKS=${BENCH_REF_FORKS:-200}
+PING_POLICIES=${BENCH_PING_POLICIES:-cached synced reference}
 LIMIT=${BENCH_LIMIT:-60}
 sed -e "s/@ROUNDS@/$ROUNDS/; s/@FORKS@/$FORKS/; s/@PINGS@/$PINGS/; s/@PING_ROUNDS@/$PING_ROUNDS/" \
 	-e "s/@MEM_ROUNDS@/$MEM_ROUNDS/; s/@REF_FORKS@/$REF_FORKS/; s/@LIMIT@/$LIMIT/" \
+	-e "s/@PING_POLICIES@/$PING_POLICIES/" \
 	tools/linux/workloads/shadow-bench.sh >$B/shadow-bench.sh
 EXTRA_TREES="build/linux/bench-tree build/antfarm/tree" \
 	tools/linux/mkinitramfs.sh $B/initramfs.cpio.gz $B/shadow-bench.sh >/dev/null || exit 1

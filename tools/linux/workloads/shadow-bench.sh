@@ -19,6 +19,7 @@ ROUNDS=@ROUNDS@         # fork+exec rounds per policy (cached, synced)
 FORKS=@FORKS@           # fork+exec per round
 PINGS=@PINGS@           # pipe round trips per ping-pong round
 PING_ROUNDS=@PING_ROUNDS@ # ping-pong rounds per policy
+PING_POLICIES="@PING_POLICIES@" # the policies they alternate between
 MEM_ROUNDS=@MEM_ROUNDS@ # inference on/off rounds (0: none)
 REF_FORKS=@REF_FORKS@   # fork+exec under the reference policy (0: none)
 LIMIT=@LIMIT@           # seconds of guest time per interval at most
@@ -30,7 +31,8 @@ run() {   # ctxbench's status 3 (timeout) is a measurement, not a failure
 }
 r=1
 while [ $r -le $PING_ROUNDS ]; do
-	if [ $((r % 2)) = 1 ]; then order="cached synced reference"; else order="reference synced cached"; fi
+	order=$PING_POLICIES
+	if [ $((r % 2)) = 0 ]; then order=; for p in $PING_POLICIES; do order="$p $order"; done; fi
 	for p in $order; do run -p $p pingpong $PINGS; done
 	r=$((r + 1))
 done
