@@ -134,6 +134,15 @@ static void test_timeout(void **state)
 	assert_non_null(strstr(csv, "forkexec_timeouts/reference,,1,\n"));
 }
 
+/* Bare has no shadow policy: a policy the bare run had no row for (an
+ * older bare run) takes the cached row's bare value. */
+static void test_bare_for_another_policy(void **state)
+{
+	(void)state;
+	run(MARK(1, 0, 0) MARK(2, 10, 0) HV(FE(synced, 4000)), FE(cached, 2000));
+	assert_non_null(strstr(csv, "forkexec_100_s/synced,2,4,2.00\n"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -142,6 +151,7 @@ int main(void)
 		cmocka_unit_test(test_overhead_median),
 		cmocka_unit_test(test_missing_marks),
 		cmocka_unit_test(test_timeout),
+		cmocka_unit_test(test_bare_for_another_policy),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
