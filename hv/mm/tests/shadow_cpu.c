@@ -200,6 +200,15 @@ void fix_init(struct fix *f, enum paging_mode mode, enum shadow_policy policy)
 	assert_true(shadow_set_paging(f->ctx, &pg) != 0);
 }
 
+u64 fix_second_root(struct fix *f)
+{
+	u64 root = gpt_new_table(&f->g);
+	u64 *a = (u64 *)(f->g.m.base + f->g.cr3), *b = (u64 *)(f->g.m.base + root);
+
+	memcpy(b + 256, a + 256, 256 * 8);
+	return root;
+}
+
 void fix_done(struct fix *f)
 {
 	shadow_destroy(f->ctx);

@@ -66,5 +66,8 @@ struct fix {
 };
 void fix_init(struct fix *f, enum paging_mode mode, enum shadow_policy policy);
 void fix_done(struct fix *f);
+/* A new 4-level root sharing the current one's kernel half (entries
+ * 256-511), as Linux's process roots do. */
+u64 fix_second_root(struct fix *f);
 
 #endif

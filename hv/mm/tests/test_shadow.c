@@ -430,16 +430,6 @@ static void test_32bit_4m_page(void **state)
 
 /* -------------------------------------------------------------- CR3 loads */
 
-/* Two address spaces sharing the kernel half, as Linux builds them. */
-static u64 second_root(struct fix *f)
-{
-	u64 root = gpt_new_table(&f->g);
-	u64 *a = (u64 *)(f->g.m.base + f->g.cr3), *b = (u64 *)(f->g.m.base + root);
-
-	memcpy(b + 256, a + 256, 256 * 8);
-	return root;
-}
-
 static void test_cr3_switch_reference(void **state)
 {
 	struct fix f;
@@ -447,7 +437,7 @@ static void test_cr3_switch_reference(void **state)
 	fix_init(&f, PAGING_LONG4, SHADOW_REFERENCE);
 	u64 root_a = f.g.cr3;
 	gpt_map(&f.g, KVA, 0x5000, 4 * KB, PTE_P | PTE_RW | PTE_G, PTE_RW);
-	u64 root_b = second_root(&f);
+	u64 root_b = fix_second_root(&f);
 	gpt_map(&f.g, UVA, 0x6000, 4 * KB, PTE_P | PTE_US, PTE_US); /* in A only */
 
 	struct shadow_as *a = shadow_as_current(f.ctx);
@@ -492,7 +482,7 @@ static void test_cr3_switch_cached(void **state)
 	u64 root_a = f.g.cr3;
 	gpt_map(&f.g, KVA, 0x5000, 4 * KB, PTE_P | PTE_RW | PTE_G, PTE_RW);
 	gpt_map(&f.g, KVA + 4 * KB, 0x7000, 4 * KB, PTE_P | PTE_RW, PTE_RW); /* not global */
-	u64 root_b = second_root(&f);
+	u64 root_b = fix_second_root(&f);
 	gpt_map(&f.g, UVA, 0x6000, 4 * KB, PTE_P | PTE_US, PTE_US);
 
 	assert_int_equal(run(&f, KVA, WALK_READ).exits, 1);
@@ -553,7 +543,7 @@ static void test_leaf_log(void **state)
 		f.ctx->leaf_log = true;
 		u64 root_a = f.g.cr3;
 		gpt_map(&f.g, KVA, 0x5000, 4 * KB, PTE_P | PTE_RW | PTE_G, PTE_RW);
-		u64 root_b = second_root(&f);
+		u64 root_b = fix_second_root(&f);
 		for (int i = 0; i < n; i++)
 			gpt_map(&f.g, UVA + i * 4 * KB, 0x100000 + i * 4 * KB, 4 * KB,
 				PTE_P | PTE_US, PTE_US);
@@ -893,7 +883,7 @@ static void test_budget_reclaims_other_roots(void **state)
 
 	fix_init(&f, PAGING_LONG4, SHADOW_CACHED);
 	gpt_map(&f.g, UVA, 0x5000, 4 * KB, PTE_P | PTE_US, PTE_US);
-	u64 root_b = second_root(&f);
+	u64 root_b = fix_second_root(&f);
 	gpt_map(&f.g, UVA + 4 * KB, 0x6000, 4 * KB, PTE_P | PTE_US, PTE_US);
 	u64 root_a = f.g.cr3;
 
@@ -1020,7 +1010,7 @@ static void test_set_paging_flushes_on_change_only(void **state)
 	assert_int_equal(shadow_as_current(f.ctx)->cr3_loads, 1); /* not a CR3 load */
 	/* A new CR3 along with the rest: that root becomes the current one. */
 	struct shadow_as *old = shadow_as_current(f.ctx);
-	pg.cr3 = second_root(&f);
+	pg.cr3 = fix_second_root(&f);
 	assert_true(shadow_set_paging(f.ctx, &pg) != 0);
 	assert_ptr_not_equal(shadow_as_current(f.ctx), old);
 	assert_int_equal(shadow_as_current(f.ctx)->root, pg.cr3);
@@ -1058,7 +1048,7 @@ static void test_tlb_flush_flag(void **state)
 	shadow_watch(f.ctx, 0x6000); /* no leaf maps it */
 	assert_false(shadow_take_tlb_flush(f.ctx));
 	/* A CR3 load drops non-global leaves; one with only globals... */
-	u64 root_a = f.g.cr3, root_b = second_root(&f);
+	u64 root_a = f.g.cr3, root_b = fix_second_root(&f);
 	shadow_cr3_load(f.ctx, root_b);
 	shadow_take_tlb_flush(f.ctx);
 	assert_int_equal(run(&f, base, WALK_READ).kind, RAN);
@@ -1159,7 +1149,7 @@ static void test_harvest_drops(void **state)
 	u64 root_a = f.g.cr3;
 	gpt_map(&f.g, KVA, 0x5000, 4 * KB, PTE_P | PTE_RW | PTE_G, PTE_RW);
 	gpt_map(&f.g, KVA + 4 * KB, 0x6000, 4 * KB, PTE_P | PTE_RW | PTE_G, PTE_RW);
-	u64 root_b = second_root(&f);
+	u64 root_b = fix_second_root(&f);
 	assert_int_equal(run(&f, KVA, WALK_READ).exits, 1);
 	assert_int_equal(run(&f, KVA + 4 * KB, WALK_READ).exits, 1);
 	shadow_cr3_load(f.ctx, root_b);
@@ -1189,7 +1179,7 @@ static void test_harvest_keeps_dropped_uses(void **state)
 	cpu_may_set_a = true;
 	fix_init(&f, PAGING_LONG4, SHADOW_CACHED);
 	u64 root_a = f.g.cr3;
-	u64 root_b = second_root(&f);
+	u64 root_b = fix_second_root(&f);
 	gpt_map(&f.g, UVA, 0x5000, 4 * KB, PTE_P | PTE_US, PTE_US);
 	gpt_map(&f.g, UVA + 4 * KB, 0x6000, 4 * KB, PTE_P | PTE_US, PTE_US);
 	gpt_map(&f.g, UVA + 8 * KB, 0x7000, 4 * KB, PTE_P | PTE_US, PTE_US);

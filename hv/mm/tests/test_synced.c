@@ -31,16 +31,6 @@
 #define TVA 0xffff888040400000ull /* where a test maps a page table as data */
 #define RWD (PTE_P | PTE_RW | PTE_A | PTE_D)
 
-/* A second root sharing roots's kernel half, as Linux's do. */
-static u64 second_root(struct fix *f)
-{
-	u64 root = gpt_new_table(&f->g);
-	u64 *a = (u64 *)(f->g.m.base + f->g.cr3), *b = (u64 *)(f->g.m.base + root);
-
-	memcpy(b + 256, a + 256, 256 * 8);
-	return root;
-}
-
 static u64 pt_of(struct fix *f, u64 gva)
 {
 	return gpt_entry(&f->g, gva, 1) & ~(PAGE_SIZE - 1);
@@ -63,7 +53,7 @@ static void test_cr3_load_keeps_user_leaves(void **state)
 		fix_init(&f, PAGING_LONG4, synced ? SHADOW_SYNCED : SHADOW_CACHED);
 		u64 root_a = f.g.cr3;
 		gpt_map(&f.g, KVA, 0x5000, 4 * KB, PTE_P | PTE_RW, PTE_RW);
-		u64 root_b = second_root(&f);
+		u64 root_b = fix_second_root(&f);
 		gpt_map(&f.g, UVA, 0x6000, 4 * KB, PTE_P | PTE_US, PTE_US);
 
 		assert_int_equal(shadow_run(f.ctx, UVA, WALK_USER, false).exits, 1);
@@ -125,7 +115,7 @@ static void test_write_reaches_every_root(void **state)
 	fix_init(&f, PAGING_LONG4, SHADOW_SYNCED);
 	u64 root_a = f.g.cr3;
 	gpt_map(&f.g, KVA, 0x5000, 4 * KB, PTE_P | PTE_RW, PTE_RW);
-	u64 root_b = second_root(&f);
+	u64 root_b = fix_second_root(&f);
 
 	assert_int_equal(shadow_run(f.ctx, KVA, WALK_READ, false).exits, 1);
 	shadow_cr3_load(f.ctx, root_b);
@@ -265,7 +255,7 @@ static void test_no_records_acts_cached(void **state)
 	free(f.ctx->sync);
 	f.ctx->sync = NULL;
 	u64 root_a = f.g.cr3;
-	u64 root_b = second_root(&f);
+	u64 root_b = fix_second_root(&f);
 	gpt_map(&f.g, UVA, 0x6000, 4 * KB, PTE_P | PTE_US, PTE_US);
 
 	assert_int_equal(shadow_run(f.ctx, UVA, WALK_USER, false).exits, 1);
