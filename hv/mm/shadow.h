@@ -251,9 +251,11 @@ bool shadow_is_watched(const struct shadow_ctx *ctx, u64 gpa);
  * entries written are dropped.  Harmless for a page nobody protects.
  */
 void shadow_guest_write(struct shadow_ctx *ctx, u64 gpa, u64 len);
-/* The write at gpa cannot be emulated: stop shadowing that guest page (drop
- * every shadow entry built from it), so the guest may write it itself.
- * True if the shadow had protected it. */
+/* The write at gpa cannot be emulated: give up the shadow's protection of
+ * that guest page, so the guest may write it itself (its tables go out of
+ * sync until their roots' next CR3 loads; with ctx->sync_strict every
+ * shadow entry built from it is dropped now).  True if the shadow had
+ * protected it. */
 bool shadow_unshadow_frame(struct shadow_ctx *ctx, u64 gpa);
 /* Writes to the page at gpa exit: it is watched, or a shadowed guest table. */
 bool shadow_is_protected(const struct shadow_ctx *ctx, u64 gpa);

@@ -34,6 +34,8 @@ void sync_init(struct shadow_sync *s)
 		s->rec[i].hnext = i + 1 < SYNC_RECS ? i + 1 : NONE;
 	s->free_head = 0;
 	s->used = 0;
+	memset(s->snap, 0, sizeof(s->snap));
+	s->pass = 0;
 }
 
 static bool sync_on(const struct shadow_ctx *ctx)
@@ -69,6 +71,47 @@ static struct tshape tshape(const struct shadow_ctx *ctx, int level)
 	return (struct tshape){ 8, 512, PAGE_SIZE << (9 * (level - 1)) };
 }
 
+/* ------------------------------------------------------------ table copies */
+
+/* A copy of the guest frame gfn as it is now, shared with the records let
+ * out of sync in this pass; -1 if there is no room (then the resync drops
+ * everything built from the table). */
+static i16 snap_take(struct shadow_ctx *ctx, u64 gfn)
+{
+	struct shadow_sync *s = ctx->sync;
+	const void *src = gpa_ptr(ctx->gm, gfn << PAGE_SHIFT, PAGE_SIZE);
+	int free = -1;
+
+	for (int i = 0; i < SYNC_SNAPS; i++) {
+		struct sync_snap *c = &s->snap[i];
+
+		if (c->page && c->gfn == gfn && c->pass == s->pass) {
+			c->refs++;
+			return (i16)i;
+		}
+		if (!c->page && free < 0)
+			free = i;
+	}
+	if (free < 0 || !src)
+		return -1;
+	u64 *p = ctx->ops.alloc_page(ctx->ops.opaque, false);
+	if (!p)
+		return -1;
+	memcpy(p, src, PAGE_SIZE);
+	s->snap[free] = (struct sync_snap){ gfn, s->pass, p, 1 };
+	return (i16)free;
+}
+
+static void snap_put(struct shadow_ctx *ctx, i16 i)
+{
+	struct sync_snap *c = &ctx->sync->snap[i];
+
+	if (i >= 0 && --c->refs == 0) {
+		ctx->ops.free_page(ctx->ops.opaque, c->page);
+		c->page = NULL;
+	}
+}
+
 /* ------------------------------------------------------------ the records */
 
 /* A new record, held in the write-protect set; NULL if full (nothing changed). */
@@ -100,6 +143,7 @@ static struct sync_rec *rec_add(struct shadow_ctx *ctx, struct shadow_as *as, u6
 	r->level = (u8)level;
 	r->writes = 0;
 	r->unsync = false;
+	r->snap = -1;
 	r->hnext = s->bucket[b];
 	s->bucket[b] = i;
 	r->aprev = NONE;
@@ -130,6 +174,8 @@ static void rec_del(struct shadow_ctx *ctx, i32 i)
 		as->sync_unsync--;
 	else
 		wp_release(&s->wp, r->table >> PAGE_SHIFT, WP_SHADOW);
+	if (r->snap >= 0)
+		snap_put(ctx, r->snap);
 	r->hnext = s->free_head;
 	s->free_head = i;
 	s->used--;
@@ -236,22 +282,63 @@ static void unshadow_rec(struct shadow_ctx *ctx, struct shadow_as *as, i32 i, vo
  * trapping each store would cost an exit per PTE.  So, as KVM and Xen do,
  * at its first trapped write a page table is let out of sync: its record
  * gives up its hold (the frame may become writable), the shadow entries
- * built from it stay, and the root's next CR3 load drops them all (the
- * record with them; a walk through the table makes a new, synced one).
- * That is the cached policy's rule for that one table, and x86's: the guest
- * must INVLPG or load CR3 before it relies on a PTE it changed (INVLPG
- * drops the leaf as under every policy).  Other roots' records of the
- * table go out of sync as the same write reaches them.
+ * built from it stay, a copy of the table is made, and the root's next CR3
+ * load drops the entries that differ from the copy and takes the hold back
+ * (sync_resync).  That is the cached policy's rule for that one table, and
+ * x86's: the guest must INVLPG or load CR3 before it relies on an entry it
+ * changed (INVLPG drops the leaf as under every policy).  Other roots'
+ * records of the table go out of sync as the same write reaches them.  A
+ * write the emulator cannot do lets every record of its table out of sync
+ * the same way (pgd_ctor()'s REP MOVSQ into a new root: its kernel half is
+ * then still there at the first load).
  */
 static void unsync_rec(struct shadow_ctx *ctx, struct shadow_as *as, struct sync_rec *r)
 {
 	r->unsync = true;
 	as->sync_unsync++;
 	wp_release(&ctx->sync->wp, r->table >> PAGE_SHIFT, WP_SHADOW);
+	r->snap = snap_take(ctx, r->table >> PAGE_SHIFT);
 	ctx->stats.sync_unsyncs++;
 }
 
-/* as is being loaded: drop what came from its page tables out of sync. */
+/* Record i of as is out of sync: drop what changed since its copy (all,
+ * without one), then hold its table again. */
+static void resync_rec(struct shadow_ctx *ctx, struct shadow_as *as, i32 i)
+{
+	struct sync_rec *r = &ctx->sync->rec[i];
+	struct tshape t = tshape(ctx, r->level);
+	const u8 *now = gpa_ptr(ctx->gm, r->table, t.nent * t.esize);
+	int held = wp_hold(&ctx->sync->wp, r->table >> PAGE_SHIFT, WP_SHADOW);
+
+	ctx->stats.sync_resyncs++;
+	if (r->snap < 0 || !now || held < 0) {
+		zap_entries(ctx, as, r, 0, t.nent - 1);
+		if (held >= 0)
+			wp_release(&ctx->sync->wp, r->table >> PAGE_SHIFT, WP_SHADOW);
+		rec_del(ctx, i);
+		return;
+	}
+	const u8 *then = (const u8 *)ctx->sync->snap[r->snap].page + (r->table & (PAGE_SIZE - 1));
+
+	for (u64 k = 0; k < t.nent; k++)
+		if (memcmp(now + k * t.esize, then + k * t.esize, t.esize))
+			zap_entries(ctx, as, r, k, k);
+	snap_put(ctx, r->snap);
+	r->snap = -1;
+	r->unsync = false;
+	r->writes = 0;
+	as->sync_unsync--;
+	if (held == 1 && !shadow_is_watched(ctx, r->table))
+		wl_revoke_writes(ctx, r->table & ~(PAGE_SIZE - 1));
+}
+
+static void unsync_cb(struct shadow_ctx *ctx, struct shadow_as *as, i32 i, void *unused)
+{
+	if (!ctx->sync->rec[i].unsync)
+		unsync_rec(ctx, as, &ctx->sync->rec[i]);
+}
+
+/* as is being loaded: resync its tables let out of sync. */
 void sync_resync(struct shadow_ctx *ctx, struct shadow_as *as)
 {
 	i32 i = as->sync_head;
@@ -259,12 +346,8 @@ void sync_resync(struct shadow_ctx *ctx, struct shadow_as *as)
 	while (i != NONE && as->sync_unsync) {
 		i32 next = ctx->sync->rec[i].anext;
 
-		if (ctx->sync->rec[i].unsync) {
-			zap_entries(ctx, as, &ctx->sync->rec[i], 0,
-				    tshape(ctx, ctx->sync->rec[i].level).nent - 1);
-			rec_del(ctx, i);
-			ctx->stats.sync_resyncs++;
-		}
+		if (ctx->sync->rec[i].unsync)
+			resync_rec(ctx, as, i);
 		i = next;
 	}
 }
@@ -300,6 +383,7 @@ void shadow_guest_write(struct shadow_ctx *ctx, u64 gpa, u64 len)
 	if (!sync_on(ctx) || !len || !wp_holds(&ctx->sync->wp, gfn, WP_SHADOW))
 		return;
 	ctx->stats.sync_writes++;
+	ctx->sync->pass++;
 	/* A store never crosses a page here: the emulator stores aligned qwords. */
 	struct write wr = { gpa, len };
 
@@ -312,7 +396,8 @@ bool shadow_unshadow_frame(struct shadow_ctx *ctx, u64 gpa)
 
 	if (!ctx->sync || !wp_holds(&ctx->sync->wp, gfn, WP_SHADOW))
 		return false;
-	for_each_rec_of(ctx, gfn, unshadow_rec, NULL);
+	ctx->sync->pass++;
+	for_each_rec_of(ctx, gfn, ctx->sync_strict ? unshadow_rec : unsync_cb, NULL);
 	/* Records of roots whose shadow is stale (a flush came) still hold it:
 	 * empty those shadows now, so nothing protects the frame any more. */
 	for_each_record(ctx, as)

@@ -35,8 +35,20 @@ struct sync_rec {
 	i16 as;           /* index of the root's record in ctx->as[] */
 	u8 level;         /* 1 = page table ... 4 = PML4 */
 	u8 writes;        /* trapped writes since a walk last went through it */
-	bool unsync;      /* a page table let out of sync: it holds no protection,
-			   * and the root's next CR3 load drops what came from it */
+	bool unsync;      /* let out of sync: it holds no protection, and the
+			   * root's next CR3 load resyncs it (synced.c) */
+	i16 snap;         /* ... the copy of the table made then (sync->snap), -1 none */
+};
+
+/* A copy of a guest table made when its records went out of sync: at the
+ * next CR3 load only the entries that differ from it are dropped.  Records
+ * let go in one pass (one trapped write reaching every root) share one. */
+#define SYNC_SNAPS 64
+struct sync_snap {
+	u64 gfn;   /* the frame copied */
+	u64 pass;  /* shadow_sync.pass when copied */
+	u64 *page; /* the copy (from ops.alloc_page), NULL: slot free */
+	u32 refs;  /* records that point at it */
 };
 
 struct shadow_sync {
@@ -46,6 +58,8 @@ struct shadow_sync {
 	i32 bucket[SYNC_HASH];
 	i32 free_head;
 	u32 used;
+	struct sync_snap snap[SYNC_SNAPS];
+	u64 pass;         /* trapped writes and let-gos so far */
 };
 
 void sync_init(struct shadow_sync *s);

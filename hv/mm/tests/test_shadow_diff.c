@@ -473,7 +473,9 @@ static void trace(enum paging_mode mode, u64 seed, int steps, bool lax)
 	/* Synced: writes were heard and dropped entries, tables written often
 	 * or unemulably were let go, and nothing had to fall back to cached. */
 	assert_true(d.ctx[4]->stats.sync_writes > 0 && d.ctx[4]->stats.sync_zaps > 0);
-	assert_true(d.ctx[4]->stats.sync_unshadows > 0 && d.unemulated > 0);
+	assert_true(d.unemulated > 0);
+	if (lax) /* strict: unemulable writes let tables go at once */
+		assert_true(d.ctx[4]->stats.sync_unshadows > 0);
 	assert_int_equal(d.ctx[4]->stats.sync_unsynced, 0);
 	if (!lax) /* page tables went out of sync and came back */
 		assert_true(d.ctx[4]->stats.sync_unsyncs > 0 && d.ctx[4]->stats.sync_resyncs > 0);

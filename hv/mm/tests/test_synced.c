@@ -177,11 +177,13 @@ static void test_page_table_out_of_sync(void **state)
 	fix_init(&f, PAGING_LONG4, SHADOW_SYNCED);
 	gpt_map(&f.g, UVA, 0x6000, 4 * KB, PTE_P | PTE_US, PTE_US);
 	gpt_map(&f.g, UVA + 4 * KB, 0x7000, 4 * KB, PTE_P | PTE_US, PTE_US);
+	gpt_map(&f.g, UVA + 8 * KB, 0xa000, 4 * KB, PTE_P | PTE_US, PTE_US);
 	u64 pte = gpt_entry(&f.g, UVA, 1), pt = pt_of(&f, UVA), root = f.g.cr3;
 
 	assert_int_equal(shadow_run(f.ctx, UVA, WALK_USER, false).exits, 1);
 	assert_int_equal(shadow_run(f.ctx, UVA + 4 * KB, WALK_USER, false).exits, 1);
-	store(&f, pte + 16, 0); /* a third entry: trapped, then out of sync */
+	assert_int_equal(shadow_run(f.ctx, UVA + 8 * KB, WALK_USER, false).exits, 1);
+	store(&f, pte + 24, 0); /* a fourth entry: trapped, then out of sync */
 	assert_false(shadow_is_protected(f.ctx, pt));
 	assert_int_equal(f.ctx->stats.sync_unsyncs, 1);
 	assert_true(shadow_leaf(f.ctx, UVA) & PTE_P);
@@ -196,7 +198,34 @@ static void test_page_table_out_of_sync(void **state)
 	struct run r = shadow_run(f.ctx, UVA + 4 * KB, WALK_USER, false);
 	assert_int_equal(r.exits, 1);
 	assert_int_equal(r.hpa, gpa_to_hpa(&f.g.m, 0x9000));
+	/* An entry that did not change since the copy keeps its leaf. */
+	assert_int_equal(shadow_run(f.ctx, UVA + 8 * KB, WALK_USER, false).exits, 0);
 	assert_true(shadow_is_protected(f.ctx, pt)); /* synced again */
+	fix_done(&f);
+}
+
+/* A write the emulator cannot do to a new root (pgd_ctor()'s REP MOVSQ):
+ * the root goes out of sync, and its first load drops only what changed,
+ * so the kernel half stays. */
+static void test_unemulable_root_write(void **state)
+{
+	struct fix f;
+
+	fix_init(&f, PAGING_LONG4, SHADOW_SYNCED);
+	gpt_map(&f.g, KVA, 0x5000, 4 * KB, PTE_P | PTE_RW, PTE_RW);
+	gpt_map(&f.g, UVA, 0x6000, 4 * KB, PTE_P | PTE_US, PTE_US);
+	u64 root = f.g.cr3, other = fix_second_root(&f);
+
+	assert_int_equal(shadow_run(f.ctx, KVA, WALK_READ, false).exits, 1);
+	assert_int_equal(shadow_run(f.ctx, UVA, WALK_USER, false).exits, 1);
+	shadow_cr3_load(f.ctx, other);
+	assert_true(shadow_unshadow_frame(f.ctx, root));
+	assert_false(shadow_is_protected(f.ctx, root));
+	memset(f.g.m.base + root, 0, 256 * 8); /* the user half, unseen */
+	shadow_cr3_load(f.ctx, root);
+	assert_int_equal(shadow_run(f.ctx, KVA, WALK_READ, false).exits, 0);
+	assert_int_equal(shadow_run(f.ctx, UVA, WALK_USER, false).kind, SHADOW_INJECT);
+	assert_true(shadow_is_protected(f.ctx, root));
 	fix_done(&f);
 }
 
@@ -207,6 +236,7 @@ static void test_watch_and_shadow_two_holds(void **state)
 	struct fix f;
 
 	fix_init(&f, PAGING_LONG4, SHADOW_SYNCED);
+	f.ctx->sync_strict = true; /* a let-go drops everything now */
 	gpt_map(&f.g, UVA, 0x6000, 4 * KB, PTE_P | PTE_US, PTE_US);
 	u64 root = f.g.cr3;
 
@@ -274,6 +304,7 @@ int main(void)
 		cmocka_unit_test(test_write_reaches_every_root),
 		cmocka_unit_test(test_written_often_unshadowed),
 		cmocka_unit_test(test_page_table_out_of_sync),
+		cmocka_unit_test(test_unemulable_root_write),
 		cmocka_unit_test(test_watch_and_shadow_two_holds),
 		cmocka_unit_test(test_policy_switch_lets_go),
 		cmocka_unit_test(test_no_records_acts_cached),
