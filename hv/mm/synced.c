@@ -369,10 +369,11 @@ static void wrote_rec(struct shadow_ctx *ctx, struct shadow_as *as, i32 i, void 
 	zap_entries(ctx, as, r, (lo - r->table) / t.esize, (hi - 1 - r->table) / t.esize);
 	if (r->unsync)
 		return;
-	if (r->level == 1 && !ctx->sync_strict)
+	bool often = ++r->writes >= SYNC_UNSHADOW_WRITES;
+
+	if (!ctx->sync_strict && (r->level == 1 || often))
 		unsync_rec(ctx, as, r);
-	else if (r->level < top_level(ctx) - (ctx->paging.mode == PAGING_32) &&
-		 ++r->writes >= SYNC_UNSHADOW_WRITES)
+	else if (often && r->level < top_level(ctx) - (ctx->paging.mode == PAGING_32))
 		unshadow_rec(ctx, as, i, NULL);
 }
 

@@ -20,10 +20,11 @@
 
 #define SYNC_RECS 8192   /* records at most per context */
 #define SYNC_HASH 4096   /* buckets, by (guest table frame, root) (power of 2) */
-/* Trapped writes to an upper table (not a root, not a page table) without a
- * walk through it in between, after which the shadow lets it go (unshadows
- * it): the guest is rewriting it (an exiting process's teardown), not
- * using it.  A root is never let go: Antfarm traps its writes anyway, and
+/* Trapped writes to an upper table (not a page table, which goes at its
+ * first) without a walk through it in between, after which the shadow lets
+ * it out of sync: the guest is rewriting it (a new root's clear_page(), an
+ * exiting process's teardown), not using it.  With sync_strict it is
+ * unshadowed instead (all built from it dropped now), except a root:
  * dropping all a root's shadow would refault its kernel half. */
 #define SYNC_UNSHADOW_WRITES 4
 
