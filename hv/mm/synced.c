@@ -346,6 +346,7 @@ void sync_resync(struct shadow_ctx *ctx, struct shadow_as *as)
 	while (i != NONE && as->sync_unsync) {
 		i32 next = ctx->sync->rec[i].anext;
 
+		ctx->stats.sync_visits++;
 		if (ctx->sync->rec[i].unsync)
 			resync_rec(ctx, as, i);
 		i = next;
