@@ -55,6 +55,12 @@ static unsigned bucket_of(u64 gfn, i16 as)
 
 /* ------------------------------------------------------------ guest table shapes */
 
+/* Is la in the upper (kernel) half of the linear address space? */
+static bool upper_half(const struct shadow_ctx *ctx, u64 la)
+{
+	return ctx->paging.mode == PAGING_LONG4 ? (la >> 47) & 1 : (la >> 31) & 1;
+}
+
 /* What a guest table of `level` looks like in the current paging mode. */
 struct tshape {
 	u64 esize; /* bytes per entry */
@@ -321,7 +327,8 @@ static void resync_rec(struct shadow_ctx *ctx, struct shadow_as *as, i32 i)
 	const u8 *then = (const u8 *)ctx->sync->snap[r->snap].page + (r->table & (PAGE_SIZE - 1));
 
 	for (u64 k = 0; k < t.nent; k++)
-		if (memcmp(now + k * t.esize, then + k * t.esize, t.esize))
+		if (t.esize == 8 ? ((const u64 *)now)[k] != ((const u64 *)then)[k]
+				 : ((const u32 *)now)[k] != ((const u32 *)then)[k])
 			zap_entries(ctx, as, r, k, k);
 	snap_put(ctx, r->snap);
 	r->snap = -1;
@@ -371,10 +378,14 @@ static void wrote_rec(struct shadow_ctx *ctx, struct shadow_as *as, i32 i, void 
 	if (r->unsync)
 		return;
 	bool often = ++r->writes >= SYNC_UNSHADOW_WRITES;
+	bool root = r->level == top_level(ctx) - (ctx->paging.mode == PAGING_32);
 
-	if (!ctx->sync_strict && (r->level == 1 || often))
+	/* A kernel-half table is shared by every root: out of sync, it would be
+	 * resynced at every root's next load (a vmalloc'ed kernel stack at
+	 * each fork).  Its few writes stay trapped instead. */
+	if (!ctx->sync_strict && !(upper_half(ctx, r->base) && !root) && (r->level == 1 || often))
 		unsync_rec(ctx, as, r);
-	else if (often && r->level < top_level(ctx) - (ctx->paging.mode == PAGING_32))
+	else if (ctx->sync_strict && often && !root)
 		unshadow_rec(ctx, as, i, NULL);
 }
 
