@@ -30,8 +30,10 @@ void sync_init(struct shadow_sync *s)
 	wp_init(&s->wp);
 	for (int i = 0; i < SYNC_HASH; i++)
 		s->bucket[i] = NONE;
-	for (int i = 0; i < SYNC_RECS; i++)
+	for (int i = 0; i < SYNC_RECS; i++) {
 		s->rec[i].hnext = i + 1 < SYNC_RECS ? i + 1 : NONE;
+		s->rec[i].as = NONE;
+	}
 	s->free_head = 0;
 	s->used = 0;
 	memset(s->snap, 0, sizeof(s->snap));
@@ -150,6 +152,7 @@ static struct sync_rec *rec_add(struct shadow_ctx *ctx, struct shadow_as *as, u6
 	r->writes = 0;
 	r->unsync = false;
 	r->snap = -1;
+	r->seen = 0;
 	r->hnext = s->bucket[b];
 	s->bucket[b] = i;
 	r->aprev = NONE;
@@ -183,6 +186,7 @@ static void rec_del(struct shadow_ctx *ctx, i32 i)
 	if (r->snap >= 0)
 		snap_put(ctx, r->snap);
 	r->hnext = s->free_head;
+	r->as = NONE; /* free: loops that hold an index see it went */
 	s->free_head = i;
 	s->used--;
 }
@@ -240,14 +244,31 @@ bool sync_note_walk(struct shadow_ctx *ctx, struct shadow_as *as, u64 gva,
 
 /* ------------------------------------------------------------ trapped writes */
 
-/* Drop as's shadow entries built from entries [first, last] of r's table. */
+/*
+ * Drop as's shadow entries built from entries [first, last] of r's table.
+ * Below an upper entry that goes, every shadow entry went, so the records
+ * of the lower tables reached through it in this root are forgotten too:
+ * else a root keeps records of tables it no longer uses (a reused root
+ * frame keeps its dead process's), and keeps protecting pages that are
+ * someone else's data by now.
+ */
 static void zap_entries(struct shadow_ctx *ctx, struct shadow_as *as, const struct sync_rec *r,
 			u64 first, u64 last)
 {
 	struct tshape t = tshape(ctx, r->level);
+	u64 start = r->base + first * t.span, len = (last - first + 1) * t.span;
+	u64 gfn = r->table >> PAGE_SHIFT;
+	int level = r->level;
 
-	ctx->stats.sync_zaps +=
-		spt_zap_range(ctx, as, r->base + first * t.span, (last - first + 1) * t.span);
+	ctx->stats.sync_zaps += spt_zap_range(ctx, as, start, len);
+	for (i32 i = level > 1 ? as->sync_head : NONE; i != NONE;) {
+		struct sync_rec *c = &ctx->sync->rec[i];
+		i32 next = c->anext;
+
+		if (c->level < level && c->base - start < len && c->table >> PAGE_SHIFT != gfn)
+			rec_del(ctx, i);
+		i = next;
+	}
 }
 
 /* Every record of the guest frame gfn, in every root with a live shadow:
@@ -265,8 +286,14 @@ static void for_each_rec_of(struct shadow_ctx *ctx, u64 gfn,
 			i32 next = ctx->sync->rec[i].hnext;
 			struct sync_rec *r = &ctx->sync->rec[i];
 
-			if (r->table >> PAGE_SHIFT == gfn && r->as == as_idx(ctx, as))
+			if (r->table >> PAGE_SHIFT == gfn && r->as == as_idx(ctx, as) &&
+			    r->seen != ctx->sync->pass) {
+				r->seen = ctx->sync->pass;
 				fn(ctx, as, i, arg);
+			}
+			/* fn forgot records: if it was the next one, start over */
+			if (next != NONE && ctx->sync->rec[next].as == NONE)
+				next = ctx->sync->bucket[bucket_of(gfn, as_idx(ctx, as))];
 			i = next;
 		}
 	}
@@ -356,6 +383,8 @@ void sync_resync(struct shadow_ctx *ctx, struct shadow_as *as)
 		ctx->stats.sync_visits++;
 		if (ctx->sync->rec[i].unsync)
 			resync_rec(ctx, as, i);
+		if (next != NONE && ctx->sync->rec[next].as == NONE)
+			next = as->sync_head; /* forgotten below: start over */
 		i = next;
 	}
 }

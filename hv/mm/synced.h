@@ -39,6 +39,8 @@ struct sync_rec {
 	bool unsync;      /* let out of sync: it holds no protection, and the
 			   * root's next CR3 load resyncs it (synced.c) */
 	i16 snap;         /* ... the copy of the table made then (sync->snap), -1 none */
+	u64 seen;         /* shadow_sync.pass that last visited it (a write reaches a
+			   * record once even when a deletion restarts the walk) */
 };
 
 /* A copy of a guest table made when its records went out of sync: at the
