@@ -196,16 +196,13 @@ itest: all $(USB_IMG) $(LINUX_GUEST)
 # whose AHCI controller is the physical disk.  Guest time there is the
 # instruction count (-icount, tools/qemu-run.sh), as in Bochs, so no timing
 # check depends on what else the host runs.  `make itest-svm ITESTS_SVM=`
-# boots only the flat guest-tests (seconds).  No Linux guest in `make test`
-# for now: Linux under SVM can hang (a guest spinlock deadlock, only timer
-# exits): two guests at once in 4 of 4 runs, and one guest in 1 of about 6
-# (antfarm-test, 2026-12-05: hv/svm/README.md, "Open").  A test that fails
-# one run in N is a bug, not a lane: until it is fixed, run the Linux tests
-# by hand: `make itest-svm ITESTS_SVM="tools/vblk-test.sh
-# tools/linux-test.sh tools/antfarm-test.sh"` (one guest), or
-# `SVM_LINUX_TESTS= ITESTS_SVM=tools/linux-disk-test.sh` (two).
-ITESTS_SVM ?= tools/vblk-test.sh
-SVM_LINUX_TESTS ?= linux-one
+# boots only the flat guest-tests (seconds).  The Linux tests: one guest
+# and two at once (linux-test.sh), Antfarm against tracefs (antfarm-test.sh),
+# two guests with disks on the AHCI disk (linux-disk-test.sh).  Until
+# 2026-12-05 Linux under SVM could hang here: QEMU delivered an interrupt
+# injected through EVENTINJ twice (hv/svm/README.md, "Interrupt delivery").
+ITESTS_SVM ?= tools/vblk-test.sh tools/linux-test.sh tools/antfarm-test.sh tools/linux-disk-test.sh
+SVM_LINUX_TESTS ?=
 .PHONY: itest-svm itest-inputs
 itest-svm: itest-inputs
 	@ITEST_BENCH=qemu LINUX_TEST_ONLY=$(SVM_LINUX_TESTS) tools/itest.sh $(B)/itest-svm-results.txt $(ITESTS_SVM)
