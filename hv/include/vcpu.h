@@ -49,7 +49,8 @@ struct vcpu {
 	/* An external interrupt (its vector) whose delivery an exit cut short
 	 * while the exit's handler injected an exception: the exception goes
 	 * first, this one when the guest can take an interrupt again, as KVM
-	 * does.  Its 8259 has already acknowledged it.  -1: none. */
+	 * does.  Its 8259 has already acknowledged it.  -1: none.  (VMX only:
+	 * SVM keeps such an interrupt in V_IRQ, hv/svm/svm_event.c.) */
 	int deferred_intr;
 };
 
@@ -118,9 +119,11 @@ struct vcpu_ops {
 			   u64 guest_cr4);
 	bool (*cs_long)(struct vcpu *v);  /* CS.L: 64-bit code */
 	unsigned (*cpl)(struct vcpu *v);
-	/* Interrupts: is an event already queued for the next entry; is the
-	 * guest in an STI/MOV SS shadow; queue an exception or an external
-	 * interrupt; ask for an exit as soon as the guest can take one. */
+	/* Interrupts: is an event already queued for the next entry (or, on
+	 * SVM, an interrupt still waiting to be taken); is the guest in an
+	 * STI/MOV SS shadow; queue an exception or an external interrupt (the
+	 * run loop does so only when the guest can take it); ask for an exit
+	 * as soon as the guest can take one. */
 	bool (*event_pending)(struct vcpu *v);
 	bool (*intr_shadow)(struct vcpu *v);
 	void (*clear_intr_shadow)(struct vcpu *v);

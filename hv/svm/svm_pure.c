@@ -163,39 +163,6 @@ bool svm_msrpm_set(u8 *msrpm, u32 msr, bool intercept_read, bool intercept_write
 	return false;
 }
 
-bool svm_requeue_event(u64 exitintinfo, u64 *eventinj, int *deferred_intr)
-{
-	if (!(exitintinfo & EVENTINJ_VALID))
-		return true;
-	/* INTn, INT3, INTO: RIP still points at the instruction.  Injected
-	 * again, the event would push that RIP instead of the next one (the
-	 * VMCB has it only with NRIP save), and the guest's handler would
-	 * return onto its INT3 (Linux's text_poke_bp() handler then finds
-	 * no patch site: a double fault).  So the guest runs the instruction
-	 * again instead (as KVM does). */
-	u64 type = exitintinfo & EVENTINJ_TYPE_MASK, vector = exitintinfo & 0xff;
-	if (type == EVENTINJ_TYPE_SOFT_INT ||
-	    (type == EVENTINJ_TYPE_EXCEPTION && (vector == VEC_BP || vector == VEC_OF)))
-		return true;
-	if (*eventinj & EVENTINJ_VALID) {
-		if ((exitintinfo & EVENTINJ_TYPE_MASK) == EVENTINJ_TYPE_EXCEPTION &&
-		    (*eventinj & EVENTINJ_TYPE_MASK) == EVENTINJ_TYPE_EXCEPTION) {
-			if ((exitintinfo & 0xff) == VEC_DF)
-				return false;
-			*eventinj = EVENTINJ_VALID | EVENTINJ_TYPE_EXCEPTION | EVENTINJ_EV | VEC_DF;
-		}
-		/* The handler's exception first; the interrupt, already taken
-		 * from the 8259, later (not lost: its in-service bit would
-		 * block that line for good). */
-		if (type == EVENTINJ_TYPE_INTR)
-			*deferred_intr = (int)vector;
-		return true;
-	}
-	/* Same format as EVENTINJ, error code included (15.7.2). */
-	*eventinj = exitintinfo;
-	return true;
-}
-
 u64 svm_cr4_allowed(u32 cpuid1_ecx, u32 cpuid7_ebx, u32 cpuid7_ecx)
 {
 	/* Every x86-64 CPU has these (AMD64 APM Vol. 2, 3.1.3). */

@@ -2,7 +2,7 @@
  * svm_pure.h - the parts of the SVM backend that are arithmetic, not
  * instructions: what CPUID 8000_000A says this CPU's SVM can do, the exit
  * code and its EXITINFO fields as a vendor-neutral struct vcpu_exit, the
- * permission maps, and which event to deliver again after an exit.
+ * permission maps.  (Events: svm_event.h.)
  * Unit-tested on the host (hv/svm/tests/test_svm_pure.c).
  */
 #ifndef FORMICA_SVM_PURE_H
@@ -38,16 +38,6 @@ const char *svm_exit_name(u32 code);
  * two bits per MSR (read, write) for three ranges of 8 K MSRs; an MSR
  * outside them always exits.  Returns false for such an MSR. */
 bool svm_msrpm_set(u8 *msrpm, u32 msr, bool intercept_read, bool intercept_write);
-
-/*
- * EXITINTINFO holds an event whose delivery the exit interrupted (15.7.2);
- * it must be injected again unless the handler queued one itself in
- * *eventinj.  An exception queued while an exception was being delivered
- * becomes #DF (APM Vol. 2, 8.2.9 "double fault", simplified as on VMX).
- * INTn, INT3 and INTO are not injected again: the guest executes them
- * again.  Returns false if that would be a triple fault (#DF interrupted).
- */
-bool svm_requeue_event(u64 exitintinfo, u64 *eventinj, int *deferred_intr);
 
 /* The CR4 bits this CPU implements (CPUID 1 ECX, 7 EBX and ECX), for the
  * MOV to CR4 check: SVM has no IA32_VMX_CR4_FIXED1 MSR to say it. */

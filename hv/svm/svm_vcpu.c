@@ -3,9 +3,9 @@
  *
  * Where hv/vmx/vmx_vcpu.c asks VMREAD for a field, this file reads the
  * VMCB, which is plain memory.  The exit code and EXITINFO1/2 become one
- * vendor-neutral struct vcpu_exit (svm_pure.c); events are injected through
- * EVENTINJ, interrupt windows are a virtual interrupt (V_IRQ) whose
- * delivery exits (VINTR intercept), and the one timer is the local APIC's,
+ * vendor-neutral struct vcpu_exit (svm_pure.c); exceptions are injected
+ * through EVENTINJ, external interrupts and interrupt windows through the
+ * virtual interrupt V_IRQ (svm_event.c), and the one timer is the local APIC's,
  * whose interrupt exits whatever the guest's RFLAGS.IF (V_INTR_MASKING).
  */
 #include "cpu.h"
@@ -13,6 +13,7 @@
 #include "lapic.h"
 #include "guest/msr.h"
 #include "svm/svm.h"
+#include "svm/svm_event.h"
 #include "x86.h"
 
 static struct vmcb *vmcb_of(struct vcpu *v) { return v->ctl; }
@@ -100,7 +101,12 @@ static int svm_vcpu_run(struct vcpu *v, struct vcpu_exit *x)
 	return 0;
 }
 
-static bool svm_event_pending(struct vcpu *v) { return vmcb_of(v)->eventinj & EVENTINJ_VALID; }
+/* An exception in EVENTINJ, or an interrupt waiting in V_IRQ: the 8259 must
+ * not hand out another one yet. */
+static bool svm_event_pending(struct vcpu *v)
+{
+	return (vmcb_of(v)->eventinj & EVENTINJ_VALID) || svm_virq_delivering(vmcb_of(v));
+}
 static bool svm_intr_shadow(struct vcpu *v) { return vmcb_of(v)->interrupt_shadow & 1; }
 static void svm_clear_intr_shadow(struct vcpu *v) { vmcb_of(v)->interrupt_shadow &= ~1ull; }
 
@@ -112,27 +118,14 @@ static void svm_inject_exception(struct vcpu *v, u32 vector, bool has_error, u32
 	vmcb_of(v)->eventinj = e;
 }
 
-static void svm_inject_intr(struct vcpu *v, u32 vector)
-{
-	vmcb_of(v)->eventinj = EVENTINJ_VALID | EVENTINJ_TYPE_INTR | vector;
-}
+/* Not EVENTINJ: a virtual interrupt the CPU delivers (svm_event.h). */
+static void svm_inject_intr(struct vcpu *v, u32 vector) { svm_virq_deliver(vmcb_of(v), (u8)vector); }
 
-/* An interrupt window (15.21.4): a virtual interrupt of the highest
- * priority, ignoring V_TPR; the guest "takes" it as soon as RFLAGS.IF = 1
- * and no shadow blocks it, and the VINTR intercept turns that into an exit
- * before anything reaches the guest's IDT.  The run loop then injects the
- * real vector through EVENTINJ. */
-static void svm_intr_window(struct vcpu *v, bool on)
-{
-	struct vmcb *vm = vmcb_of(v);
-	if (on) {
-		vm->v_intr |= V_IRQ | V_INTR_PRIO(15) | V_IGN_TPR;
-		vm->intercept_misc1 |= SVM_INTERCEPT_VINTR;
-	} else {
-		vm->v_intr &= ~(V_IRQ | V_INTR_PRIO(15) | V_IGN_TPR);
-		vm->intercept_misc1 &= ~SVM_INTERCEPT_VINTR;
-	}
-}
+/* An interrupt window (15.21.4): the same V_IRQ with the VINTR intercept on;
+ * the guest "takes" it as soon as RFLAGS.IF = 1 and no shadow blocks it, and
+ * the intercept turns that into an exit before anything reaches the guest's
+ * IDT.  The run loop then injects the real vector. */
+static void svm_intr_window(struct vcpu *v, bool on) { svm_virq_window(vmcb_of(v), on); }
 
 static bool svm_delivering_event(struct vcpu *v)
 {
@@ -141,8 +134,7 @@ static bool svm_delivering_event(struct vcpu *v)
 
 static bool svm_finish_exit(struct vcpu *v)
 {
-	struct vmcb *vm = vmcb_of(v);
-	return svm_requeue_event(vm->exitintinfo, &vm->eventinj, &v->deferred_intr);
+	return svm_requeue_event(vmcb_of(v));
 }
 
 /* The local APIC timer, always: with V_INTR_MASKING its interrupt exits

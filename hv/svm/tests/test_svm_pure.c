@@ -1,4 +1,4 @@
-/* Unit tests: SVM capabilities, exit translation, permission maps, event requeue. */
+/* Unit tests: SVM capabilities, exit translation, permission maps. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -157,53 +157,6 @@ static void test_msrpm(void **s)
 	assert_false(svm_msrpm_set(map, 0xc0002000, false, false));
 }
 
-static int deferred = -1;
-static bool svm_requeue_event_t(u64 exitintinfo, u64 *eventinj)
-{
-	return svm_requeue_event(exitintinfo, eventinj, &deferred);
-}
-
-static void test_requeue(void **s)
-{
-	u64 inj = 0;
-	/* nothing was being delivered */
-	assert_true(svm_requeue_event_t(0x20 | EVENTINJ_TYPE_INTR, &inj));
-	assert_int_equal(inj, 0);
-	/* an interrupt interrupted by a #PF exit: deliver it again */
-	u64 ev = EVENTINJ_VALID | EVENTINJ_TYPE_INTR | 0x20;
-	assert_true(svm_requeue_event_t(ev, &inj));
-	assert_int_equal(inj, ev);
-	/* an exception with its error code */
-	inj = 0;
-	ev = EVENTINJ_VALID | EVENTINJ_TYPE_EXCEPTION | EVENTINJ_EV | VEC_GP | (0x18ull << 32);
-	assert_true(svm_requeue_event_t(ev, &inj));
-	assert_int_equal(inj, ev);
-	/* the handler injected #PF while #GP was being delivered: #DF */
-	inj = EVENTINJ_VALID | EVENTINJ_TYPE_EXCEPTION | EVENTINJ_EV | VEC_PF;
-	assert_true(svm_requeue_event_t(ev, &inj));
-	assert_int_equal(inj & 0xffffffffull,
-			 EVENTINJ_VALID | EVENTINJ_TYPE_EXCEPTION | EVENTINJ_EV | VEC_DF);
-	/* ... and while #DF was being delivered: triple fault */
-	ev = EVENTINJ_VALID | EVENTINJ_TYPE_EXCEPTION | EVENTINJ_EV | VEC_DF;
-	inj = EVENTINJ_VALID | EVENTINJ_TYPE_EXCEPTION | EVENTINJ_EV | VEC_PF;
-	assert_false(svm_requeue_event_t(ev, &inj));
-	/* INT3 and INTn (QEMU reports INT3 as a software interrupt): run again,
-	 * not injected with RIP still at the instruction */
-	inj = 0;
-	assert_true(svm_requeue_event_t(EVENTINJ_VALID | EVENTINJ_TYPE_SOFT_INT | VEC_BP, &inj));
-	assert_true(svm_requeue_event_t(EVENTINJ_VALID | EVENTINJ_TYPE_EXCEPTION | VEC_BP, &inj));
-	assert_true(svm_requeue_event_t(EVENTINJ_VALID | EVENTINJ_TYPE_SOFT_INT | 0x80, &inj));
-	assert_int_equal(inj, 0);
-	assert_int_equal(deferred, -1); /* no interrupt was ever put off */
-	/* an interrupt being delivered and an exception queued: the exception
-	 * goes first, the interrupt is put off, not lost */
-	ev = EVENTINJ_VALID | EVENTINJ_TYPE_INTR | 0x20;
-	inj = EVENTINJ_VALID | EVENTINJ_TYPE_EXCEPTION | VEC_UD;
-	assert_true(svm_requeue_event_t(ev, &inj));
-	assert_int_equal(inj, EVENTINJ_VALID | EVENTINJ_TYPE_EXCEPTION | VEC_UD);
-	assert_int_equal(deferred, 0x20);
-}
-
 static void test_cr4_allowed(void **s)
 {
 	u64 base = svm_cr4_allowed(0, 0, 0);
@@ -225,7 +178,6 @@ int main(void)
 		cmocka_unit_test(test_simple_and_unknown_events),
 		cmocka_unit_test(test_exit_names),
 		cmocka_unit_test(test_msrpm),
-		cmocka_unit_test(test_requeue),
 		cmocka_unit_test(test_cr4_allowed),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
