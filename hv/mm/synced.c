@@ -12,6 +12,8 @@
  * entries built from the guest entries written, in every root.  Then a
  * shadow never says more than the guest's tables do now, and a CR3 load of
  * a known root keeps it whole.  KVM, Xen and BitVisor do the same.
+ * Page tables the guest is rewriting go out of sync instead of trapping
+ * every store, until their root's next CR3 load ("Out of sync" below).
  *
  * The records (synced.h) say, per root, which guest table at which level
  * mapped which linear range when a leaf was built.  They are kept as long
