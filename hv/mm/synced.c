@@ -236,6 +236,11 @@ bool sync_note_walk(struct shadow_ctx *ctx, struct shadow_as *as, u64 gva,
 		}
 		if (!r)
 			r = rec_add(ctx, as, table, base, level);
+		if (r && r->unsync) {
+			u64 b = idx * 512 / t.nent;
+
+			r->walked[b / 64] |= 1ull << (b % 64);
+		}
 		if (r)
 			r->writes = 0;
 		else
@@ -330,6 +335,7 @@ static void unshadow_rec(struct shadow_ctx *ctx, struct shadow_as *as, i32 i, vo
 static void unsync_rec(struct shadow_ctx *ctx, struct shadow_as *as, struct sync_rec *r)
 {
 	r->unsync = true;
+	memset(r->walked, 0, sizeof(r->walked));
 	as->sync_unsync++;
 	wp_release(&ctx->sync->wp, r->table >> PAGE_SHIFT, WP_SHADOW);
 	r->snap = snap_take(ctx, r->table >> PAGE_SHIFT);
@@ -355,10 +361,16 @@ static void resync_rec(struct shadow_ctx *ctx, struct shadow_as *as, i32 i)
 	}
 	const u8 *then = (const u8 *)ctx->sync->snap[r->snap].page + (r->table & (PAGE_SIZE - 1));
 
-	for (u64 k = 0; k < t.nent; k++)
-		if (t.esize == 8 ? ((const u64 *)now)[k] != ((const u64 *)then)[k]
-				 : ((const u32 *)now)[k] != ((const u32 *)then)[k])
+	/* An entry equal to its copy keeps its shadow only if no walk went
+	 * through it meanwhile: 0 -> page -> 0 leaves a leaf of that page. */
+	for (u64 k = 0; k < t.nent; k++) {
+		u64 b = k * 512 / t.nent;
+
+		if ((r->walked[b / 64] >> (b % 64)) & 1 ||
+		    (t.esize == 8 ? ((const u64 *)now)[k] != ((const u64 *)then)[k]
+				  : ((const u32 *)now)[k] != ((const u32 *)then)[k]))
 			zap_entries(ctx, as, r, k, k);
+	}
 	snap_put(ctx, r->snap);
 	r->snap = -1;
 	r->unsync = false;

@@ -41,6 +41,9 @@ struct sync_rec {
 	i16 snap;         /* ... the copy of the table made then (sync->snap), -1 none */
 	u64 seen;         /* shadow_sync.pass that last visited it (a write reaches a
 			   * record once even when a deletion restarts the walk) */
+	u64 walked[8];    /* out of sync: entries walked through since (512 bits; a
+			   * 1024-entry table shares one per pair): their leaves may
+			   * come from a value the copy never saw */
 };
 
 /* A copy of a guest table made when its records went out of sync: at the

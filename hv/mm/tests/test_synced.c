@@ -203,6 +203,17 @@ static void test_page_table_out_of_sync(void **state)
 	/* An entry that did not change since the copy keeps its leaf. */
 	assert_int_equal(shadow_run(f.ctx, UVA + 8 * KB, WALK_USER, false).exits, 0);
 	assert_true(shadow_is_protected(f.ctx, pt)); /* synced again */
+
+	/* Out of sync again: an entry goes 0 -> page -> 0 unseen, with a walk
+	 * in between.  Equal to the copy at the load, but its leaf must go. */
+	u64 e5 = pte + 4 * 8, va5 = UVA + 4 * 4 * KB; /* UVA is entry 1 */
+	store(&f, pte + 24, 0);
+	assert_false(shadow_is_protected(f.ctx, pt));
+	gpt_set(&f.g, e5, 0xb000 | PTE_P | PTE_US);
+	assert_int_equal(shadow_run(f.ctx, va5, WALK_USER, false).exits, 1);
+	gpt_set(&f.g, e5, 0);
+	shadow_cr3_load(f.ctx, root);
+	assert_int_equal(shadow_run(f.ctx, va5, WALK_USER, false).kind, SHADOW_INJECT);
 	fix_done(&f);
 }
 
