@@ -25,46 +25,12 @@ org 0x100000
 %define PIT_DIVISOR	11932		; 1193182 Hz / 11932 = 100 Hz
 
 start:
-	; IDT: one 64-bit interrupt gate, at vector 0x20 (SDM Vol. 3A, 6.14.1)
-	lea rax, [rel timer_handler]
-	lea rdi, [rel timer_idt + TIMER_VECTOR * 16]
-	mov [rdi], ax
-	mov word [rdi + 2], 0x08	; the flat ABI's 64-bit code segment
-	mov word [rdi + 4], 0x8e00	; present, DPL 0, interrupt gate
-	shr rax, 16
-	mov [rdi + 6], ax
-	shr rax, 16
-	mov [rdi + 8], eax
+	; IDT: one 64-bit interrupt gate, at vector 0x20
+	SET_INTR_GATE timer_idt, TIMER_VECTOR, timer_handler
 	lidt [rel timer_idtr]
 
-	; 8259 pair: ICW1 (edge, cascade, ICW4), ICW2 (vector bases 0x20/0x28),
-	; ICW3 (slave on IR2), ICW4 (8086 mode); then mask all but IRQ 0.
-	mov al, 0x11
-	out 0x20, al
-	out 0xa0, al
-	mov al, 0x20
-	out 0x21, al
-	mov al, 0x28
-	out 0xa1, al
-	mov al, 0x04
-	out 0x21, al
-	mov al, 0x02
-	out 0xa1, al
-	mov al, 0x01
-	out 0x21, al
-	out 0xa1, al
-	mov al, 0xfe
-	out 0x21, al
-	mov al, 0xff
-	out 0xa1, al
-
-	; 8254 channel 0: lo/hi byte, mode 2 (rate generator), binary
-	mov al, 0x34
-	out 0x43, al
-	mov al, PIT_DIVISOR & 0xff
-	out 0x40, al
-	mov al, PIT_DIVISOR >> 8
-	out 0x40, al
+	PIC_IRQ0_ONLY			; vectors 0x20/0x28, only IRQ 0 unmasked
+	PIT_RATE PIT_DIVISOR		; mode 2, 100 Hz
 
 	PRINTLN "PIC and PIT programmed: IRQ 0 at 100 Hz, halting until 10 ticks"
 	READ_TSC

@@ -22,44 +22,11 @@ org 0x100000
 %define SPIN_LOOPS	60000		; ~2 instructions each: about 2 ms at 60 M/s
 
 start:
-	lea rax, [rel timer_handler]
-	lea rdi, [rel timer_idt + TIMER_VECTOR * 16]
-	mov [rdi], ax
-	mov word [rdi + 2], 0x08	; the flat ABI's 64-bit code segment
-	mov word [rdi + 4], 0x8e00	; present, DPL 0, interrupt gate (clears IF)
-	shr rax, 16
-	mov [rdi + 6], ax
-	shr rax, 16
-	mov [rdi + 8], eax
+	SET_INTR_GATE timer_idt, TIMER_VECTOR, timer_handler
 	lidt [rel timer_idtr]
 
-	; 8259 pair as in hlt.asm: vectors 0x20/0x28, everything but IRQ 0 masked.
-	mov al, 0x11
-	out 0x20, al
-	out 0xa0, al
-	mov al, 0x20
-	out 0x21, al
-	mov al, 0x28
-	out 0xa1, al
-	mov al, 0x04
-	out 0x21, al
-	mov al, 0x02
-	out 0xa1, al
-	mov al, 0x01
-	out 0x21, al
-	out 0xa1, al
-	mov al, 0xfe
-	out 0x21, al
-	mov al, 0xff
-	out 0xa1, al
-
-	; 8254 channel 0: lo/hi byte, mode 2, 1 kHz
-	mov al, 0x34
-	out 0x43, al
-	mov al, PIT_DIVISOR & 0xff
-	out 0x40, al
-	mov al, PIT_DIVISOR >> 8
-	out 0x40, al
+	PIC_IRQ0_ONLY			; vectors 0x20/0x28, only IRQ 0 unmasked
+	PIT_RATE PIT_DIVISOR		; mode 2, 1 kHz
 
 	PRINTLN "IRQ 0 at 1 kHz, a 2 ms handler with IF=0; waiting for 40 ticks"
 	sti
