@@ -208,10 +208,10 @@ static int cannot_emulate(struct guest *g, u64 gva, const struct shadow_fault *f
 
 /*
  * SHADOW_WATCHED_WRITE at gva: the guest wrote a page-table root Antfarm
- * counts, or a guest page table the synced shadow policy protects.  Do the write for it (rootwrite.h), then move the guest on as if
- * its CPU had done it.  Returns 0, or a negative emu_err after stopping g.
- * (An emulation that failed part-way may have stored part of a REP STOS;
- * STOS is idempotent, so letting the guest redo it natively is right.)
+ * counts, or a guest page table the synced shadow policy protects.  Do the
+ * write for it (rootwrite.h), then move the guest on as if its CPU had done
+ * it; returns 0, or a negative emu_err after stopping g.  (An emulation that
+ * failed part-way may have stored part of a REP STOS; STOS is idempotent.)
  */
 int guest_af_watched_write(struct guest *g, u64 gva, const struct shadow_fault *f)
 {
