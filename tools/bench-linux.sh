@@ -33,7 +33,8 @@
 # BENCH_REUSE_BARE=1 keeps a bare run already in build/bench/bare (made
 # from the same initramfs: only formica's side changed);
 # BENCH_SKIP_BARE=1 runs formica only (the bare column stays empty).
-# BENCH_TIMEOUT: wall seconds for the formica boot (default 3000).
+# BENCH_TIMEOUT: wall seconds for the formica boot (default 3000);
+# BENCH_BARE_TIMEOUT: for the bare one (default 1800).
 # BENCH_PING_POLICIES: the policies the ping-pong rounds alternate between
 # (default "cached synced reference"; the reference one costs BENCH_LIMIT
 # guest seconds a round in Bochs, see README).
@@ -73,7 +74,7 @@ elif [ "${BENCH_REUSE_BARE:-0}" = 1 ] && [ -s $B/bare/serial.log ] && [ -s $B/ba
 else
 	echo "bench-linux: bare boot in Bochs (OVMF EFI stub)..."
 	t0=$SECONDS
-	tools/linux/bare-boot.sh --initrd $B/initramfs.cpio.gz --out $B/bare --timeout 1800 >/dev/null 2>&1
+	tools/linux/bare-boot.sh --initrd $B/initramfs.cpio.gz --out $B/bare --timeout ${BENCH_BARE_TIMEOUT:-1800} >/dev/null 2>&1
 	bare_wall=$((SECONDS - t0))
 	echo $bare_wall >$B/bare/wall
 fi

@@ -240,8 +240,8 @@ GAUGES = ('pages', 'pages_peak', 'sync_records')
 
 
 def shadow_causes(d, n):
-    return ''.join(' %s=%.1f' % (k, v / n) for k, v in sorted(d.items())
-                   if v and k not in GAUGES)
+    f = ' %s=%d' if n == 1 else ' %s=%.1f'
+    return ''.join(f % (k, v / n) for k, v in sorted(d.items()) if v and k not in GAUGES)
 
 
 def where(s, pol, what):
