@@ -120,9 +120,6 @@ static void count_fill(struct shadow_ctx *ctx, const struct shadow_as *as, u64 g
  * leaf's rights are the guest's combined rights, whatever the access.
  * Pages outside RAM (MMIO) are left to fault, as are tables the synced
  * policy could not record (the leaf would be logged: not worth it).
- * Off while working-set sampling is on (ctx->wss_seen): the harvest's A
- * flags and the sampled pages' faults both mean "the guest touched it",
- * which a prefetched leaf would fake.
  */
 static void prefetch_neighbours(struct shadow_ctx *ctx, struct shadow_as *as, u64 gva)
 {
@@ -252,7 +249,7 @@ enum shadow_fault_kind shadow_page_fault(struct shadow_ctx *ctx, u64 gva, u32 er
 		ctx->stats.dirty_upgrades++;
 	} else if (!(old & PTE_P)) {
 		count_fill(ctx, as, gva);
-		if (w->level == 1 && ctx->prefetch && !ctx->wss_seen)
+		if (w->level == 1 && ctx->prefetch)
 			prefetch_neighbours(ctx, as, gva);
 	}
 	return out->kind = SHADOW_FIXED;
