@@ -3,11 +3,9 @@
  *
  * The invariants everything here keeps:
  *  1. Every shadow leaf maps one 4 KiB page, and was written from a complete
- *     guest walk (walk_guest) that allowed the access being made, or (a
- *     prefetched neighbour) found a present entry the guest had already
- *     marked accessed.  Its rights are the guest's combined rights at that
- *     moment, except that it is read-only while the guest's D flag is clear
- *     or the page is watched.
+ *     guest walk (walk_guest) that allowed the access being made.  Its rights
+ *     are the guest's combined rights at that moment, except that it is
+ *     read-only while the guest's D flag is clear or the page is watched.
  *  2. Shadow entries above the leaves grant everything (R/W = U/S = 1, no
  *     XD): the leaf alone decides, so a leaf never depends on a guest entry
  *     that a later walk did not re-read.
