@@ -293,6 +293,7 @@ static void test_2m_page_split(void **state)
 	u64 base = KVA & ~(2 * MB - 1);
 
 	fix_init(&f, PAGING_LONG4, SHADOW_REFERENCE);
+	f.ctx->large_leaves = false; /* 4 KiB pieces; test_large.c has the 2 MiB leaves */
 	gpt_map(&f.g, base, 0x200000, 2 * MB, PTE_P | PTE_RW | PTE_D | PTE_G | PTE_PAT_LARGE, PTE_RW);
 	static const u64 offs[] = { 0, 0x1000, 0x1ff123 };
 
@@ -374,6 +375,7 @@ static void test_invlpg_split_2m(void **state)
 	u64 base = KVA & ~(2 * MB - 1);
 
 	fix_init(&f, PAGING_LONG4, SHADOW_REFERENCE);
+	f.ctx->large_leaves = false; /* 4 KiB pieces */
 	u64 pde = gpt_map(&f.g, base, 0x200000, 2 * MB, PTE_P | PTE_RW, PTE_RW);
 	for (u64 off = 0; off < 2 * MB; off += 512 * KB)
 		assert_int_equal(run(&f, base + off, WALK_READ).hpa, hpa(&f, 0x200000 + off));
