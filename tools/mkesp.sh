@@ -11,7 +11,8 @@
 # FORMICA_SHADOW=cached|synced|reference: the image's formica.cfg says
 # "shadow = " that (replacing any shadow line of CONFIG), so every harness
 # that builds its image here can run under another shadow policy
-# (hv/mm/README.md) without a config of its own.
+# (hv/mm/README.md) without a config of its own.  FORMICA_SHADOW_2M=on|off
+# does the same for "shadow_2m = " (2 MiB shadow leaves).
 #
 # --partition LBA: the volume is to sit in a partition starting at LBA (the
 # USB image, tools/mkusb.sh).  FAT32 then, the file system the UEFI spec
@@ -44,8 +45,11 @@ mkfs.fat "${fatopts[@]}" -n FORMICA "$img" >/dev/null
 export MTOOLS_SKIP_CHECK=1
 mmd -i "$img" ::/EFI ::/EFI/BOOT ::/formica
 mcopy -i "$img" "$efi" ::/EFI/BOOT/BOOTX64.EFI
-if [ -n "${FORMICA_SHADOW:-}" ]; then
-	{ echo "shadow = $FORMICA_SHADOW"; grep -v '^[[:space:]]*shadow[[:space:]]*=' "$cfg"; } > "$img.cfg"
+if [ -n "${FORMICA_SHADOW:-}${FORMICA_SHADOW_2M:-}" ]; then
+	keys=${FORMICA_SHADOW:+shadow}${FORMICA_SHADOW_2M:+|shadow_2m} # the lines replaced
+	{ [ -z "${FORMICA_SHADOW:-}" ] || echo "shadow = $FORMICA_SHADOW"
+	  [ -z "${FORMICA_SHADOW_2M:-}" ] || echo "shadow_2m = $FORMICA_SHADOW_2M"
+	  grep -vE "^[[:space:]]*(${keys#|})[[:space:]]*=" "$cfg"; } > "$img.cfg"
 	cfg=$img.cfg
 	trap 'rm -f "$img" "$img.cfg"' EXIT
 fi
