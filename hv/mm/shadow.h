@@ -297,6 +297,8 @@ bool shadow_take_tlb_flush(struct shadow_ctx *ctx);
  * While ctx->wss_seen is set (to the same bitmap), a leaf the pager drops
  * between two harvests (CR3 load, INVLPG, flush) leaves its A flag there,
  * so an access is not lost because its translation went before the count.
+ * No 2 MiB leaf is built while ctx->wss_seen is set, and a harvest drops
+ * those it finds unseen (their A flag cannot say which 4 KiB page was used).
  */
 u64 shadow_harvest(struct shadow_ctx *ctx, u64 *seen, const u64 *drop);
 
