@@ -535,6 +535,17 @@ static void set_global_default(struct formica_config *cfg, enum key k)
 	}
 }
 
+/* A setting that is on or off. */
+static void on_off(struct parser *p, enum key k, struct view v, bool *out)
+{
+	if (is_word(v, "on"))
+		*out = true;
+	else if (is_word(v, "off"))
+		*out = false;
+	else
+		errorf(p, "unknown value %v for %s (on or off)", .v = v, .s = key_name[k]);
+}
+
 /*
  * A global setting.  Values are stored only once valid, so a bad one
  * leaves the default in place.
@@ -562,12 +573,7 @@ static void set_global(struct parser *p, enum key k, struct view v)
 		}
 		break;
 	case K_SCREEN:
-		if (is_word(v, "on"))
-			cfg->screen = true;
-		else if (is_word(v, "off"))
-			cfg->screen = false;
-		else
-			errorf(p, "unknown value %v for screen (on or off)", .v = v);
+		on_off(p, k, v, &cfg->screen);
 		break;
 	case K_LOG:
 		if (is_word(v, "summary"))
@@ -662,12 +668,7 @@ static void set_global(struct parser *p, enum key k, struct view v)
 			       .v = v);
 		break;
 	case K_SHADOW_2M:
-		if (is_word(v, "on"))
-			cfg->shadow_2m = true;
-		else if (is_word(v, "off"))
-			cfg->shadow_2m = false;
-		else
-			errorf(p, "unknown value %v for shadow_2m (on or off)", .v = v);
+		on_off(p, k, v, &cfg->shadow_2m);
 		break;
 	default:
 		break;
