@@ -48,6 +48,8 @@ static u8 level_mask(const struct pic8259_chip *c)
 /* Priority level (0 = highest) of the best bit in `bits`, 8 if none. */
 static int best_priority(u8 bits, u8 priority_add)
 {
+	if (!bits)
+		return 8; /* the common case, before every VM entry: no request */
 	for (int i = 0; i < 8; i++)
 		if (bits & (1u << ((i + priority_add) & 7)))
 			return i;

@@ -61,17 +61,31 @@ int vpc_init(struct vpc *pc, u64 rtc_unix_at_zero, void (*emit)(void *ctx, u8 by
 	return 0;
 }
 
-void vpc_tick(struct vpc *pc, u64 now_ns)
-{
-	pit_update(&pc->pit, now_ns);
-	rtc_update(&pc->rtc, now_ns);
-}
-
-u64 vpc_next_event_ns(const struct vpc *pc, u64 now_ns)
+static u64 next_event(const struct vpc *pc, u64 now_ns)
 {
 	u64 a = pit_next_event_ns(&pc->pit, now_ns);
 	u64 b = rtc_next_event_ns(&pc->rtc, now_ns);
 	return a < b ? a : b;
+}
+
+/* Before quiet_until_ns no PIT edge and no RTC event is due, so updating
+ * them would change nothing: the PIT counts the edges between two updates,
+ * however far apart, and a guest reading a device goes through vpc_io(),
+ * where each device works its state out from the time itself. */
+void vpc_tick(struct vpc *pc, u64 now_ns)
+{
+	if (now_ns < pc->quiet_until_ns)
+		return;
+	pit_update(&pc->pit, now_ns);
+	rtc_update(&pc->rtc, now_ns);
+	pc->quiet_until_ns = next_event(pc, now_ns);
+}
+
+u64 vpc_next_event_ns(const struct vpc *pc, u64 now_ns)
+{
+	if (now_ns < pc->quiet_until_ns)
+		return pc->quiet_until_ns;
+	return next_event(pc, now_ns);
 }
 
 struct vpc_intr vpc_intr_decide(struct vpc *pc, bool guest_if, bool blocked, bool event_pending)

@@ -103,10 +103,6 @@ int guest_paging_init(struct guest *g, const struct guest_entry *e)
 	 * non-global pages, and sweeping its tables made each MOV to CR3 cost
 	 * ~375k cycles (tools/bench-linux.sh, mark-cycles). */
 	g->shadow.leaf_log = true;
-	/* A fill also fills its accessed neighbours (shadow.c, "Prefetch"):
-	 * 8 pages, as KVM does; README "Shadow pager performance" has what it
-	 * saves. */
-	g->shadow.prefetch = 8;
 	guest_af_init(g); /* process inference rides on the shadow pager: antfarm_glue.c */
 	guest_sample_init(g); /* so does the working-set count: sample_glue.c */
 	g->efer = e->efer;
@@ -126,12 +122,12 @@ int guest_paging_counters(const struct guest *g, char *buf, size_t size)
 			 "invlpgs=%lu flushes=%lu as_evictions=%lu pages=%lu pages_peak=%lu "
 			 "nomem=%lu watch_walks=%lu watch_quick=%lu dirty_upgrades=%lu "
 			 "fill_new_kernel=%lu fill_new_user=%lu fill_switch_kernel=%lu "
-			 "fill_switch_user=%lu prefetched=%lu large_leaves=%lu",
+			 "fill_switch_user=%lu large_leaves=%lu",
 			 ss->faults, ss->fixed, ss->injected, ss->watched_writes, ss->cr3_loads,
 			 ss->invlpgs, ss->flushes, ss->as_evictions, ss->pages, ss->pages_peak,
 			 ss->nomem, ss->watch_walks, ss->watch_quick, ss->dirty_upgrades,
 			 ss->fill_new_kernel, ss->fill_new_user, ss->fill_switch_kernel,
-			 ss->fill_switch_user, ss->prefetched, ss->large_leaves);
+			 ss->fill_switch_user, ss->large_leaves);
 }
 
 /* The synced policy's counters (hv/mm/synced.c), a line of their own. */

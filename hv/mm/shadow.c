@@ -5,12 +5,11 @@
  *  1. Every shadow leaf maps one 4 KiB page, or 2 MiB (a PDE with PS = 1,
  *     "large leaves" below) inside a guest page at least that large, and
  *     was written from a complete guest walk (walk_guest) that allowed the
- *     access being made, or (a prefetched neighbour) found a present entry
- *     the guest had already marked accessed.  Its rights are the guest's
- *     combined rights at that moment, except that it is read-only while the
- *     guest's D flag is clear or the page is watched (protected).  No large
- *     leaf covers a protected page: protecting one drops writable large
- *     leaves over it (a read-only one may stay: writes through it exit).
+ *     access being made.  Its rights are the guest's combined rights at
+ *     that moment, except that it is read-only while the guest's D flag is
+ *     clear or the page is watched (protected).  No large leaf covers a
+ *     protected page: protecting one drops writable large leaves over it
+ *     (a read-only one may stay: writes through it exit anyway).
  *  2. Shadow entries above the leaves grant everything (R/W = U/S = 1, no
  *     XD): the leaf alone decides, so a leaf never depends on a guest entry
  *     that a later walk did not re-read.
@@ -142,58 +141,6 @@ static void count_fill(struct shadow_ctx *ctx, const struct shadow_as *as, u64 g
 		upper ? ctx->stats.fill_switch_kernel++ : ctx->stats.fill_switch_user++;
 }
 
-/*
- * Prefetch (KVM's pte_prefetch): a fault that fills an empty leaf also fills
- * the empty leaves of the guest PTEs around it, in the aligned group of
- * ctx->prefetch pages that share its guest page table.  Why: after a CR3
- * load drops a process's leaves (cached policy), or when a new process runs
- * the pages its kernel mapped for it (exec, fault-around), the process
- * touches its pages one by one and each touch is a #PF exit that costs far
- * more than the walk it needs; neighbours are likely to be touched next.
- * Only guest PTEs whose accessed flag is already set are taken: the leaf is
- * then a translation the guest's TLB could hold (the CPU sets A before it
- * caches one), and the walk only looks (WALK_PEEK), so the guest sees no
- * flag change.  A supervisor read with RFLAGS.AC = 1 is allowed for every
- * present page, so the walk fails only where there is no translation; the
- * leaf's rights are the guest's combined rights, whatever the access.
- * Pages outside RAM (MMIO) are left to fault, as are tables the synced
- * policy could not record (the leaf would be logged: not worth it).
- * Off while working-set sampling is on (ctx->wss_seen): the harvest's A
- * flags and the sampled pages' faults both mean "the guest touched it",
- * which a prefetched leaf would fake.
- */
-static void prefetch_neighbours(struct shadow_ctx *ctx, struct shadow_as *as, u64 gva)
-{
-	u64 span = (u64)ctx->prefetch * PAGE_SIZE;
-	u64 first = gva & ~(span - 1);
-	struct walk_result w;
-
-	for (u64 n = first; n < first + span; n += PAGE_SIZE) {
-		u64 *slot = spt_lookup(ctx, as, n, NULL);
-		const u8 *e;
-		u64 leaf;
-
-		if (n == (gva & ~(PAGE_SIZE - 1)) || (slot && (*slot & PTE_P)))
-			continue;
-		if (walk_guest(ctx->gm, &ctx->paging, n, WALK_READ | WALK_AC | WALK_PEEK, &w) !=
-			    WALK_OK ||
-		    w.level != 1 || !gpa_ptr(ctx->gm, w.page_gpa, PAGE_SIZE))
-			continue;
-		e = gpa_ptr(ctx->gm, w.entry_gpa[1], 1);
-		if (!e || !(*e & PTE_A))
-			continue;
-		if (!sync_note_walk(ctx, as, n, &w) && ctx->policy == SHADOW_SYNCED &&
-		    !w.global)
-			continue;
-		leaf = make_leaf(ctx, &w, shadow_is_protected(ctx, w.page_gpa));
-		if (spt_install(ctx, as, n, leaf, 1, 0, 0) != SHADOW_OK)
-			return;
-		if (leaf & PTE_RW)
-			wl_note(ctx, w.page_gpa, n);
-		ctx->stats.prefetched++;
-	}
-}
-
 enum shadow_fault_kind shadow_page_fault(struct shadow_ctx *ctx, u64 gva, u32 error_code,
 					 bool rflags_ac, struct shadow_fault *out)
 {
@@ -297,13 +244,10 @@ enum shadow_fault_kind shadow_page_fault(struct shadow_ctx *ctx, u64 gva, u32 er
 	else if (leaf & PTE_RW)
 		wl_note(ctx, w->page_gpa, gva);
 	ctx->stats.fixed++;
-	if ((old & PTE_P) && !(old & PTE_RW) && (leaf & PTE_RW)) {
+	if ((old & PTE_P) && !(old & PTE_RW) && (leaf & PTE_RW))
 		ctx->stats.dirty_upgrades++;
-	} else if (!(old & PTE_P)) {
+	else if (!(old & PTE_P))
 		count_fill(ctx, as, gva);
-		if (w->level == 1 && ctx->prefetch && !ctx->wss_seen)
-			prefetch_neighbours(ctx, as, gva);
-	}
 	return out->kind = SHADOW_FIXED;
 }
 

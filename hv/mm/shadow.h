@@ -108,7 +108,6 @@ struct shadow_stats {
 	 * CR3 load or flush dropped), at an address in the upper (kernel) or
 	 * lower (user) half of the linear address space */
 	u64 fill_new_kernel, fill_new_user, fill_switch_kernel, fill_switch_user;
-	u64 prefetched;     /* leaves built beside a fill's (ctx->prefetch) */
 	u64 large_leaves;   /* FIXED by building a 2 MiB shadow leaf (a fill or a
 			     * dirty upgrade), for a guest page of 2 MiB or more */
 	u64 watched_writes; /* SHADOW_WATCHED_WRITE */
@@ -159,9 +158,6 @@ struct shadow_ctx {
 	bool leaf_log;              /* cached policy: a CR3 load drops the logged non-global
 				     * leaves instead of sweeping their tables (off until
 				     * the glue turns it on; see shadow.c, "the leaf log") */
-	u32 prefetch;               /* a fill also fills the guest's accessed neighbours in
-				     * its aligned group of this many pages (a power of two;
-				     * 0: off until the glue turns it on; shadow.c) */
 	u64 next_gen;
 	u64 watched[SHADOW_MAX_WATCH]; /* sorted page-aligned gpas */
 	u32 nwatched;

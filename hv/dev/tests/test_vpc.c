@@ -131,6 +131,40 @@ static void test_rtc_and_pit_events_combine(void **state)
 	assert_true(vpc_next_event_ns(&pc, 0) < 100000);
 }
 
+/* vpc_tick() skips the devices until the next event it found (quiet_until_ns),
+ * and a port access forgets that time: a guest that reprograms the PIT to a
+ * faster rate gets its earlier interrupt. */
+static void test_tick_skips_until_next_event(void **state)
+{
+	linux_pic_init();
+	outp(0x43, 1, 0x34, 1000);
+	outp(0x40, 1, 4773 & 0xff, 1000);
+	outp(0x40, 1, 4773 >> 8, 1000);
+	vpc_tick(&pc, 2000);
+	u64 t = vpc_next_event_ns(&pc, 2000);
+	assert_int_equal(pc.quiet_until_ns, t);
+	for (u64 now = 3000; now < t; now += (t - 3000) / 7)
+		vpc_tick(&pc, now);
+	assert_int_equal(pc.pit.irq0_pulses, 0);
+	vpc_tick(&pc, t);
+	assert_int_equal(pc.pit.irq0_pulses, 1);
+	assert_int_equal(vpc_intr_decide(&pc, true, false, false).action, VPC_INTR_INJECT);
+	outp(0x20, 1, 0x60, t + 10); /* EOI */
+
+	/* Reprogrammed to ~84 us after the next event was worked out. */
+	u64 t1 = vpc_next_event_ns(&pc, t + 20);
+	vpc_tick(&pc, t + 20);
+	assert_int_equal(pc.quiet_until_ns, t1);
+	outp(0x43, 1, 0x34, t + 30);
+	outp(0x40, 1, 100, t + 30);
+	outp(0x40, 1, 0, t + 30);
+	u64 t2 = vpc_next_event_ns(&pc, t + 40);
+	assert_true(t2 < t1 && t2 < t + 30 + 100000);
+	vpc_tick(&pc, t2);
+	assert_int_equal(pc.pit.irq0_pulses, 2);
+	assert_int_equal(vpc_intr_decide(&pc, true, false, false).action, VPC_INTR_INJECT);
+}
+
 static void test_stops(void **state)
 {
 	/* reboot=pci through the bus: 0xcf9 lives inside pci-cfg's range. */
@@ -163,6 +197,7 @@ int main(void)
 		cmocka_unit_test_setup(test_timer_interrupt_end_to_end, setup),
 		cmocka_unit_test_setup(test_com1_output_and_irq, setup),
 		cmocka_unit_test_setup(test_rtc_and_pit_events_combine, setup),
+		cmocka_unit_test_setup(test_tick_skips_until_next_event, setup),
 		cmocka_unit_test_setup(test_stops, setup),
 		cmocka_unit_test_setup(test_halt_with_interrupts_off_stops, setup),
 		cmocka_unit_test_setup(test_power_port_through_bus, setup),

@@ -35,7 +35,6 @@
 #define MB (1024ull * KB)
 #define GB (1024ull * MB)
 #define UVA 0x00007f8040201000ull
-#define WSS_WORDS (GPT_RAM / PAGE_SIZE / 64) /* a frame bitmap of the test RAM */
 #define KVA 0xffff888040201000ull
 
 /* The fixture (struct fix, fix_init, fix_done) is in shadow_cpu.c. */
@@ -583,87 +582,6 @@ static void test_leaf_log(void **state)
 	}
 }
 
-/*
- * Prefetch (shadow.c): a fill also fills the empty leaves of the guest PTEs
- * around it, in its aligned group of ctx->prefetch pages, but only those the
- * guest marked accessed, only for RAM, and without touching the guest's
- * flags; their rights are the guest's (read-only while D is clear or the
- * page is watched).  Group at UVA & ~32 KiB: page 1 is the one accessed.
- */
-static void test_prefetch_neighbours(void **state)
-{
-	static const u64 flags[8] = {
-		PTE_P | PTE_US | PTE_A,                  /* 0: accessed: prefetched */
-		PTE_P | PTE_US,                          /* 1: the access */
-		PTE_P | PTE_US,                          /* 2: never accessed: left */
-		PTE_P | PTE_US | PTE_RW | PTE_A | PTE_D, /* 3: dirty: writable leaf */
-		PTE_P | PTE_US | PTE_RW | PTE_A | PTE_D, /* 4: watched: read-only */
-		PTE_US | PTE_A,                          /* 5: not present */
-		PTE_P | PTE_US | PTE_A,                  /* 6: outside RAM (MMIO) */
-		PTE_P | PTE_RW | PTE_A | PTE_D,          /* 7: supervisor page */
-	};
-	u64 base = UVA & ~(32 * KB - 1), e[8];
-	struct fix f;
-
-	for (int on = 0; on <= 1; on++) {
-		fix_init(&f, PAGING_LONG4, SHADOW_CACHED);
-		f.ctx->leaf_log = true;
-		f.ctx->prefetch = on ? 8 : 0;
-		u64 root_a = f.g.cr3, root_b = fix_second_root(&f);
-		for (int i = 0; i < 8; i++) {
-			u64 gpa = i == 6 ? GPT_RAM + 4 * KB : 0x100000 + i * 4 * KB;
-
-			e[i] = gpt_map(&f.g, base + i * 4 * KB, gpa, 4 * KB, flags[i],
-				       PTE_RW | PTE_US);
-		}
-		assert_int_equal(shadow_watch(f.ctx, 0x100000 + 4 * 4 * KB), SHADOW_OK);
-		u64 before[8];
-		for (int i = 0; i < 8; i++)
-			before[i] = gpt_get(&f.g, e[i]);
-
-		assert_int_equal(run(&f, base + 4 * KB, WALK_USER).exits, 1);
-		assert_int_equal(f.ctx->stats.prefetched, on ? 4 : 0);
-		for (int i = 0; i < 8; i++) /* only the access sets a flag (A) */
-			assert_int_equal(gpt_get(&f.g, e[i]), before[i] | (i == 1 ? PTE_A : 0));
-		if (on) {
-			assert_int_equal(shadow_leaf(f.ctx, base), hpa(&f, 0x100000) | PTE_P | PTE_US | PTE_A);
-			assert_int_equal(shadow_leaf(f.ctx, base + 3 * 4 * KB),
-					 hpa(&f, 0x103000) | PTE_P | PTE_US | PTE_RW | PTE_A | PTE_D);
-			assert_int_equal(shadow_leaf(f.ctx, base + 4 * 4 * KB),
-					 hpa(&f, 0x104000) | PTE_P | PTE_US | PTE_A);
-			assert_int_equal(shadow_leaf(f.ctx, base + 7 * 4 * KB),
-					 hpa(&f, 0x107000) | PTE_P | PTE_RW | PTE_A | PTE_D);
-		}
-		assert_int_equal(shadow_leaf(f.ctx, base + 2 * 4 * KB), 0);
-		assert_int_equal(shadow_leaf(f.ctx, base + 5 * 4 * KB), 0);
-		assert_int_equal(shadow_leaf(f.ctx, base + 6 * 4 * KB), 0);
-		/* What was prefetched runs without an exit, and is right. */
-		struct run r = run(&f, base + 3 * 4 * KB + 8, WALK_USER | WALK_WRITE);
-		assert_int_equal(r.kind, RAN);
-		assert_int_equal(r.exits, on ? 0 : 1);
-		assert_int_equal(r.hpa, hpa(&f, 0x103008));
-		assert_int_equal(run(&f, base + 7 * 4 * KB, WALK_USER).kind, SHADOW_INJECT);
-		r = run(&f, base + 4 * 4 * KB, WALK_USER | WALK_WRITE);
-		assert_int_equal(r.kind, SHADOW_WATCHED_WRITE);
-		assert_int_equal(run(&f, base + 6 * 4 * KB, WALK_USER).kind, SHADOW_BAD_GPA);
-		/* Prefetched leaves are logged like any other: a CR3 load drops them. */
-		shadow_cr3_load(f.ctx, root_b);
-		shadow_cr3_load(f.ctx, root_a);
-		assert_int_equal(shadow_leaf(f.ctx, base), 0);
-		assert_int_equal(shadow_leaf(f.ctx, base + 3 * 4 * KB), 0);
-		/* Working-set sampling on: a leaf means the guest touched its page,
-		 * so nothing is prefetched. */
-		static u64 seen[WSS_WORDS];
-		u64 n = f.ctx->stats.prefetched;
-		f.ctx->wss_seen = seen;
-		assert_int_equal(run(&f, base + 4 * KB, WALK_USER).exits, 1);
-		assert_int_equal(f.ctx->stats.prefetched, n);
-		assert_int_equal(shadow_leaf(f.ctx, base), 0);
-		f.ctx->wss_seen = NULL;
-		fix_done(&f);
-	}
-}
-
 /* Only leaves with the guest's G and CR4.PGE get the shadow G bit. */
 static void test_global_leaf(void **state)
 {
@@ -1186,6 +1104,7 @@ static void test_real_registers(void **state)
 
 /* ------------------------------------------------------- working-set size */
 
+#define WSS_WORDS (GPT_RAM / PAGE_SIZE / 64)
 
 static bool wss_has(const u64 *map, u64 gpa)
 {
@@ -1333,7 +1252,6 @@ int main(void)
 		cmocka_unit_test(test_cr3_switch_reference),
 		cmocka_unit_test(test_cr3_switch_cached),
 		cmocka_unit_test(test_leaf_log),
-		cmocka_unit_test(test_prefetch_neighbours),
 		cmocka_unit_test(test_global_leaf),
 		cmocka_unit_test(test_memtype_copied),
 		cmocka_unit_test(test_paging_off_identity),

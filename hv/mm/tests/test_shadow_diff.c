@@ -48,11 +48,10 @@
 #define MB (1024ull * KB)
 
 #define NROOTS 3
-#define NPOL 7 /* the contexts compared: [0] reference, [1] cached, [2] cached with
+#define NPOL 6 /* the contexts compared: [0] reference, [1] cached, [2] cached with
 		   * the leaf log, [3] that one switched to the reference and back
 		   * every few dozen steps (shadow_set_policy), [4] synced, [5]
-		   * synced switched to cached and back, [6] cached with the leaf
-		   * log; [4]-[6] prefetch neighbours, as the hv does */
+		   * synced switched to cached and back */
 #define SWITCH_EVERY 37
 #define NPAGES 8 /* 4 KiB pages per small region */
 
@@ -197,12 +196,11 @@ static void diff_init(struct diff *d, enum paging_mode mode, u64 seed, bool larg
 		assert_non_null(d->ctx[p]);
 		assert_int_equal(shadow_init(d->ctx[p], &ops, &d->g.m,
 					     p == 0   ? SHADOW_REFERENCE
-					     : p == 4 || p == 5 ? SHADOW_SYNCED
+					     : p >= 4 ? SHADOW_SYNCED
 						      : SHADOW_CACHED),
 				 SHADOW_OK);
 		d->ctx[p]->leaf_log = p >= 2;
 		d->ctx[p]->large_leaves = large;
-		d->ctx[p]->prefetch = p >= 4 ? 8 : 0; /* as the glue sets it */
 		d->ctx[p]->sync = malloc(sizeof(*d->ctx[p]->sync));
 		assert_non_null(d->ctx[p]->sync);
 		sync_init(d->ctx[p]->sync);
@@ -488,7 +486,7 @@ static void trace(enum paging_mode mode, u64 seed, int steps, bool lax, bool lar
 	diff_init(&d, mode, seed, large);
 	d.lax = lax;
 	/* The guest never flushes: page tables must never go out of sync. */
-	for (int p = 4; p <= 5; p++)
+	for (int p = 4; p < NPOL; p++)
 		d.ctx[p]->sync_strict = lax;
 	for (int s = 0; s < steps; s++) {
 		u64 k = rnd(&d) % 100;
@@ -550,10 +548,6 @@ static void trace(enum paging_mode mode, u64 seed, int steps, bool lax, bool lar
 	 * shadows (so it refaulted more than the cached policy alone). */
 	assert_true(d.switches > 50);
 	assert_true(d.ctx[3]->stats.faults > d.ctx[1]->stats.faults);
-	/* Prefetching filled leaves before their first use, and so saved
-	 * faults (the same policy and log as [2]). */
-	assert_true(d.ctx[6]->stats.prefetched > 0 && d.ctx[4]->stats.prefetched > 0);
-	assert_true(d.ctx[6]->stats.faults < d.ctx[2]->stats.faults);
 	/* Synced keeps what the cached policy drops at every CR3 load. */
 	assert_true(d.ctx[4]->stats.faults < d.ctx[1]->stats.faults);
 	diff_done(&d);
