@@ -154,6 +154,11 @@ void pic_irq_line_set(void *pic, unsigned irq, int level)
 
 int pic_pending_vector(const struct pic8259 *pic)
 {
+	/* Asked before every VM entry, and nearly always no input that is
+	 * not masked is requesting: then neither chip interrupts (the master
+	 * sees the slave only through its cascade input). */
+	if (!(pic->chip[0].irr & ~pic->chip[0].imr) && !(pic->chip[1].irr & ~pic->chip[1].imr))
+		return -1;
 	int m = chip_irq(pic, 0);
 	if (m < 0)
 		return -1;

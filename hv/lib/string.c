@@ -2,33 +2,57 @@
  * string.c - the mem and str functions for the freestanding hv.
  * (The compiler may also emit calls to memcpy/memset on its own.)
  */
+#include "types.h"
 #include "string.h"
 
-/* REP STOSB / REP MOVSB: one instruction the CPU (and Bochs) runs with
- * its fast-string microcode, much faster than a byte loop.  The hv runs
- * with RFLAGS.DF = 0 (entry.S clears it). */
+/*
+ * REP STOSQ / REP MOVSQ for the bulk, then REP STOSB / MOVSB for the last
+ * bytes: one instruction the CPU runs with its fast-string microcode.  Why
+ * eight bytes at a time when a CPU with ERMS is as fast with bytes: Bochs
+ * and QEMU's -icount count every iteration of a REP string instruction as
+ * one instruction of guest time, and the hv clears a 4 KiB table page for
+ * every shadow table and a fault record at every #PF exit (512 iterations
+ * instead of 4096).  The hv runs with RFLAGS.DF = 0 (entry.S clears it).
+ */
 void *memset(void *d, int c, size_t n)
 {
 	void *p = d;
-	__asm__ volatile("rep stosb" : "+D"(p), "+c"(n) : "a"(c) : "memory");
+	size_t q = n / 8, b = n % 8;
+	u64 v = 0x0101010101010101ull * (u8)c;
+
+	__asm__ volatile("rep stosq" : "+D"(p), "+c"(q) : "a"(v) : "memory");
+	__asm__ volatile("rep stosb" : "+D"(p), "+c"(b) : "a"(v) : "memory");
 	return d;
 }
 
 void *memcpy(void *d, const void *s, size_t n)
 {
 	void *dp = d;
-	__asm__ volatile("rep movsb" : "+D"(dp), "+S"(s), "+c"(n) : : "memory");
+	size_t q = n / 8, b = n % 8;
+
+	__asm__ volatile("rep movsq" : "+D"(dp), "+S"(s), "+c"(q) : : "memory");
+	__asm__ volatile("rep movsb" : "+D"(dp), "+S"(s), "+c"(b) : : "memory");
 	return d;
 }
 
+/* Overlapping with d above s: copy from the end, eight bytes at a time
+ * (shadow_watch() opens a slot in its sorted array this way). */
 void *memmove(void *d, const void *s, size_t n)
 {
 	u8 *dp = d;
 	const u8 *sp = s;
 	if (dp < sp)
 		return memcpy(d, s, n);
-	while (n--)
+	while (n % 8) {
+		n--;
 		dp[n] = sp[n];
+	}
+	while (n) {
+		u64 v;
+		n -= 8;
+		__builtin_memcpy(&v, sp + n, 8);
+		__builtin_memcpy(dp + n, &v, 8);
+	}
 	return d;
 }
 

@@ -9,3 +9,7 @@ test_tsc_freq_CFLAGS := -Ihv/lib
 UNIT_TESTS += test_uart_probe
 test_uart_probe_SRCS := hv/lib/tests/test_uart_probe.c hv/lib/uart_probe.c hv/dev/uart16550.c
 test_uart_probe_CFLAGS := -Ihv/lib
+# The hv's memset/memcpy/memmove (REP string instructions), under other
+# names beside the host's libc.
+UNIT_TESTS += test_string
+test_string_SRCS := hv/lib/tests/test_string.c
