@@ -16,15 +16,25 @@
 #   exits per fork+exec, per context switch: the hv's exit counts at the
 #                   mark bytes 1 and 2 that bracket each interval
 #                   (tools/linux/workloads/ctxbench.c runs every interval)
+#   parallel compile  GNU make -j4 of /src/schedsim (Formica's scheduler
+#                   and simulator, one tcc run per file: the compile kit of
+#                   tools/linux/compile-kit.sh), BENCH_COMPILE_ROUNDS rounds
+#                   per policy alternating like the ping-pong ones (but
+#                   never under the reference policy, which stalls), cleaned
+#                   before each, at most BENCH_COMPILE_LIMIT guest seconds
+#                   each (default 600); median of the rounds, exits and
+#                   shadow faults per compile, and each round's counters
 #   inference overhead  afwork overhead: a 64 MiB touch, inference on and
 #                   off alternating, median of the rounds' on/off ratios
 # Writes build/bench/linux.csv (metric,bare,formica,ratio; made by
 # tools/linux/benchcsv.py) and prints it, then where the hv's time went per
-# fork+exec (exit reasons, TSC cycles, shadow faults by cause).  ~15 min.
+# fork+exec and per compile round (exit reasons, TSC cycles, shadow faults
+# by cause).  ~15 min bare, 20-40 under formica.
 # BENCH_REUSE_BARE=1 keeps a bare run already in build/bench/bare (made
 # from the same initramfs: only formica's side changed);
 # BENCH_SKIP_BARE=1 runs formica only (the bare column stays empty).
-# BENCH_TIMEOUT: wall seconds for the formica boot (default 3000).
+# BENCH_TIMEOUT: wall seconds for the formica boot (default 3000);
+# BENCH_BARE_TIMEOUT: for the bare one (default 1800).
 # BENCH_PING_POLICIES: the policies the ping-pong rounds alternate between
 # (default "cached synced reference"; the reference one costs BENCH_LIMIT
 # guest seconds a round in Bochs, see README).
@@ -44,12 +54,15 @@ PING_ROUNDS=${BENCH_PING_ROUNDS:-3}
 MEM_ROUNDS=${BENCH_MEM_ROUNDS:-4}
 REF_FORKS=${BENCH_REF_FORKS:-200}
 PING_POLICIES=${BENCH_PING_POLICIES:-cached synced reference}
+COMPILE_ROUNDS=${BENCH_COMPILE_ROUNDS:-3}
+COMPILE_LIMIT=${BENCH_COMPILE_LIMIT:-600}
 LIMIT=${BENCH_LIMIT:-60}
 sed -e "s/@ROUNDS@/$ROUNDS/; s/@FORKS@/$FORKS/; s/@PINGS@/$PINGS/; s/@PING_ROUNDS@/$PING_ROUNDS/" \
 	-e "s/@MEM_ROUNDS@/$MEM_ROUNDS/; s/@REF_FORKS@/$REF_FORKS/; s/@LIMIT@/$LIMIT/" \
-	-e "s/@PING_POLICIES@/$PING_POLICIES/" \
+	-e "s/@PING_POLICIES@/$PING_POLICIES/; s/@COMPILE_ROUNDS@/$COMPILE_ROUNDS/" \
+	-e "s/@COMPILE_LIMIT@/$COMPILE_LIMIT/" \
 	tools/linux/workloads/shadow-bench.sh >$B/shadow-bench.sh
-EXTRA_TREES="build/linux/bench-tree build/antfarm/tree" \
+EXTRA_TREES="build/linux/bench-tree build/antfarm/tree build/linux/compile-kit/tree" \
 	tools/linux/mkinitramfs.sh $B/initramfs.cpio.gz $B/shadow-bench.sh >/dev/null || exit 1
 
 if [ "${BENCH_SKIP_BARE:-0}" = 1 ]; then
@@ -61,7 +74,7 @@ elif [ "${BENCH_REUSE_BARE:-0}" = 1 ] && [ -s $B/bare/serial.log ] && [ -s $B/ba
 else
 	echo "bench-linux: bare boot in Bochs (OVMF EFI stub)..."
 	t0=$SECONDS
-	tools/linux/bare-boot.sh --initrd $B/initramfs.cpio.gz --out $B/bare --timeout 1800 >/dev/null 2>&1
+	tools/linux/bare-boot.sh --initrd $B/initramfs.cpio.gz --out $B/bare --timeout ${BENCH_BARE_TIMEOUT:-1800} >/dev/null 2>&1
 	bare_wall=$((SECONDS - t0))
 	echo $bare_wall >$B/bare/wall
 fi
@@ -77,7 +90,8 @@ hv_wall=$((SECONDS - t0))
 
 echo
 echo "Linux guest under formica vs bare, Bochs 2.7, Debian $(cat build/linux/version 2>/dev/null)," \
-	"$ROUNDS x $FORKS fork+exec cached and synced, $REF_FORKS reference, $PING_ROUNDS x $PINGS round trips per policy"
+	"$ROUNDS x $FORKS fork+exec cached and synced, $REF_FORKS reference, $PING_ROUNDS x $PINGS round trips" \
+	"and $COMPILE_ROUNDS compiles per policy"
 CSV=$B/${BENCH_OUT:-linux}.csv
 [ "${BENCH_SKIP_BARE:-0}" = 1 ] && bare_arg=() || bare_arg=(--bare $B/bare/serial.log)
 python3 tools/linux/benchcsv.py --formica $LOG "${bare_arg[@]}" --out $CSV || exit 1

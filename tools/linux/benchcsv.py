@@ -13,8 +13,14 @@ carry.  Standard library only.
 
 Writes CSV with the header metric,bare,formica,ratio (ratio = formica/bare;
 an empty cell: not measured), prints it as a table, then where the hv's
-time went per fork+exec (cached policy): exits, TSC cycles and mean per exit
-reason, and the shadow pager's counters.
+time went per fork+exec and per compile (each policy): exits, TSC cycles
+and mean per exit reason, and the shadow pager's counters; and each
+compile round on its own, since one slow round can be many times another.
+
+Interval kinds: forkexec and pingpong sum their rounds per policy (many
+short loops); any other kind (ctxbench's `run NAME`, e.g. compile) is one
+long run a round, so its rows are medians of the rounds: NAME_s/POLICY,
+exits_per_NAME/POLICY, shadow_faults_per_NAME/POLICY.
 """
 import argparse
 import re
@@ -144,14 +150,19 @@ def summarize(lines, ms):
         s['rounds'] += 1
         s['ns'] += int(f.get('ns', 0))
         s['timeouts'] += f['status'] == 'timeout'
+        one = {'index': i, 'ns': int(f.get('ns', 0)), 'status': f['status']}
         if pairs:
             a, b = pairs[i]
-            s['exits'] += b['exits'] - a['exits']
-            s['faults'] += delta(a['shadow'], b['shadow'], 'faults')
+            one['exits'] = b['exits'] - a['exits']
+            one['faults'] = delta(a['shadow'], b['shadow'], 'faults')
+            s['exits'] += one['exits']
+            s['faults'] += one['faults']
             s['cr3'] += delta(a['shadow'], b['shadow'], 'cr3_loads')
             for k in ('rexits', 'rcycles', 'shadow'):
-                for r in b[k]:
-                    s[k][r] = s[k].get(r, 0) + delta(a[k], b[k], r)
+                one[k] = {r: delta(a[k], b[k], r) for r in b[k]}
+                for r, v in one[k].items():
+                    s[k][r] = s[k].get(r, 0) + v
+        s.setdefault('each', []).append(one)
     for (kind, pol), s in sorted(per.items()):
         if s['n'] == 0:
             continue
@@ -167,6 +178,13 @@ def summarize(lines, ms):
             if pairs:  # one CPU: two context switches per round trip
                 res['exits_per_switch/%s' % pol] = s['exits'] / (2 * s['n'])
                 res['cr3_loads_per_switch/%s' % pol] = s['cr3'] / (2 * s['n'])
+        else:  # one run a round: medians, so that one slow round shows as such
+            each = s['each']
+            res['%s_s/%s' % (kind, pol)] = statistics.median(e['ns'] for e in each) / 1e9
+            if pairs:
+                res['exits_per_%s/%s' % (kind, pol)] = statistics.median(e['exits'] for e in each)
+                res['shadow_faults_per_%s/%s' % (kind, pol)] = statistics.median(
+                    e['faults'] for e in each)
     for w, pct in overhead_pct(lines).items():
         res['inference_overhead_pct/%s' % w] = pct
     return res, per
@@ -209,22 +227,55 @@ def main():
         print('%-36s %12s %12s %8s' % r)
 
     for pol in ('cached', 'synced'):
-        where(per.get(('forkexec', pol)), pol)
+        where(per.get(('forkexec', pol)), pol, 'fork+exec+exit')
+    runs = sorted((k, s) for k, s in per.items() if k[0] not in ('forkexec', 'pingpong'))
+    for (kind, pol), s in runs:
+        where(s, pol, kind)
+    each_round(runs)
     return 0
 
 
-def where(s, pol):
+# Gauges, not counters: a difference between two marks means nothing.
+GAUGES = ('pages', 'pages_peak', 'sync_records')
+
+
+def shadow_causes(d, n):
+    f = ' %s=%d' if n == 1 else ' %s=%.1f'
+    return ''.join(f % (k, v / n) for k, v in sorted(d.items()) if v and k not in GAUGES)
+
+
+def where(s, pol, what):
     if s and s['rexits']:
         n = s['n']
-        print('\nWhere the hv time went per fork+exec+exit, %s policy (%d of them):' % (pol, n))
+        print('\nWhere the hv time went per %s, %s policy (%d of them):' % (what, pol, n))
         print('%-8s %10s %14s %12s' % ('reason', 'exits', 'cycles', 'mean'))
         for r in sorted(k for k in s['rexits'] if k != 'hv'):
             c, t = s['rexits'][r], s['rcycles'].get(r, 0)
             if c > 0:
                 print('%-8s %10.1f %14.0f %12.0f' % (r, c / n, t / n, t / c))
         print('%-8s %10s %14.0f' % ('hv all', '', s['rcycles'].get('hv', 0) / n))
-        print('shadow:' + ''.join(' %s=%.1f' % (k, v / n) for k, v in sorted(s['shadow'].items())
-                                  if v and k not in ('pages', 'pages_peak')))
+        print('shadow:' + shadow_causes(s['shadow'], n))
+
+
+def each_round(runs):
+    """Every round of the one-run kinds, in the order they ran: guest
+    seconds, exits, the hv's cycles, the three costliest exit reasons
+    (reason:exits/Mcycles) and the shadow faults by cause."""
+    rounds = sorted(((e['index'], kind, pol, e) for (kind, pol), s in runs for e in s['each']),
+                    key=lambda t: t[0])
+    if not rounds:
+        return
+    print('\nEach round (guest s; the hv\'s exits and TSC cycles in it):')
+    for _, kind, pol, e in rounds:
+        line = '%-8s %-7s %9.2f s %s' % (kind, pol, e['ns'] / 1e9, e['status'])
+        if 'exits' in e:
+            top = sorted((r for r in e['rcycles'] if r != 'hv'), key=lambda r: -e['rcycles'][r])[:3]
+            line += ' exits=%d hv_Mcycles=%.0f top=%s' % (
+                e['exits'], e['rcycles'].get('hv', 0) / 1e6,
+                ','.join('%s:%d/%.0f' % (r, e['rexits'].get(r, 0), e['rcycles'][r] / 1e6)
+                         for r in top))
+            line += '\n   shadow:' + shadow_causes(e['shadow'], 1)
+        print(line)
 
 
 if __name__ == '__main__':

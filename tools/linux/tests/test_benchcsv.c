@@ -143,6 +143,24 @@ static void test_bare_for_another_policy(void **state)
 	assert_non_null(strstr(csv, "forkexec_100_s/synced,2,4,2.00\n"));
 }
 
+/* The compile (ctxbench run NAME): one run a round, so its rows are the
+ * median of the rounds (12 s, where the mean would be 24), per policy and
+ * against bare's median of the same policy's rounds. */
+#define CC(p, ms) "FORMICA-BENCH: compile policy=" #p " n=1 ns=" #ms "000000 ok\n"
+static void test_compile_median(void **state)
+{
+	(void)state;
+	run(MARK(1, 0, 0) MARK(2, 100, 0) HV(CC(cached, 10000)) MARK(1, 100, 0) MARK(2, 1100, 0)
+		    HV(CC(synced, 20000)) MARK(1, 1100, 0) MARK(2, 1300, 0) HV(CC(cached, 50000))
+		    MARK(1, 1300, 0) MARK(2, 1400, 0) HV(CC(cached, 12000)),
+	    CC(cached, 1000) CC(synced, 2000) CC(cached, 3000) CC(cached, 2000));
+	assert_non_null(strstr(csv, "compile_s/cached,2,12.00,6.00\n"));
+	assert_non_null(strstr(csv, "compile_s/synced,2,20.00,10.00\n"));
+	/* exits of the cached rounds: 100, 200, 100 */
+	assert_non_null(strstr(csv, "exits_per_compile/cached,,100.00,\n"));
+	assert_non_null(strstr(csv, "shadow_faults_per_compile/synced,,1000.00,\n"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -152,6 +170,7 @@ int main(void)
 		cmocka_unit_test(test_missing_marks),
 		cmocka_unit_test(test_timeout),
 		cmocka_unit_test(test_bare_for_another_policy),
+		cmocka_unit_test(test_compile_median),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

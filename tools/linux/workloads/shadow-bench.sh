@@ -9,8 +9,12 @@
 # same rounds.
 #
 # Order: pipe ping-pong rounds alternating between the policies; fork+exec
-# rounds alternating between the cached and the synced policy; inference
-# on/off (afwork overhead); and
+# rounds alternating between the cached and the synced policy; the
+# parallel compile (GNU make -j4 of /src/schedsim with tcc, the compile kit
+# of tools/linux/compile-kit.sh; cleaned before each round, outside the
+# interval) in rounds alternating between the ping-pong policies but the
+# reference one;
+# inference on/off (afwork overhead); and
 # last the reference policy's fork+exec, bounded by an alarm: under it a
 # Linux guest in Bochs has been seen to stall in fork+exec (README), and
 # what is measured before it must not be lost.
@@ -20,30 +24,50 @@ FORKS=@FORKS@           # fork+exec per round
 PINGS=@PINGS@           # pipe round trips per ping-pong round
 PING_ROUNDS=@PING_ROUNDS@ # ping-pong rounds per policy
 PING_POLICIES="@PING_POLICIES@" # the policies they alternate between
+COMPILE_ROUNDS=@COMPILE_ROUNDS@ # compile rounds per policy (0: none)
+COMPILE_LIMIT=@COMPILE_LIMIT@ # seconds of guest time per compile at most
 MEM_ROUNDS=@MEM_ROUNDS@ # inference on/off rounds (0: none)
 REF_FORKS=@REF_FORKS@   # fork+exec under the reference policy (0: none)
 LIMIT=@LIMIT@           # seconds of guest time per interval at most
 
+export PATH=/usr/bin:/bin   # the compile kit's make and tcc are in /usr/bin
 rc=0
 run() {   # ctxbench's status 3 (timeout) is a measurement, not a failure
-	/bin/ctxbench -t $LIMIT "$@"
+	/bin/ctxbench "$@"
 	case $? in 0|3) ;; *) rc=1 ;; esac
 }
+order() {   # order R POLICY...: the policies, reversed in even rounds R
+	local r=$1 o= p
+	shift
+	if [ $((r % 2)) = 1 ]; then echo "$@"; return; fi
+	for p in "$@"; do o="$p $o"; done
+	echo $o
+}
+# The compile skips the reference policy: it stalls Linux here (README),
+# so its rounds would time only the alarm.
+COMPILE_POLICIES=
+for p in $PING_POLICIES; do [ $p = reference ] || COMPILE_POLICIES="$COMPILE_POLICIES $p"; done
 r=1
 while [ $r -le $PING_ROUNDS ]; do
-	order=$PING_POLICIES
-	if [ $((r % 2)) = 0 ]; then order=; for p in $PING_POLICIES; do order="$p $order"; done; fi
-	for p in $order; do run -p $p pingpong $PINGS; done
+	for p in $(order $r $PING_POLICIES); do run -t $LIMIT -p $p pingpong $PINGS; done
 	r=$((r + 1))
 done
 r=1
 while [ $r -le $ROUNDS ]; do
 	if [ $((r % 2)) = 1 ]; then order="cached synced"; else order="synced cached"; fi
-	for p in $order; do run -p $p forkexec $FORKS; done
+	for p in $order; do run -t $LIMIT -p $p forkexec $FORKS; done
+	r=$((r + 1))
+done
+r=1
+while [ $r -le $COMPILE_ROUNDS ]; do
+	for p in $(order $r $COMPILE_POLICIES); do
+		make -C /src/schedsim clean >/dev/null 2>&1 || rc=1
+		run -t $COMPILE_LIMIT -p $p run compile /usr/bin/make -j4 -C /src/schedsim
+	done
 	r=$((r + 1))
 done
 if [ $MEM_ROUNDS -gt 0 ]; then
 	/bin/afwork overhead $MEM_ROUNDS mem -- /bin/afwork mem 64 || rc=1
 fi
-[ $REF_FORKS -gt 0 ] && run -p reference forkexec $REF_FORKS
+[ $REF_FORKS -gt 0 ] && run -t $LIMIT -p reference forkexec $REF_FORKS
 exit $rc
