@@ -85,6 +85,10 @@
  *                       slow).  Default cached.  A
  *                       guest can switch it at run time through the mark
  *                       port (hv/guest/io.c), to time both in one boot.
+ *   shadow_2m = on      on | off: a guest page of 2 MiB or more may be
+ *                       shadowed with 2 MiB leaves (hv/mm/shadow.c, "large
+ *                       leaves"), one #PF exit per 2 MiB instead of per
+ *                       4 KiB.  Default on; off: 4 KiB leaves only.
  *
  * Then one section per guest, at most CFG_MAX_GUESTS (24) of them (a
  * section beyond that is an error):
@@ -318,6 +322,7 @@ enum key {
 	K_IOSCHED_KEY,
 	K_DISK_MODEL,
 	K_SHADOW,
+	K_SHADOW_2M,
 	/* guest settings */
 	K_KIND,
 	K_KERNEL,
@@ -334,7 +339,7 @@ enum key {
 static const char key_name[NKEYS][12] = {
 	"serial", "screen", "log",    "sample_ms", "slice_ms", "switches_ms", "wss_sample",
 	"selftest", "timer", "antfarm", "iosched", "iosched_key", "disk_model",
-	"shadow",
+	"shadow", "shadow_2m",
 	"kind",   "kernel", "initrd",    "cmdline",  "mem_mb",   "disk",     "max_ms",
 };
 
@@ -522,9 +527,23 @@ static void set_global_default(struct formica_config *cfg, enum key k)
 	case K_SHADOW:
 		cfg->shadow = SHADOW_POLICY_CACHED;
 		break;
+	case K_SHADOW_2M:
+		cfg->shadow_2m = true;
+		break;
 	default:
 		break;
 	}
+}
+
+/* A setting that is on or off. */
+static void on_off(struct parser *p, enum key k, struct view v, bool *out)
+{
+	if (is_word(v, "on"))
+		*out = true;
+	else if (is_word(v, "off"))
+		*out = false;
+	else
+		errorf(p, "unknown value %v for %s (on or off)", .v = v, .s = key_name[k]);
 }
 
 /*
@@ -554,12 +573,7 @@ static void set_global(struct parser *p, enum key k, struct view v)
 		}
 		break;
 	case K_SCREEN:
-		if (is_word(v, "on"))
-			cfg->screen = true;
-		else if (is_word(v, "off"))
-			cfg->screen = false;
-		else
-			errorf(p, "unknown value %v for screen (on or off)", .v = v);
+		on_off(p, k, v, &cfg->screen);
 		break;
 	case K_LOG:
 		if (is_word(v, "summary"))
@@ -652,6 +666,9 @@ static void set_global(struct parser *p, enum key k, struct view v)
 		else
 			errorf(p, "unknown value %v for shadow (cached, synced or reference)",
 			       .v = v);
+		break;
+	case K_SHADOW_2M:
+		on_off(p, k, v, &cfg->shadow_2m);
 		break;
 	default:
 		break;

@@ -11,7 +11,10 @@
 # FORMICA_SHADOW=cached|synced|reference: the image's formica.cfg says
 # "shadow = " that (replacing any shadow line of CONFIG), so every harness
 # that builds its image here can run under another shadow policy
-# (hv/mm/README.md) without a config of its own.
+# (hv/mm/README.md) without a config of its own.  FORMICA_SHADOW_2M=on|off
+# does the same for "shadow_2m = " (2 MiB shadow leaves), FORMICA_SAMPLE_MS=N
+# for "sample_ms = " (0: no sampling, so no working-set harvest, which 2 MiB
+# leaves need).
 #
 # --partition LBA: the volume is to sit in a partition starting at LBA (the
 # USB image, tools/mkusb.sh).  FAT32 then, the file system the UEFI spec
@@ -44,8 +47,13 @@ mkfs.fat "${fatopts[@]}" -n FORMICA "$img" >/dev/null
 export MTOOLS_SKIP_CHECK=1
 mmd -i "$img" ::/EFI ::/EFI/BOOT ::/formica
 mcopy -i "$img" "$efi" ::/EFI/BOOT/BOOTX64.EFI
-if [ -n "${FORMICA_SHADOW:-}" ]; then
-	{ echo "shadow = $FORMICA_SHADOW"; grep -v '^[[:space:]]*shadow[[:space:]]*=' "$cfg"; } > "$img.cfg"
+set_keys=() # "key = value" lines the environment puts in place of CONFIG's
+[ -z "${FORMICA_SHADOW:-}" ] || set_keys+=("shadow = $FORMICA_SHADOW")
+[ -z "${FORMICA_SHADOW_2M:-}" ] || set_keys+=("shadow_2m = $FORMICA_SHADOW_2M")
+[ -z "${FORMICA_SAMPLE_MS:-}" ] || set_keys+=("sample_ms = $FORMICA_SAMPLE_MS")
+if [ ${#set_keys[@]} -gt 0 ]; then
+	keys=$(printf '%s\n' "${set_keys[@]}" | sed 's/ = .*//' | paste -sd'|')
+	{ printf '%s\n' "${set_keys[@]}"; grep -vE "^[[:space:]]*($keys)[[:space:]]*=" "$cfg"; } > "$img.cfg"
 	cfg=$img.cfg
 	trap 'rm -f "$img" "$img.cfg"' EXIT
 fi

@@ -406,6 +406,21 @@ static void test_shadow_policy(void **state)
 	assert_int_equal(parse("[guest a]\nkernel = k\nshadow = reference\n"), 1);
 }
 
+/* shadow_2m = on | off; default on. */
+static void test_shadow_2m(void **state)
+{
+	(void)state;
+	assert_int_equal(parse("shadow = synced\n"), 0);
+	assert_true(cfg.shadow_2m);
+	assert_int_equal(parse("shadow_2m = off\n"), 0);
+	assert_false(cfg.shadow_2m);
+	assert_int_equal(parse("shadow_2m=on\n"), 0);
+	assert_true(cfg.shadow_2m);
+	assert_one_error("shadow_2m = 1\n",
+			 "formica.cfg:1: unknown value '1' for shadow_2m (on or off)\n");
+	assert_true(cfg.shadow_2m);
+}
+
 static void test_max_ms(void **state)
 {
 	assert_int_equal(parse("[guest a]\nkernel = a.bin\nmax_ms = 2500\n"
@@ -848,6 +863,7 @@ int main(void)
 		cmocka_unit_test(test_max_ms),
 		cmocka_unit_test(test_antfarm),
 		cmocka_unit_test(test_shadow_policy),
+		cmocka_unit_test(test_shadow_2m),
 		cmocka_unit_test(test_extents),
 		cmocka_unit_test(test_crlf),
 		cmocka_unit_test(test_no_final_newline),

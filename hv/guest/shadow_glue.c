@@ -86,6 +86,9 @@ int guest_paging_init(struct guest *g, const struct guest_entry *e)
 		kprintf("guest %s: shadow pager refused the guest memory\n", g->name);
 		return -1;
 	}
+	/* 2 MiB leaves for large guest pages (shadow.c, "large leaves"): on
+	 * unless formica.cfg says shadow_2m = off. */
+	g->shadow.large_leaves = g->hv_cfg ? g->hv_cfg->shadow_2m : true;
 	/* The synced policy's records (hv/mm/synced.h), whatever the policy at
 	 * boot: the mark port may switch to it.  Without them it acts as cached. */
 	u64 sync_pages = (sizeof(struct shadow_sync) + PAGE_SIZE - 1) / PAGE_SIZE;
@@ -119,12 +122,12 @@ int guest_paging_counters(const struct guest *g, char *buf, size_t size)
 			 "invlpgs=%lu flushes=%lu as_evictions=%lu pages=%lu pages_peak=%lu "
 			 "nomem=%lu watch_walks=%lu watch_quick=%lu dirty_upgrades=%lu "
 			 "fill_new_kernel=%lu fill_new_user=%lu fill_switch_kernel=%lu "
-			 "fill_switch_user=%lu",
+			 "fill_switch_user=%lu large_leaves=%lu",
 			 ss->faults, ss->fixed, ss->injected, ss->watched_writes, ss->cr3_loads,
 			 ss->invlpgs, ss->flushes, ss->as_evictions, ss->pages, ss->pages_peak,
 			 ss->nomem, ss->watch_walks, ss->watch_quick, ss->dirty_upgrades,
 			 ss->fill_new_kernel, ss->fill_new_user, ss->fill_switch_kernel,
-			 ss->fill_switch_user);
+			 ss->fill_switch_user, ss->large_leaves);
 }
 
 /* The synced policy's counters (hv/mm/synced.c), a line of their own. */

@@ -126,6 +126,7 @@ struct formica_config {
 	enum iosched_key iosched_key;
 	enum disk_model disk_model;
 	enum shadow_policy_cfg shadow;
+	bool shadow_2m;     /* 2 MiB shadow leaves for large guest pages; default on */
 	u32 nguests;
 	struct cfg_guest guest[CFG_MAX_GUESTS];
 };

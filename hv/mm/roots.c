@@ -100,7 +100,7 @@ static void as_drop_nonglobal(struct shadow_ctx *ctx, struct shadow_as *as)
 {
 	if (as->log && as->log[0] <= LOG_MAX) {
 		for (u64 k = 1; k <= as->log[0]; k++) {
-			u64 *leaf = spt_lookup(ctx, as, as->log[k]);
+			u64 *leaf = spt_lookup(ctx, as, as->log[k], NULL); /* PTE or large PDE */
 
 			if (leaf && (*leaf & PTE_P) && !(*leaf & PTE_G)) {
 				wss_note(ctx, *leaf);
@@ -345,6 +345,7 @@ int shadow_init(struct shadow_ctx *ctx, const struct shadow_ops *ops, const stru
 	ctx->ops = *ops;
 	ctx->gm = gm;
 	ctx->policy = policy;
+	ctx->large_leaves = true;
 	ctx->paging.mode = PAGING_NONE;
 	ctx->paging.maxphyaddr = 36;
 	as_reset(&ctx->identity);

@@ -2,10 +2,14 @@
  * shadow.c - shadow page tables: the #PF exit (the idea: hv/mm/README.md).
  *
  * The invariants everything here keeps:
- *  1. Every shadow leaf maps one 4 KiB page, and was written from a complete
- *     guest walk (walk_guest) that allowed the access being made.  Its rights
- *     are the guest's combined rights at that moment, except that it is
- *     read-only while the guest's D flag is clear or the page is watched.
+ *  1. Every shadow leaf maps one 4 KiB page, or 2 MiB (a PDE with PS = 1,
+ *     "large leaves" below) inside a guest page at least that large, and
+ *     was written from a complete guest walk (walk_guest) that allowed the
+ *     access being made.  Its rights are the guest's combined rights at
+ *     that moment, except that it is read-only while the guest's D flag is
+ *     clear or the page is watched (protected).  No large leaf covers a
+ *     protected page: protecting one drops writable large leaves over it
+ *     (a read-only one may stay: writes through it exit anyway).
  *  2. Shadow entries above the leaves grant everything (R/W = U/S = 1, no
  *     XD): the leaf alone decides, so a leaf never depends on a guest entry
  *     that a later walk did not re-read.
@@ -90,6 +94,41 @@ static u64 make_leaf(const struct shadow_ctx *ctx, const struct walk_result *w, 
 	return leaf;
 }
 
+/*
+ * Large leaves.  Linux maps its direct map and kernel text with 2 MiB and
+ * 1 GiB pages; shadowed 4 KiB at a time, each page touched costs an exit.
+ * So a fault in a guest page of 2 MiB or more (2 MiB, 1 GiB, and the 2 MiB
+ * half of a 32-bit guest's 4 MiB page that holds the address) gets one
+ * 2 MiB leaf when all of this holds:
+ *  - ctx->large_leaves, and no working-set harvesting (ctx->wss_seen NULL):
+ *    samples count 4 KiB pages, and a large leaf's A flag cannot say which;
+ *  - the 2 MiB of guest-physical memory around the page are all RAM, and
+ *    their host address is 2 MiB aligned (gmem.h: the block is);
+ *  - no page inside is protected (range_protected: one binary search and
+ *    one per-2 MiB count), because a protected page's leaf is read-only.
+ * Its rights are make_leaf's for the page (the guest's large page has one
+ * set of rights and one D flag for all of it); PAT moves to bit 12.
+ */
+static bool large_leaf_ok(const struct shadow_ctx *ctx, const struct walk_result *w)
+{
+	u64 gpa = w->page_gpa & ~(LARGE_SIZE - 1);
+
+	if (!ctx->large_leaves || ctx->wss_seen || w->page_size < LARGE_SIZE)
+		return false;
+	if (!gpa_ptr(ctx->gm, gpa, LARGE_SIZE) || (gpa_to_hpa(ctx->gm, gpa) & (LARGE_SIZE - 1)))
+		return false;
+	return !range_protected(ctx, gpa);
+}
+
+static u64 make_large_leaf(const struct shadow_ctx *ctx, const struct walk_result *w)
+{
+	u64 leaf = make_leaf(ctx, w, false), pat = leaf & PTE_PAT;
+
+	leaf &= ~(PTE_ADDR | PTE_PAT);
+	return leaf | gpa_to_hpa(ctx->gm, w->page_gpa & ~(LARGE_SIZE - 1)) | PTE_PS |
+	       (pat ? PTE_PAT_LARGE : 0);
+}
+
 /* Why an empty leaf had to be filled (shadow_stats): a root's first life,
  * or a refill after a CR3 load or flush; kernel (upper) or user half. */
 static void count_fill(struct shadow_ctx *ctx, const struct shadow_as *as, u64 gva)
@@ -109,8 +148,8 @@ enum shadow_fault_kind shadow_page_fault(struct shadow_ctx *ctx, u64 gva, u32 er
 	struct shadow_as *as = ctx->cur;
 	u32 access = (error_code & WALK_ACCESS_MASK) | (rflags_ac ? WALK_AC : 0);
 	u64 mark3 = 0, mark2 = 0, leaf, old = 0, *slot;
-	bool watched, synced;
-	int r;
+	bool watched, synced, large;
+	int r, level = 1, old_level = 1;
 
 	memset(out, 0, sizeof(*out));
 	ctx->stats.faults++;
@@ -151,15 +190,7 @@ enum shadow_fault_kind shadow_page_fault(struct shadow_ctx *ctx, u64 gva, u32 er
 	 * be one of them, and then its leaf is read-only too). */
 	synced = sync_note_walk(ctx, as, gva, w);
 	watched = shadow_is_protected(ctx, w->page_gpa);
-	leaf = make_leaf(ctx, w, watched);
-	slot = spt_lookup(ctx, as, gva);
-	if (slot)
-		old = *slot;
-	/* The CPU refused an access through this very leaf, and the guest's
-	 * tables allow it: rewriting the same leaf would fault forever.  (Its
-	 * A flag may be clear after shadow_harvest(); that changes nothing.) */
-	if ((error_code & PFEC_P) && (old | PTE_A) == leaf && !(watched && (access & WALK_WRITE)))
-		return out->kind = SHADOW_INCONSISTENT;
+	large = !watched && large_leaf_ok(ctx, w);
 
 	if (w->page_size == (1ull << 30))
 		mark3 = SPTE_SPLIT;
@@ -167,16 +198,31 @@ enum shadow_fault_kind shadow_page_fault(struct shadow_ctx *ctx, u64 gva, u32 er
 		mark2 = SPTE_SPLIT;
 	else if (w->page_size == (4ull << 20))
 		mark2 = SPTE_SPLIT | SPTE_SPLIT_4M;
+	if (large) {
+		leaf = make_large_leaf(ctx, w) | mark2; /* the PDE is the leaf */
+		level = 2;
+	} else {
+		leaf = make_leaf(ctx, w, watched);
+	}
+	slot = spt_lookup(ctx, as, gva, &old_level);
+	if (slot)
+		old = *slot;
+	/* The CPU refused an access through this very leaf, and the guest's
+	 * tables allow it: rewriting the same leaf would fault forever.  (Its
+	 * A flag may be clear after shadow_harvest(); that changes nothing.) */
+	if ((error_code & PFEC_P) && old_level == level && (old | PTE_A) == leaf &&
+	    !(watched && (access & WALK_WRITE)))
+		return out->kind = SHADOW_INCONSISTENT;
 
 	/* Out of pages: give back other roots' shadows, then our own, then fail. */
-	r = spt_install(ctx, as, gva, leaf, mark3, mark2);
+	r = spt_install(ctx, as, gva, leaf, level, mark3, mark2);
 	if (r == SHADOW_ENOMEM) {
 		reclaim_others(ctx);
-		r = spt_install(ctx, as, gva, leaf, mark3, mark2);
+		r = spt_install(ctx, as, gva, leaf, level, mark3, mark2);
 	}
 	if (r == SHADOW_ENOMEM) {
 		as_clear(ctx, as); /* forgets the records too: make them again */
-		r = spt_install(ctx, as, gva, leaf, mark3, mark2);
+		r = spt_install(ctx, as, gva, leaf, level, mark3, mark2);
 		synced = synced && sync_note_walk(ctx, as, gva, w);
 	}
 	if (r == SHADOW_ENOMEM) {
@@ -191,7 +237,11 @@ enum shadow_fault_kind shadow_page_fault(struct shadow_ctx *ctx, u64 gva, u32 er
 		out->gpa = w->gpa;
 		return out->kind = SHADOW_WATCHED_WRITE;
 	}
-	if (leaf & PTE_RW)
+	if (large)
+		ctx->stats.large_leaves++;
+	if ((leaf & PTE_RW) && large)
+		wl_note_large(ctx, w->page_gpa & ~(LARGE_SIZE - 1), gva & ~(LARGE_SIZE - 1));
+	else if (leaf & PTE_RW)
 		wl_note(ctx, w->page_gpa, gva);
 	ctx->stats.fixed++;
 	if ((old & PTE_P) && !(old & PTE_RW) && (leaf & PTE_RW))

@@ -108,6 +108,8 @@ struct shadow_stats {
 	 * CR3 load or flush dropped), at an address in the upper (kernel) or
 	 * lower (user) half of the linear address space */
 	u64 fill_new_kernel, fill_new_user, fill_switch_kernel, fill_switch_user;
+	u64 large_leaves;   /* FIXED by building a 2 MiB shadow leaf (a fill or a
+			     * dirty upgrade), for a guest page of 2 MiB or more */
 	u64 watched_writes; /* SHADOW_WATCHED_WRITE */
 	u64 bad_gpa;        /* SHADOW_BAD_GPA */
 	u64 cr3_loads;
@@ -167,6 +169,9 @@ struct shadow_ctx {
 				     * memory, sync_init()ed; NULL: synced acts as cached */
 	bool sync_strict;           /* synced: never let a page table out of sync (every
 				     * write to it traps), so nothing is ever stale */
+	bool large_leaves;          /* a guest page of 2 MiB or more may get a 2 MiB
+				     * shadow leaf (shadow.c, "large leaves"); on after
+				     * shadow_init, formica.cfg shadow_2m = off clears it */
 	struct shadow_stats stats;
 };
 
@@ -292,6 +297,8 @@ bool shadow_take_tlb_flush(struct shadow_ctx *ctx);
  * While ctx->wss_seen is set (to the same bitmap), a leaf the pager drops
  * between two harvests (CR3 load, INVLPG, flush) leaves its A flag there,
  * so an access is not lost because its translation went before the count.
+ * No 2 MiB leaf is built while ctx->wss_seen is set, and a harvest drops
+ * those it finds unseen (their A flag cannot say which 4 KiB page was used).
  */
 u64 shadow_harvest(struct shadow_ctx *ctx, u64 *seen, const u64 *drop);
 

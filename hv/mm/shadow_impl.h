@@ -26,6 +26,30 @@ static inline u64 *table_of(u64 e)
 	return (u64 *)(uintptr_t)(e & PTE_ADDR);
 }
 
+/*
+ * 2 MiB shadow leaves (shadow.c, invariant 1): PS = 1 in a shadow PDE, in
+ * both formats.  Only level 2 ever holds one; bit 7 of a PTE is PAT, not
+ * PS, so whoever tests for one must know the entry's level.  The address of
+ * a large leaf is bits 51:21; bit 12 is its PAT bit (SDM tables 4-10, 4-18).
+ */
+#define LARGE_SIZE (2ull << 20)
+#define LARGE_ADDR 0x000fffffffe00000ull
+
+static inline bool spte_large(u64 e, int level)
+{
+	return level == 2 && (e & (PTE_P | PTE_PS)) == (PTE_P | PTE_PS);
+}
+
+/* Does the present leaf e of `level` (1, or 2 if large) map the page at hpa? */
+static inline bool leaf_maps(u64 e, int level, u64 hpa)
+{
+	if (!(e & PTE_P))
+		return false;
+	if (level == 1)
+		return (e & PTE_ADDR) == hpa;
+	return (e & LARGE_ADDR) == (hpa & ~(LARGE_SIZE - 1));
+}
+
 /* Something the CPU may have cached was removed or restricted: with VPID the
  * glue must invalidate before the next VM entry (shadow_take_tlb_flush). */
 static inline void tlb_stale(struct shadow_ctx *ctx)
@@ -78,9 +102,10 @@ u64 *spage_alloc(struct shadow_ctx *ctx, bool below_4g);
 void spage_free(struct shadow_ctx *ctx, u64 *p);
 void wss_note(struct shadow_ctx *ctx, u64 leaf);
 void spt_drop_entry(struct shadow_ctx *ctx, u64 *e, int level);
-u64 *spt_lookup(const struct shadow_ctx *ctx, const struct shadow_as *as, u64 gva);
-int spt_install(struct shadow_ctx *ctx, struct shadow_as *as, u64 gva, u64 leaf, u64 mark3,
-		u64 mark2);
+u64 *spt_lookup(const struct shadow_ctx *ctx, const struct shadow_as *as, u64 gva, int *level);
+int spt_install(struct shadow_ctx *ctx, struct shadow_as *as, u64 gva, u64 leaf, int leaf_level,
+		u64 mark3, u64 mark2);
+void spt_unwrite_leaf(struct shadow_ctx *ctx, u64 *e, int level, u64 hpa);
 void spt_sweep_nonglobal(struct shadow_ctx *ctx, u64 *t, int level);
 void spt_invlpg(struct shadow_ctx *ctx, struct shadow_as *as, u64 gva);
 void spt_write_protect(struct shadow_ctx *ctx, u64 *t, int level, u64 hpa);
@@ -96,6 +121,8 @@ void as_note_unsynced(struct shadow_ctx *ctx, struct shadow_as *as, u64 gva);
 
 /* watch.c: where a guest page was made writable (for shadow_watch). */
 void wl_note(struct shadow_ctx *ctx, u64 gpa, u64 gva);
+void wl_note_large(struct shadow_ctx *ctx, u64 gpa, u64 gva);
+bool watch_any_in(const struct shadow_ctx *ctx, u64 gpa, u64 len);
 void wl_free(struct shadow_ctx *ctx);
 void wl_revoke_writes(struct shadow_ctx *ctx, u64 page);
 
@@ -104,5 +131,6 @@ bool sync_note_walk(struct shadow_ctx *ctx, struct shadow_as *as, u64 gva,
 		    const struct walk_result *w);
 void sync_forget(struct shadow_ctx *ctx, struct shadow_as *as);
 void sync_resync(struct shadow_ctx *ctx, struct shadow_as *as);
+bool range_protected(const struct shadow_ctx *ctx, u64 gpa);
 
 #endif

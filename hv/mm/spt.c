@@ -63,14 +63,16 @@ void wss_note(struct shadow_ctx *ctx, u64 leaf)
 		ctx->wss_seen[gpa >> (PAGE_SHIFT + 6)] |= BIT((gpa >> PAGE_SHIFT) & 63);
 }
 
-/* Free the table a present entry of `level` points to, and all below it. */
+/* Free the table a present entry of `level` points to, and all below it.
+ * A large leaf below is a leaf: nothing under it is a table.  (wss_note
+ * never meets one: no large leaf exists while harvesting, shadow.c.) */
 static void spt_free_below(struct shadow_ctx *ctx, u64 e, int level)
 {
 	u64 *t = table_of(e);
 
 	if (level > 2)
 		for (int i = 0; i < 512; i++)
-			if (t[i] & PTE_P)
+			if ((t[i] & PTE_P) && !spte_large(t[i], level - 1))
 				spt_free_below(ctx, t[i], level - 1);
 	if (level == 2 && ctx->wss_seen)
 		for (int i = 0; i < 512; i++)
@@ -82,31 +84,43 @@ void spt_drop_entry(struct shadow_ctx *ctx, u64 *e, int level)
 {
 	if (!(*e & PTE_P))
 		return;
-	if (level > 1)
+	if (level > 1 && !spte_large(*e, level))
 		spt_free_below(ctx, *e, level);
 	*e = 0;
 }
 
-/* The entry of `level` for gva, or NULL if the path to it is not there. */
+/* The entry of `level` for gva, or NULL if the path to it is not there; a
+ * large leaf on the way is the answer instead (*at says the level found). */
 static u64 *spt_entry_at(const struct shadow_ctx *ctx, const struct shadow_as *as, u64 gva,
-			 int level)
+			 int level, int *at)
 {
 	u64 *t = as->top;
 
 	for (int l = top_level(ctx); l > level; l--) {
-		u64 e = t[sidx(l, gva)];
+		u64 *e = &t[sidx(l, gva)];
 
-		if (!(e & PTE_P))
+		if (!(*e & PTE_P))
 			return NULL;
-		t = table_of(e);
+		if (spte_large(*e, l)) {
+			*at = l;
+			return e;
+		}
+		t = table_of(*e);
 	}
+	*at = level;
 	return &t[sidx(level, gva)];
 }
 
-/* The leaf for gva, or NULL if the path to it is not there. */
-u64 *spt_lookup(const struct shadow_ctx *ctx, const struct shadow_as *as, u64 gva)
+/* The leaf for gva: a PTE, or the large PDE that maps gva (then *level is 2;
+ * level may be NULL); NULL if the path to it is not there. */
+u64 *spt_lookup(const struct shadow_ctx *ctx, const struct shadow_as *as, u64 gva, int *level)
 {
-	return spt_entry_at(ctx, as, gva, 1);
+	int at;
+	u64 *e = spt_entry_at(ctx, as, gva, 1, &at);
+
+	if (level)
+		*level = at;
+	return e;
 }
 
 /* Linear bytes one shadow entry of `level` maps (both formats: 9 bits a level). */
@@ -131,12 +145,14 @@ u64 spt_zap_range(struct shadow_ctx *ctx, struct shadow_as *as, u64 start, u64 l
 		while (level < top_level(ctx) && len >= sspan(level + 1) &&
 		       !(start & (sspan(level + 1) - 1)))
 			level++;
-		u64 *e = spt_entry_at(ctx, as, start, level);
+		int at;
+		u64 *e = spt_entry_at(ctx, as, start, level, &at);
 
+		/* A large leaf over a smaller range goes whole: never wrong. */
 		if (e && (*e & PTE_P)) {
-			if (level == 1)
+			if (at == 1)
 				wss_note(ctx, *e);
-			spt_drop_entry(ctx, e, level);
+			spt_drop_entry(ctx, e, at);
 			tlb_stale(ctx);
 			n++;
 		}
@@ -146,18 +162,24 @@ u64 spt_zap_range(struct shadow_ctx *ctx, struct shadow_as *as, u64 start, u64 l
 	return n;
 }
 
-/* Write the leaf for gva, creating the tables on the way.  mark3 / mark2 go
- * into the PDPTE / PDE (SPTE_SPLIT...) so INVLPG knows a guest large page
- * was cut up below them. */
-int spt_install(struct shadow_ctx *ctx, struct shadow_as *as, u64 gva, u64 leaf, u64 mark3,
-		u64 mark2)
+/* Write the leaf of leaf_level (1: a PTE; 2: a large leaf, PS set) for gva,
+ * creating the tables on the way.  mark3 / mark2 go into the PDPTE / PDE
+ * (SPTE_SPLIT...) so INVLPG knows a guest large page was cut up below them
+ * (a large leaf carries its own).  A PTE where a large leaf is replaces it
+ * (a table takes its place); a large leaf where a table is frees the table. */
+int spt_install(struct shadow_ctx *ctx, struct shadow_as *as, u64 gva, u64 leaf, int leaf_level,
+		u64 mark3, u64 mark2)
 {
 	u64 *t = as->top;
 	int top = top_level(ctx);
 
-	for (int level = top; level > 1; level--) {
+	for (int level = top; level > leaf_level; level--) {
 		u64 *e = &t[sidx(level, gva)];
 
+		if (spte_large(*e, level)) {
+			*e = 0;
+			tlb_stale(ctx);
+		}
 		if (!(*e & PTE_P)) {
 			u64 *child = spage_alloc(ctx, false);
 
@@ -171,9 +193,13 @@ int spt_install(struct shadow_ctx *ctx, struct shadow_as *as, u64 gva, u64 leaf,
 			*e |= mark2;
 		t = table_of(*e);
 	}
-	u64 old = t[sidx(1, gva)];
+	u64 *e = &t[sidx(leaf_level, gva)], old = *e;
 
-	t[sidx(1, gva)] = leaf;
+	if (leaf_level > 1 && (old & PTE_P) && !spte_large(old, leaf_level)) {
+		spt_drop_entry(ctx, e, leaf_level); /* a table: its leaves go */
+		old = 0;
+	}
+	*e = leaf;
 	as_note_leaf(ctx, as, gva, leaf, old);
 	return SHADOW_OK;
 }
@@ -185,7 +211,7 @@ void spt_sweep_nonglobal(struct shadow_ctx *ctx, u64 *t, int level)
 	for (int i = 0; i < 512; i++) {
 		if (!(t[i] & PTE_P))
 			continue;
-		if (level > 1) {
+		if (level > 1 && !spte_large(t[i], level)) {
 			spt_sweep_nonglobal(ctx, table_of(t[i]), level - 1);
 		} else if (!(t[i] & PTE_G)) {
 			wss_note(ctx, t[i]);
@@ -197,9 +223,10 @@ void spt_sweep_nonglobal(struct shadow_ctx *ctx, u64 *t, int level)
 
 /*
  * INVLPG: the CPU drops the TLB entry for the page containing gva, and for a
- * large page that is the whole large page.  We shadow a large page as many
- * 4 KiB leaves, so we must drop all of them: the SPTE_SPLIT marks on the way
- * down say when.  (Linux flushes a 2 MiB mapping with one INVLPG.)
+ * large page that is the whole large page.  We may shadow a large page as
+ * many 4 KiB leaves, so we must drop all of them: the SPTE_SPLIT marks on
+ * the way down say when.  (Linux flushes a 2 MiB mapping with one INVLPG.)
+ * A large leaf on the way is gva's leaf: it goes (with its 4 MiB buddy).
  */
 void spt_invlpg(struct shadow_ctx *ctx, struct shadow_as *as, u64 gva)
 {
@@ -211,7 +238,7 @@ void spt_invlpg(struct shadow_ctx *ctx, struct shadow_as *as, u64 gva)
 
 		if (!(*e & PTE_P))
 			return;
-		if (*e & SPTE_SPLIT) {
+		if ((*e & SPTE_SPLIT) || spte_large(*e, level)) {
 			if (*e & SPTE_SPLIT_4M) /* a 4 MiB page covers this PDE and its buddy */
 				spt_drop_entry(ctx, &t[i ^ 1], level);
 			spt_drop_entry(ctx, e, level);
@@ -225,18 +252,30 @@ void spt_invlpg(struct shadow_ctx *ctx, struct shadow_as *as, u64 gva)
 	t[sidx(1, gva)] = 0;
 }
 
-/* Make every leaf that maps hpa read-only. */
+/* Take write access to the page at hpa away from the leaf *e of `level`, if
+ * it maps that page writable: a PTE becomes read-only, a large leaf goes
+ * (its other 511 pages must stay writable; they refault as 4 KiB leaves). */
+void spt_unwrite_leaf(struct shadow_ctx *ctx, u64 *e, int level, u64 hpa)
+{
+	if (!leaf_maps(*e, level, hpa) || !(*e & PTE_RW))
+		return;
+	if (level > 1)
+		*e = 0;
+	else
+		*e &= ~PTE_RW;
+	tlb_stale(ctx);
+}
+
+/* Make every leaf that maps hpa read-only (or drop it, if large). */
 void spt_write_protect(struct shadow_ctx *ctx, u64 *t, int level, u64 hpa)
 {
 	for (int i = 0; i < 512; i++) {
 		if (!(t[i] & PTE_P))
 			continue;
-		if (level > 1) {
+		if (level > 1 && !spte_large(t[i], level))
 			spt_write_protect(ctx, table_of(t[i]), level - 1, hpa);
-		} else if ((t[i] & PTE_ADDR) == hpa && (t[i] & PTE_RW)) {
-			t[i] &= ~PTE_RW;
-			tlb_stale(ctx);
-		}
+		else
+			spt_unwrite_leaf(ctx, &t[i], level, hpa);
 	}
 }
 
@@ -248,7 +287,10 @@ static bool frame_marked(const u64 *map, u64 gpa)
 }
 
 /* shadow_harvest() on one table of `level` and everything below it.  Runs
- * over every shadow leaf at every sample: kept short. */
+ * over every shadow leaf at every sample: kept short.  A large leaf (built
+ * before harvesting began) is dropped unseen: its A flag says only that
+ * some page of 2 MiB was used, and samples are 4 KiB exact; its pages
+ * refault as 4 KiB leaves, which count from then on. */
 u64 spt_harvest(struct shadow_ctx *ctx, u64 *t, int level, u64 *seen, const u64 *drop)
 {
 	u64 base = gpa_to_hpa(ctx->gm, 0), size = ctx->gm->size, n = 0;
@@ -258,6 +300,10 @@ u64 spt_harvest(struct shadow_ctx *ctx, u64 *t, int level, u64 *seen, const u64 
 
 		if (!(e & PTE_P))
 			continue;
+		if (spte_large(e, level)) {
+			t[i] = 0;
+			continue;
+		}
 		if (level > 1) {
 			n += spt_harvest(ctx, table_of(e), level - 1, seen, drop);
 			continue;

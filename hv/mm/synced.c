@@ -462,6 +462,15 @@ bool shadow_unshadow_frame(struct shadow_ctx *ctx, u64 gpa)
 	return true;
 }
 
+/* Is any page of the 2 MiB at gpa (aligned) protected?  The fault path asks
+ * before it builds a large leaf: a binary search of the watch list and one
+ * per-2 MiB count of the write-protect set, not 512 lookups. */
+bool range_protected(const struct shadow_ctx *ctx, u64 gpa)
+{
+	return watch_any_in(ctx, gpa, LARGE_SIZE) ||
+	       (ctx->sync && wp_range_protected(&ctx->sync->wp, gpa >> PAGE_SHIFT));
+}
+
 bool shadow_is_protected(const struct shadow_ctx *ctx, u64 gpa)
 {
 	return shadow_is_watched(ctx, gpa) ||

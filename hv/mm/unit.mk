@@ -14,3 +14,8 @@ test_synced_SRCS := hv/mm/tests/test_synced.c hv/mm/tests/shadow_cpu.c hv/mm/tes
 UNIT_TESTS += test_wpset test_spcache
 test_wpset_SRCS := hv/mm/tests/test_wpset.c hv/mm/wpset.c
 test_spcache_SRCS := hv/mm/tests/test_spcache.c hv/mm/spcache.c
+# 2 MiB shadow leaves: one test per rule.
+UNIT_TESTS += test_large
+test_large_SRCS := hv/mm/tests/test_large.c hv/mm/tests/shadow_cpu.c hv/mm/tests/guest_pt.c \
+	hv/mm/shadow.c hv/mm/spt.c hv/mm/roots.c hv/mm/watch.c hv/mm/synced.c hv/mm/wpset.c \
+	hv/mm/walk.c

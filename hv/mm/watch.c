@@ -29,6 +29,14 @@ static u32 watch_lower_bound(const struct shadow_ctx *ctx, u64 page)
 	return lo;
 }
 
+/* Is any page of [gpa, gpa + len) watched?  (A large leaf may not cover one.) */
+bool watch_any_in(const struct shadow_ctx *ctx, u64 gpa, u64 len)
+{
+	u32 i = watch_lower_bound(ctx, gpa);
+
+	return i < ctx->nwatched && ctx->watched[i] - gpa < len;
+}
+
 bool shadow_is_watched(const struct shadow_ctx *ctx, u64 gpa)
 {
 	u64 page = gpa & ~(PAGE_SIZE - 1);
@@ -51,7 +59,9 @@ bool shadow_is_watched(const struct shadow_ctx *ctx, u64 gpa)
  *                   watch looks up that gva in each record, 4 reads each
  *   WL_MANY         through several: a watch searches everything, as before
  * Linux writes a new page-table root through its direct map only, so the
- * common case is WL_ONE.  Notes live in pages allocated on first use (one
+ * common case is WL_ONE.  A writable 2 MiB leaf notes each of its 512 pages
+ * (wl_note_large) by the linear page that maps it, and the lookup of that
+ * page finds the large leaf, which then goes (spt_unwrite_leaf).  Notes live in pages allocated on first use (one
  * page covers 2 MiB of guest RAM); RAM above WL_MAX_GPA, or a note we had
  * no page for (wl_lost), means the full search.  Stale notes (the leaf was
  * dropped or rebuilt since) are harmless: the lookup checks the leaf.
@@ -91,6 +101,14 @@ void wl_note(struct shadow_ctx *ctx, u64 gpa, u64 gva)
 		*n = WL_MANY;
 }
 
+/* A writable 2 MiB leaf for the 2 MiB at gpa was built at linear gva (both
+ * 2 MiB aligned): every page of it is writable through its own linear page. */
+void wl_note_large(struct shadow_ctx *ctx, u64 gpa, u64 gva)
+{
+	for (u64 off = 0; off < LARGE_SIZE; off += PAGE_SIZE)
+		wl_note(ctx, gpa + off, gva + off);
+}
+
 void wl_free(struct shadow_ctx *ctx)
 {
 	for (u64 i = 0; i < WL_DIR_SIZE; i++)
@@ -101,16 +119,15 @@ void wl_free(struct shadow_ctx *ctx)
 }
 
 /* Take write access to the page at hpa away from the leaf for gva in every
- * record that has one. */
+ * record that has one (a large leaf over it goes). */
 static void write_protect_at(struct shadow_ctx *ctx, u64 gva, u64 hpa)
 {
 	for_each_record(ctx, as) {
-		u64 *leaf = as->top && as_valid(ctx, as) ? spt_lookup(ctx, as, gva) : NULL;
+		int level;
+		u64 *leaf = as->top && as_valid(ctx, as) ? spt_lookup(ctx, as, gva, &level) : NULL;
 
-		if (leaf && (*leaf & PTE_P) && (*leaf & PTE_RW) && (*leaf & PTE_ADDR) == hpa) {
-			*leaf &= ~PTE_RW;
-			tlb_stale(ctx);
-		}
+		if (leaf)
+			spt_unwrite_leaf(ctx, leaf, level, hpa);
 	}
 }
 

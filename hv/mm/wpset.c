@@ -21,6 +21,24 @@ static u32 next(u32 i)
 	return (i + 1) & (WPSET_SLOTS - 1);
 }
 
+/* The per-2 MiB count of gfn's region (wpset.h). */
+static void region_add(struct wpset *s, u64 gfn, int d)
+{
+	u64 r = gfn >> 9;
+
+	if (r < WPSET_REGIONS)
+		s->region[r] = (u16)(s->region[r] + d);
+	else
+		s->high = (u32)(s->high + d);
+}
+
+bool wp_range_protected(const struct wpset *s, u64 gfn)
+{
+	u64 r = gfn >> 9;
+
+	return r < WPSET_REGIONS ? s->region[r] != 0 : s->high != 0;
+}
+
 void wp_init(struct wpset *s)
 {
 	for (u32 i = 0; i < WPSET_SLOTS; i++) {
@@ -28,6 +46,8 @@ void wp_init(struct wpset *s)
 		memset(s->slot[i].count, 0, sizeof(s->slot[i].count));
 	}
 	s->used = 0;
+	memset(s->region, 0, sizeof(s->region));
+	s->high = 0;
 }
 
 /* The slot holding gfn, or the empty slot that ends its probe run. */
@@ -65,6 +85,7 @@ int wp_hold(struct wpset *s, u64 gfn, enum wp_owner owner)
 	memset(w->count, 0, sizeof(w->count));
 	w->count[owner] = 1;
 	s->used++;
+	region_add(s, gfn, 1);
 	return 1;
 }
 
@@ -100,6 +121,7 @@ int wp_release(struct wpset *s, u64 gfn, enum wp_owner owner)
 	w->count[owner]--;
 	if (total(w))
 		return 0;
+	region_add(s, gfn, -1);
 	remove_at(s, (u32)(w - s->slot));
 	return 1;
 }

@@ -36,9 +36,16 @@ struct wp_slot {
 };
 #define WPSET_EMPTY (~0ull)
 
+/* Frames protected per 2 MiB of guest-physical memory, below 4 GiB (above:
+ * one count for all), so "is any page of these 2 MiB protected" is one read
+ * (the shadow asks before it builds a 2 MiB leaf). */
+#define WPSET_REGIONS 2048
+
 struct wpset {
 	struct wp_slot slot[WPSET_SLOTS];
 	u32 used; /* frames held */
+	u16 region[WPSET_REGIONS]; /* frames held in each 2 MiB below 4 GiB */
+	u32 high;                  /* frames held at or above 4 GiB */
 };
 
 void wp_init(struct wpset *s);
@@ -60,5 +67,8 @@ bool wp_is_protected(const struct wpset *s, u64 gfn);
 u32 wp_holds(const struct wpset *s, u64 gfn, enum wp_owner owner);
 /* Bit (1 << owner) for each owner holding gfn: whom a trapped write feeds. */
 u32 wp_owners(const struct wpset *s, u64 gfn);
+/* Is any frame of the 2 MiB region holding gfn protected?  (Above 4 GiB:
+ * true if any frame up there is, which is never wrong.) */
+bool wp_range_protected(const struct wpset *s, u64 gfn);
 
 #endif

@@ -107,16 +107,30 @@ struct cpu cpu_access(struct shadow_ctx *ctx, u64 gva, u32 access, bool ac)
 			c.pfec = acc | PFEC_P | PFEC_RSVD;
 			return c;
 		}
-		if (level > 1)
-			assert_false(e & PTE_PS); /* shadow pages are all 4 KiB */
+		/* Shadow leaves are 4 KiB, or 2 MiB (PS in a PDE): never 1 GiB. */
+		bool large = level == 2 && (e & PTE_PS);
+
+		if (level > 2)
+			assert_false(!pdpte && (e & PTE_PS));
+		if (large && (e & bits(20, 13))) { /* SDM tables 4-10, 4-18 */
+			c.pfec = acc | PFEC_P | PFEC_RSVD;
+			return c;
+		}
 		if (!pdpte) {
 			rw = rw && (e & PTE_RW);
 			us = us && (e & PTE_US);
-			if (level == 1 && !(e & PTE_A) && cpu_may_set_a)
+			if ((level == 1 || large) && !(e & PTE_A) && cpu_may_set_a)
 				t[idx] = e |= PTE_A;
 			assert_true(e & PTE_A); /* the CPU never writes the shadow */
 		}
 		nx = nx || (e & PTE_NX);
+		if (large) {
+			/* the 4 KiB page inside, as a PTE would have said it */
+			e = (e & ~(PTE_ADDR | PTE_PS | PTE_PAT_LARGE)) |
+			    ((e & bits(51, 21)) + (gva & bits(20, 12))) |
+			    ((e & PTE_PAT_LARGE) ? PTE_PAT : 0);
+			break;
+		}
 		t = (u64 *)(uintptr_t)(e & PTE_ADDR);
 	}
 	bool ok;
@@ -138,8 +152,10 @@ struct cpu cpu_access(struct shadow_ctx *ctx, u64 gva, u32 access, bool ac)
 	return c;
 }
 
-/* The shadow leaf for gva (0 if none), read the way the CPU reads it. */
-u64 shadow_leaf(struct shadow_ctx *ctx, u64 gva)
+/* The shadow leaf for gva (0 if none), read the way the CPU reads it; a
+ * 2 MiB leaf is shown as the PTE it stands for (gva's 4 KiB page, PAT at
+ * bit 7, no PS, no SPTE_SPLIT marks), and shadow_leaf_level() says 2. */
+static u64 leaf_at(struct shadow_ctx *ctx, u64 gva, int *at)
 {
 	u64 *t = (u64 *)(uintptr_t)(shadow_host_cr3(ctx) & ~0x1full);
 
@@ -148,9 +164,30 @@ u64 shadow_leaf(struct shadow_ctx *ctx, u64 gva)
 
 		if (!(e & PTE_P))
 			return 0;
+		if (level == 2 && (e & PTE_PS)) {
+			*at = 2;
+			return (e & ~(PTE_ADDR | PTE_PS | PTE_PAT_LARGE | SPTE_SPLIT | SPTE_SPLIT_4M)) |
+			       ((e & bits(51, 21)) + (gva & bits(20, 12))) |
+			       ((e & PTE_PAT_LARGE) ? PTE_PAT : 0);
+		}
 		t = (u64 *)(uintptr_t)(e & PTE_ADDR);
 	}
+	*at = 1;
 	return t[(gva >> 12) & 511];
+}
+
+u64 shadow_leaf(struct shadow_ctx *ctx, u64 gva)
+{
+	int at;
+
+	return leaf_at(ctx, gva, &at);
+}
+
+int shadow_leaf_level(struct shadow_ctx *ctx, u64 gva)
+{
+	int at = 0;
+
+	return leaf_at(ctx, gva, &at) & PTE_P ? at : 0;
 }
 
 /* ---------------------------------------------------------- the exit loop */

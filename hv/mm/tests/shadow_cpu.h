@@ -45,6 +45,8 @@ extern bool cpu_may_set_a;
 
 /* The shadow leaf for gva (0 if none), read the way the CPU reads it. */
 u64 shadow_leaf(struct shadow_ctx *ctx, u64 gva);
+/* 1 if gva's shadow leaf is a PTE, 2 if a 2 MiB leaf (PS), 0 if none. */
+int shadow_leaf_level(struct shadow_ctx *ctx, u64 gva);
 
 #define RAN 100 /* shadow_run(): the access completed */
 

@@ -115,9 +115,11 @@ static void test_nonleaf_entries(void **state)
  * The main property, over every combination of R/W, U/S, XD at the four
  * levels and the six accesses, with and without SMEP/SMAP: the exit loop
  * ends where the guest's tables say, and the shadow leaf carries the
- * combined rights (R/W only once D is set).
+ * combined rights (R/W only once D is set).  The guest page is 4 KiB, or
+ * 2 MiB (three levels) or 1 GiB (two), shadowed with 2 MiB leaves (large)
+ * or 4 KiB ones.
  */
-static void permission_matrix(enum shadow_policy policy)
+static void permission_matrix(enum shadow_policy policy, u64 size, bool large)
 {
 	static const u32 accesses[] = {
 		WALK_READ, WALK_WRITE, WALK_FETCH,
@@ -129,12 +131,16 @@ static void permission_matrix(enum shadow_policy policy)
 	struct fix f;
 	u64 e[4];
 	unsigned injected = 0, ran = 0;
+	int first = size == GB ? 3 : size == 2 * MB ? 2 : 1; /* the final entry's level */
+	unsigned nlev = 5 - first, combos = 1u << (3 * nlev);
+	u64 page = size == 4 * KB ? 0x7000 : 0x200000, gpa = size == 4 * KB ? 0x7000 : 0x201000;
 
 	fix_init(&f, PAGING_LONG4, policy);
 	f.ctx->sync_strict = true; /* every write heard: no INVLPG needed */
-	gpt_map(&f.g, UVA, 0x7000, 4 * KB, PTE_P, 0);
-	for (int l = 1; l <= 4; l++)
-		e[l - 1] = gpt_entry(&f.g, UVA, l);
+	f.ctx->large_leaves = large;
+	gpt_map(&f.g, UVA, size == GB ? 0 : page, size, PTE_P, 0);
+	for (int l = first; l <= 4; l++)
+		e[l - first] = gpt_entry(&f.g, UVA, l);
 
 	for (unsigned m = 0; m < ARRAY_SIZE(modes); m++) {
 		struct guest_paging pg = gpt_paging(&f.g);
@@ -142,14 +148,14 @@ static void permission_matrix(enum shadow_policy policy)
 		pg.smep = modes[m].smep;
 		pg.smap = modes[m].smap;
 		shadow_set_paging(f.ctx, &pg);
-		for (unsigned combo = 0; combo < 4096; combo++) {
+		for (unsigned combo = 0; combo < combos; combo++) {
 			for (unsigned a = 0; a < ARRAY_SIZE(accesses); a++) {
 				struct walk_result w;
 
-				for (int l = 0; l < 4; l++) {
+				for (unsigned l = 0; l < nlev; l++) {
 					unsigned b = (combo >> (3 * l)) & 7;
 
-					gpt_set(&f.g, e[l], (gpt_get(&f.g, e[l]) & PTE_ADDR) | PTE_P |
+					gpt_set(&f.g, e[l], (gpt_get(&f.g, e[l]) & (PTE_ADDR | PTE_PS)) | PTE_P |
 						((b & 1) ? PTE_RW : 0) | ((b & 2) ? PTE_US : 0) |
 						((b & 4) ? PTE_NX : 0));
 					/* Synced: the write to a protected table traps, and
@@ -177,7 +183,9 @@ static void permission_matrix(enum shadow_policy policy)
 				if (r.kind != RAN)
 					fail_msg("combo %#x access %#x: kind %d ec %#x", combo,
 						 accesses[a], r.kind, r.f.error_code);
-				assert_int_equal(r.hpa, hpa(&f, 0x7000));
+				assert_int_equal(r.hpa, hpa(&f, gpa));
+				assert_int_equal(shadow_leaf_level(f.ctx, UVA),
+						 large && size > 4 * KB ? 2 : 1);
 				u64 leaf = shadow_leaf(f.ctx, UVA);
 				bool dirty = gpt_get(&f.g, e[0]) & PTE_D;
 
@@ -188,22 +196,35 @@ static void permission_matrix(enum shadow_policy policy)
 			}
 		}
 	}
-	/* Both outcomes exercised plenty (14400 and 59328 as written). */
-	assert_true(injected > 50000);
-	assert_true(ran > 10000);
+	/* Both outcomes exercised plenty (14400 and 59328 as written, for
+	 * 4 KiB pages; an eighth of that per level fewer). */
+	assert_true(injected > 50000u >> (3 * (first - 1)));
+	assert_true(ran > 10000u >> (3 * (first - 1)));
 	if (policy == SHADOW_SYNCED) /* the writes were heard, not ignored */
-		assert_true(f.ctx->stats.sync_zaps > 10000);
+		assert_true(f.ctx->stats.sync_zaps > 10000u >> (3 * (first - 1)));
+	assert_true(large && size > 4 * KB ? f.ctx->stats.large_leaves > ran / 2
+					   : f.ctx->stats.large_leaves == 0);
 	fix_done(&f);
 }
 
 static void test_permission_matrix_through_shadow(void **state)
 {
-	permission_matrix(SHADOW_REFERENCE);
+	permission_matrix(SHADOW_REFERENCE, 4 * KB, true);
 }
 
 static void test_permission_matrix_synced(void **state)
 {
-	permission_matrix(SHADOW_SYNCED);
+	permission_matrix(SHADOW_SYNCED, 4 * KB, true);
+}
+
+/* Guest 2 MiB and 1 GiB pages, with 2 MiB shadow leaves and without. */
+static void test_permission_matrix_large_pages(void **state)
+{
+	for (int large = 0; large < 2; large++)
+		for (int p = 0; p < 2; p++) {
+			permission_matrix(p ? SHADOW_SYNCED : SHADOW_REFERENCE, 2 * MB, large);
+			permission_matrix(p ? SHADOW_SYNCED : SHADOW_REFERENCE, GB, large);
+		}
 }
 
 /* --------------------------------------------------------------- dirty */
@@ -293,6 +314,7 @@ static void test_2m_page_split(void **state)
 	u64 base = KVA & ~(2 * MB - 1);
 
 	fix_init(&f, PAGING_LONG4, SHADOW_REFERENCE);
+	f.ctx->large_leaves = false; /* 4 KiB pieces; test_large.c has the 2 MiB leaves */
 	gpt_map(&f.g, base, 0x200000, 2 * MB, PTE_P | PTE_RW | PTE_D | PTE_G | PTE_PAT_LARGE, PTE_RW);
 	static const u64 offs[] = { 0, 0x1000, 0x1ff123 };
 
@@ -374,6 +396,7 @@ static void test_invlpg_split_2m(void **state)
 	u64 base = KVA & ~(2 * MB - 1);
 
 	fix_init(&f, PAGING_LONG4, SHADOW_REFERENCE);
+	f.ctx->large_leaves = false; /* 4 KiB pieces */
 	u64 pde = gpt_map(&f.g, base, 0x200000, 2 * MB, PTE_P | PTE_RW, PTE_RW);
 	for (u64 off = 0; off < 2 * MB; off += 512 * KB)
 		assert_int_equal(run(&f, base + off, WALK_READ).hpa, hpa(&f, 0x200000 + off));
@@ -1217,6 +1240,7 @@ int main(void)
 		cmocka_unit_test(test_nonleaf_entries),
 		cmocka_unit_test(test_permission_matrix_through_shadow),
 		cmocka_unit_test(test_permission_matrix_synced),
+		cmocka_unit_test(test_permission_matrix_large_pages),
 		cmocka_unit_test(test_dirty_upgrade),
 		cmocka_unit_test(test_guest_faults_injected),
 		cmocka_unit_test(test_2m_page_split),

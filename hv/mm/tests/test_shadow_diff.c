@@ -5,6 +5,7 @@
  *
  * A trace is what a guest kernel does to its MMU: it rewrites entries of its
  * page tables (4 KiB leaves, 2 MiB pages, a page table swapped for a large
+ * page and back, and in 4-level mode a page directory swapped for a 1 GiB
  * page and back), flushes as the SDM requires (INVLPG, a CR3 load for
  * non-global entries, a CR4.PGE toggle for everything), switches between
  * three address spaces that share the kernel half as Linux's do, loads roots
@@ -17,6 +18,8 @@
  * code, under SHADOW_REFERENCE, SHADOW_CACHED (with and without the leaf
  * log) and SHADOW_SYNCED alike; and after every step
  * no leaf of the loaded shadow may grant more than the guest's tables do.
+ * Every trace runs twice: with 2 MiB shadow leaves for the guest's large
+ * pages (shadow.c, "large leaves") and without.
  *
  * The synced policy promises more: every write to a guest page table it
  * shadows traps (the trace tells it, as the emulator would:
@@ -70,6 +73,8 @@ struct diff {
 	int cur;              /* index in roots[] of the loaded root */
 	struct guest_paging pg;
 	u64 pt2m[2][NROOTS];  /* the page table each 2 MiB region's PDE may point to */
+	u64 pd1g[2][NROOTS];  /* 4-level: the PDPTE over both regions when it is not a
+			       * 1 GiB page (its page directory) */
 	u64 rng;
 	bool watched[16];     /* data frames 0x10000 + i * 4 KiB */
 	bool lax;             /* the guest never flushes: check synced contexts only */
@@ -160,7 +165,9 @@ static u64 map_half(struct diff *d, int half)
 	return gpt_get(&d->g, gpt_entry(&d->g, addr(d, half, NPAGES), 2)) & PTE_ADDR;
 }
 
-static void diff_init(struct diff *d, enum paging_mode mode, u64 seed)
+static u64 entry_in(struct diff *d, int r, u64 gva, int level);
+
+static void diff_init(struct diff *d, enum paging_mode mode, u64 seed, bool large)
 {
 	memset(d, 0, sizeof(*d));
 	d->rng = seed;
@@ -178,6 +185,9 @@ static void diff_init(struct diff *d, enum paging_mode mode, u64 seed)
 	}
 	d->g.cr3 = d->roots[0];
 	d->pg = gpt_paging(&d->g);
+	for (int r = 0; r < NROOTS && mode == PAGING_LONG4; r++)
+		for (int half = 0; half < 2; half++)
+			d->pd1g[half][r] = gpt_get(&d->g, entry_in(d, r, addr(d, half, 0), 3));
 	for (int p = 0; p < NPOL; p++) {
 		struct shadow_ops ops = { pool_alloc, pool_free, pool_evict, &d->pool[p] };
 
@@ -190,6 +200,7 @@ static void diff_init(struct diff *d, enum paging_mode mode, u64 seed)
 						      : SHADOW_CACHED),
 				 SHADOW_OK);
 		d->ctx[p]->leaf_log = p >= 2;
+		d->ctx[p]->large_leaves = large;
 		d->ctx[p]->sync = malloc(sizeof(*d->ctx[p]->sync));
 		assert_non_null(d->ctx[p]->sync);
 		sync_init(d->ctx[p]->sync);
@@ -283,6 +294,32 @@ static void guest_store(struct diff *d, u64 e, u64 v)
 			shadow_guest_write(d->ctx[p], e, 8);
 }
 
+/* 4-level: the PDPTE over both regions becomes a 1 GiB page (at gpa 0:
+ * the regions then map the first 4 MiB of RAM) or its page directory
+ * again; one INVLPG covers a 1 GiB page replaced by another, anything else
+ * needs a full flush. */
+static void write_1g(struct diff *d, int half, int r, u64 e3)
+{
+	u64 old = gpt_get(&d->g, e3), v = d->pd1g[half][r];
+	bool large = chance(d, (old & PTE_PS) ? 80 : 100);
+
+	if (large) {
+		v = PTE_P | PTE_PS | PTE_A;
+		v |= chance(d, 60) ? PTE_RW : 0;
+		v |= chance(d, half ? 15 : 85) ? PTE_US : 0;
+		v |= chance(d, 25) ? PTE_NX : 0;
+		v |= chance(d, half ? 70 : 5) ? PTE_G : 0;
+		v |= chance(d, 50) ? PTE_D : 0;
+	}
+	guest_store(d, e3, v);
+	if (d->lax)
+		return;
+	if ((old & PTE_PS) && large)
+		invlpg_all(d, addr(d, half, (int)(rnd(d) % NADDR)));
+	else
+		pge_toggle(d);
+}
+
 /* Rewrite one entry and flush as the SDM asks before relying on it (in a
  * lax trace: not at all). */
 static void step_write(struct diff *d)
@@ -290,7 +327,12 @@ static void step_write(struct diff *d)
 	int half = (int)(rnd(d) % 2), i = (int)(rnd(d) % NADDR);
 	int r = half ? 0 : (int)(rnd(d) % NROOTS); /* the kernel half is shared */
 	u64 gva = addr(d, half, i);
+	u64 e3 = d->g.mode == PAGING_LONG4 ? entry_in(d, r, gva, 3) : GPT_NONE;
 
+	if (e3 != GPT_NONE && ((gpt_get(&d->g, e3) & PTE_PS) || chance(d, 5))) {
+		write_1g(d, half, r, e3);
+		return;
+	}
 	u64 e = entry_in(d, r, gva, 1);
 
 	if (i >= NPAGES && (e == GPT_NONE || chance(d, 10))) {
@@ -436,11 +478,12 @@ static void check_leaves(struct diff *d)
 			}
 }
 
-static void trace(enum paging_mode mode, u64 seed, int steps, bool lax)
+static void trace(enum paging_mode mode, u64 seed, int steps, bool lax, bool large)
 {
 	struct diff d;
+	long pages1g = 0;
 
-	diff_init(&d, mode, seed);
+	diff_init(&d, mode, seed, large);
 	d.lax = lax;
 	/* The guest never flushes: page tables must never go out of sync. */
 	for (int p = 4; p < NPOL; p++)
@@ -459,6 +502,8 @@ static void trace(enum paging_mode mode, u64 seed, int steps, bool lax)
 		else
 			pge_toggle(&d);
 		check_leaves(&d);
+		if (mode == PAGING_LONG4)
+			pages1g += (gpt_get(&d.g, entry_in(&d, d.cur, addr(&d, 1, 0), 3)) & PTE_PS) != 0;
 		if (s % SWITCH_EVERY == SWITCH_EVERY - 1) {
 			struct shadow_ctx *c = d.ctx[3];
 
@@ -477,6 +522,13 @@ static void trace(enum paging_mode mode, u64 seed, int steps, bool lax)
 	if (lax) /* strict: unemulable writes let tables go at once */
 		assert_true(d.ctx[4]->stats.sync_unshadows > 0);
 	assert_int_equal(d.ctx[4]->stats.sync_unsynced, 0);
+	/* The guest had 1 GiB pages a good part of the time, and the large
+	 * leaves were built exactly when asked for. */
+	if (mode == PAGING_LONG4)
+		assert_true(pages1g > steps / 20);
+	for (int p = 0; p < NPOL; p++)
+		assert_true(large ? d.ctx[p]->stats.large_leaves > 0
+				  : d.ctx[p]->stats.large_leaves == 0);
 	if (!lax) /* page tables went out of sync and came back */
 		assert_true(d.ctx[4]->stats.sync_unsyncs > 0 && d.ctx[4]->stats.sync_resyncs > 0);
 	if (lax) {
@@ -504,25 +556,29 @@ static void trace(enum paging_mode mode, u64 seed, int steps, bool lax)
 static void test_diff_long4(void **state)
 {
 	for (u64 seed = 1; seed <= 6; seed++)
-		trace(PAGING_LONG4, seed * 0x9e3779b97f4a7c15ull, 4000, false);
+		for (int large = 0; large < 2; large++)
+			trace(PAGING_LONG4, seed * 0x9e3779b97f4a7c15ull, 4000, false, large);
 }
 
 static void test_diff_pae(void **state)
 {
 	for (u64 seed = 1; seed <= 3; seed++)
-		trace(PAGING_PAE, seed * 0x2545f4914f6cdd1dull, 4000, false);
+		for (int large = 0; large < 2; large++)
+			trace(PAGING_PAE, seed * 0x2545f4914f6cdd1dull, 4000, false, large);
 }
 
 static void test_diff_synced_lax_long4(void **state)
 {
 	for (u64 seed = 1; seed <= 6; seed++)
-		trace(PAGING_LONG4, seed * 0x5851f42d4c957f2dull, 4000, true);
+		for (int large = 0; large < 2; large++)
+			trace(PAGING_LONG4, seed * 0x5851f42d4c957f2dull, 4000, true, large);
 }
 
 static void test_diff_synced_lax_pae(void **state)
 {
 	for (u64 seed = 1; seed <= 3; seed++)
-		trace(PAGING_PAE, seed * 0x14057b7ef767814full, 4000, true);
+		for (int large = 0; large < 2; large++)
+			trace(PAGING_PAE, seed * 0x14057b7ef767814full, 4000, true, large);
 }
 
 int main(void)
