@@ -7,6 +7,7 @@
  */
 #include "guest/guest.h"
 #include "guest/disk_glue.h"
+#include "console.h"
 #include "io.h"
 #include "kprintf.h"
 
@@ -59,6 +60,7 @@ void guest_console_byte(void *ctx, u8 c)
  * the end-of-guest "exits" lines) and the shadow pager's counters:
  *   mark-cycles guest=NAME hv=T 0:T 1:T 28:T ...
  *   mark-shadow guest=NAME faults=N ... (as the end-of-guest "shadow" line)
+ *   mark-console guest=NAME wait_tsc=T (kprintf()'s waits for a full queue)
  * Some values are commands, carried out before the line is printed:
  * 0x10 switches inference off, 0x11 on again; 0x20 switches the shadow
  * pager to its reference policy, 0x21 to the cached one, 0x22 to the synced
@@ -110,6 +112,7 @@ static void mark(struct guest *g, u8 v)
 	kprintf("mark-shadow guest=%s %s\n", g->name, line);
 	guest_sync_counters(g, line, sizeof(line));
 	kprintf("mark-sync guest=%s %s\n", g->name, line);
+	kprintf("mark-console guest=%s wait_tsc=%lu\n", g->name, console_wait_tsc());
 }
 
 static bool port_io(struct guest *g, u16 port, unsigned size, enum vio_dir dir, u32 *val)

@@ -21,4 +21,9 @@ void console_set_async(bool on);
 void console_poll(void);
 /* Write out everything queued, waiting for the UART. */
 void console_flush(void);
+/* TSC cycles kprintf() has spent waiting for room in a full queue since
+ * boot: log lines that come faster than the UART's line rate (115200 baud:
+ * 11.5 KB/s) slow the guest that caused them, and this says by how much
+ * (the mark port's mark-console line, hv/guest/io.c). */
+u64 console_wait_tsc(void);
 #endif

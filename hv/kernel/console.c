@@ -266,14 +266,22 @@ static void tx_drain(bool wait)
 	}
 }
 
+static u64 wait_tsc; /* console_wait_tsc() */
+
+u64 console_wait_tsc(void) { return wait_tsc; }
+
 static void tx_put(char c)
 {
 	/* Full: wait for one FIFO's worth to leave (the queue never drops). */
-	while (txq_head - txq_tail == TXQ_SIZE) {
-		u32 before = txq_tail;
-		tx_drain(false);
-		if (txq_tail == before)
-			cpu_pause();
+	if (txq_head - txq_tail == TXQ_SIZE) {
+		u64 t0 = rdtsc();
+		while (txq_head - txq_tail == TXQ_SIZE) {
+			u32 before = txq_tail;
+			tx_drain(false);
+			if (txq_tail == before)
+				cpu_pause();
+		}
+		wait_tsc += rdtsc() - t0;
 	}
 	txq[txq_head++ % TXQ_SIZE] = c;
 }

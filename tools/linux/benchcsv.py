@@ -54,7 +54,8 @@ def guest_lines(path, guest, prefixed):
 
 def marks(path, guest):
     """The hv's mark lines for guest, in order: dicts with value, exits,
-    shadow counters (mark-shadow), per-reason exits and cycles."""
+    shadow counters (mark-shadow, mark-sync, and the console's wait_tsc from
+    mark-console), per-reason exits and cycles."""
     out = []
     with open(path, 'rb') as f:
         for raw in f:
@@ -67,7 +68,7 @@ def marks(path, guest):
                 d = kv(rest)
                 out.append({'value': int(d['value']), 'exits': int(d['exits']),
                             'shadow': {}, 'rexits': {}, 'rcycles': {}})
-            elif out and kind in ('-shadow', '-sync'):
+            elif out and kind in ('-shadow', '-sync', '-console'):
                 out[-1]['shadow'].update({k: int(v) for k, v in kv(rest).items()})
             elif out and kind in ('-exits', '-cycles'):
                 d = out[-1]['rexits' if kind == '-exits' else 'rcycles']
