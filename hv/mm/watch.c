@@ -102,11 +102,23 @@ void wl_note(struct shadow_ctx *ctx, u64 gpa, u64 gva)
 }
 
 /* A writable 2 MiB leaf for the 2 MiB at gpa was built at linear gva (both
- * 2 MiB aligned): every page of it is writable through its own linear page. */
+ * 2 MiB aligned): every page of it is writable through its own linear page.
+ * wl_note() for each, but the 512 notes lie in one note page, found once
+ * (this runs in the #PF exit). */
+_Static_assert(WL_PER_PAGE * PAGE_SIZE == LARGE_SIZE, "one note page per 2 MiB");
 void wl_note_large(struct shadow_ctx *ctx, u64 gpa, u64 gva)
 {
-	for (u64 off = 0; off < LARGE_SIZE; off += PAGE_SIZE)
-		wl_note(ctx, gpa + off, gva + off);
+	u64 *n = wl_note_of(ctx, gpa, true);
+
+	if (!n) {
+		ctx->wl_lost = true;
+		return;
+	}
+	for (u64 i = 0; i < WL_PER_PAGE; i++) {
+		u64 v = (gva + i * PAGE_SIZE) | WL_ONE;
+
+		n[i] = n[i] == 0 || n[i] == v ? v : WL_MANY;
+	}
 }
 
 void wl_free(struct shadow_ctx *ctx)
