@@ -14,7 +14,7 @@
 # (hv/mm/README.md) without a config of its own.  FORMICA_SHADOW_2M=on|off
 # does the same for "shadow_2m = " (2 MiB shadow leaves), FORMICA_SAMPLE_MS=N
 # for "sample_ms = " (0: no sampling, so no working-set harvest, which 2 MiB
-# leaves need).
+# leaves need), FORMICA_LOG=summary|switches|verbose|counts for "log = ".
 #
 # --partition LBA: the volume is to sit in a partition starting at LBA (the
 # USB image, tools/mkusb.sh).  FAT32 then, the file system the UEFI spec
@@ -51,6 +51,7 @@ set_keys=() # "key = value" lines the environment puts in place of CONFIG's
 [ -z "${FORMICA_SHADOW:-}" ] || set_keys+=("shadow = $FORMICA_SHADOW")
 [ -z "${FORMICA_SHADOW_2M:-}" ] || set_keys+=("shadow_2m = $FORMICA_SHADOW_2M")
 [ -z "${FORMICA_SAMPLE_MS:-}" ] || set_keys+=("sample_ms = $FORMICA_SAMPLE_MS")
+[ -z "${FORMICA_LOG:-}" ] || set_keys+=("log = $FORMICA_LOG")
 if [ ${#set_keys[@]} -gt 0 ]; then
 	keys=$(printf '%s\n' "${set_keys[@]}" | sed 's/ = .*//' | paste -sd'|')
 	{ printf '%s\n' "${set_keys[@]}"; grep -vE "^[[:space:]]*($keys)[[:space:]]*=" "$cfg"; } > "$img.cfg"

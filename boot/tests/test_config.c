@@ -218,9 +218,11 @@ static void test_serial_none_and_numbers(void **state)
 	assert_int_equal(cfg.guest[1].mem_mb, 65536);
 }
 
-/* The three console levels (hv/antfarm/evlog.h). */
+/* The four console levels (hv/antfarm/evlog.h). */
 static void test_log_levels(void **state)
 {
+	assert_int_equal(parse("log = counts\n"), 0);
+	assert_int_equal(cfg.log, LOG_COUNTS);
 	assert_int_equal(parse("log = verbose\n"), 0);
 	assert_int_equal(cfg.log, LOG_VERBOSE);
 	assert_int_equal(parse("log = switches\n"), 0);
@@ -282,7 +284,7 @@ static void test_no_final_newline(void **state)
 
 	/* the error on an unterminated last line has the right number */
 	assert_one_error("\n\nlog = loud",
-			 "formica.cfg:3: unknown value 'loud' for log (summary, switches or verbose)\n");
+			 "formica.cfg:3: unknown value 'loud' for log (summary, switches, verbose or counts)\n");
 	assert_defaults();
 }
 
@@ -678,7 +680,7 @@ static void test_global_key_in_guest(void **state)
 static void test_other_value_errors(void **state)
 {
 	assert_one_error("log = debug\n",
-			 "formica.cfg:1: unknown value 'debug' for log (summary, switches or verbose)\n");
+			 "formica.cfg:1: unknown value 'debug' for log (summary, switches, verbose or counts)\n");
 	assert_one_error("selftest = all\n",
 			 "formica.cfg:1: unknown value 'all' for selftest (none, storage or iosched)\n");
 	assert_defaults();
@@ -844,9 +846,9 @@ static void test_quoted_values_clipped(void **state)
 	assert_one_error(
 		"log = 0123456789012345678901234567890123456789012\n",
 		"formica.cfg:1: unknown value '0123456789012345678901234567890123456789...' for "
-		"log (summary, switches or verbose)\n");
+		"log (summary, switches, verbose or counts)\n");
 	assert_one_error("log = a\tb\n",
-			 "formica.cfg:1: unknown value 'a?b' for log (summary, switches or verbose)\n");
+			 "formica.cfg:1: unknown value 'a?b' for log (summary, switches, verbose or counts)\n");
 }
 
 int main(void)

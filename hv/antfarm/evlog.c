@@ -106,6 +106,11 @@ size_t af_log_event(struct af_log *lg, const struct af_event *ev, char *buf, siz
 {
 	struct sbuf l = sbuf_on(buf, size);
 
+	if (lg->mode == AF_LOG_COUNTS && ev->kind != AF_EV_TABLE_FULL) {
+		if (size)
+			buf[0] = 0;
+		return 0;
+	}
 	switch (ev->kind) {
 	case AF_EV_CREATE:
 		begin(&l, lg, ev->tsc, "create");

@@ -96,9 +96,16 @@ static void op_event(void *ctx, const struct af_event *ev)
 /* formica.cfg "log" as evlog's mode (the pure core does not see the config). */
 static enum af_log_mode log_mode(const struct formica_config *cfg)
 {
-	if (!cfg || cfg->log == LOG_SUMMARY)
+	switch (cfg ? cfg->log : LOG_SUMMARY) {
+	case LOG_VERBOSE:
+		return AF_LOG_VERBOSE;
+	case LOG_SWITCHES:
+		return AF_LOG_SWITCHES;
+	case LOG_COUNTS:
+		return AF_LOG_COUNTS;
+	default:
 		return AF_LOG_SUMMARY;
-	return cfg->log == LOG_VERBOSE ? AF_LOG_VERBOSE : AF_LOG_SWITCHES;
+	}
 }
 
 /* ------------------------------------------------------------ the hooks */

@@ -37,6 +37,7 @@ enum log_level {
 	LOG_SUMMARY = 0, /* every event but context switches (counted at marks and the end) */
 	LOG_VERBOSE = 1, /* every event on its own line */
 	LOG_SWITCHES = 2, /* summary, and the context switches of every switches_ms interval */
+	LOG_COUNTS = 3, /* no event lines: only the counts at marks and the end (benchmarks) */
 };
 
 enum selftest {

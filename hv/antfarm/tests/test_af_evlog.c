@@ -137,6 +137,30 @@ static void test_summary_mode(void **state)
 				 "vcpu=0\n");
 }
 
+/* Counts mode: no creation, exit, exec or switch line, no interval line;
+ * only the table_full warning. */
+static void test_counts_mode(void **state)
+{
+	static const enum af_event_kind quiet[] = { AF_EV_CREATE, AF_EV_EXIT, AF_EV_SWITCH,
+						    AF_EV_EXEC };
+	struct af_event e;
+	unsigned i;
+
+	(void)state;
+	af_log_init(&lg, "linux1", AF_LOG_COUNTS, HZ, 100000, 0);
+	for (i = 0; i < sizeof(quiet) / sizeof(quiet[0]); i++) {
+		e = ev(quiet[i], 1000 + i, 0x2000, 0, 4);
+		memset(buf, 'x', sizeof(buf));
+		assert_int_equal(af_log_event(&lg, &e, buf, sizeof(buf)), 0);
+		assert_int_equal(buf[0], 0);
+	}
+	assert_int_equal(af_log_tick(&lg, 10 * HZ, buf, sizeof(buf)), 0);
+	e = ev(AF_EV_TABLE_FULL, 9000, 0x3000, 0, 64);
+	assert_true(af_log_event(&lg, &e, buf, sizeof(buf)) > 0);
+	assert_string_equal(buf, "ev tsc=9000 guest=linux1 event=table_full asid=0x3000 live=64 "
+				 "vcpu=0\n");
+}
+
 /* Switches mode: switches counted per interval, one line per interval. */
 static void test_switches_mode(void **state)
 {
@@ -200,6 +224,7 @@ int main(void)
 		cmocka_unit_test(test_truncation),
 		cmocka_unit_test(test_summary_mode),
 		cmocka_unit_test(test_switches_mode),
+		cmocka_unit_test(test_counts_mode),
 		cmocka_unit_test(test_tsc_to_us),
 	};
 
