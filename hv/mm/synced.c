@@ -31,7 +31,7 @@ void sync_init(struct shadow_sync *s)
 {
 	wp_init(&s->wp);
 	for (int i = 0; i < SYNC_HASH; i++)
-		s->bucket[i] = NONE;
+		s->bucket[i] = s->frame[i] = NONE;
 	for (int i = 0; i < SYNC_RECS; i++) {
 		s->rec[i].hnext = i + 1 < SYNC_RECS ? i + 1 : NONE;
 		s->rec[i].as = NONE;
@@ -55,6 +55,12 @@ static i16 as_idx(const struct shadow_ctx *ctx, const struct shadow_as *as)
 static unsigned bucket_of(u64 gfn, i16 as)
 {
 	return (unsigned)((((gfn << 8) ^ (u64)as) * 0x9e3779b97f4a7c15ull) >> 40) & (SYNC_HASH - 1);
+}
+
+/* The frame bucket: every root's records of the tables in gfn hash here. */
+static i32 *frame_head(struct shadow_sync *s, u64 gfn)
+{
+	return &s->frame[((gfn * 0x9e3779b97f4a7c15ull) >> 40) & (SYNC_HASH - 1)];
 }
 
 /* ------------------------------------------------------------ guest table shapes */
@@ -157,6 +163,11 @@ static struct sync_rec *rec_add(struct shadow_ctx *ctx, struct shadow_as *as, u6
 	r->seen = 0;
 	r->hnext = s->bucket[b];
 	s->bucket[b] = i;
+	r->fprev = NONE;
+	r->fnext = *frame_head(s, gfn);
+	if (r->fnext != NONE)
+		s->rec[r->fnext].fprev = i;
+	*frame_head(s, gfn) = i;
 	r->aprev = NONE;
 	r->anext = as->sync_head;
 	if (as->sync_head != NONE)
@@ -175,6 +186,12 @@ static void rec_del(struct shadow_ctx *ctx, i32 i)
 	while (*link != i)
 		link = &s->rec[*link].hnext;
 	*link = r->hnext;
+	if (r->fprev != NONE)
+		s->rec[r->fprev].fnext = r->fnext;
+	else
+		*frame_head(s, r->table >> PAGE_SHIFT) = r->fnext;
+	if (r->fnext != NONE)
+		s->rec[r->fnext].fprev = r->fprev;
 	if (r->aprev != NONE)
 		s->rec[r->aprev].anext = r->anext;
 	else
@@ -279,30 +296,31 @@ static void zap_entries(struct shadow_ctx *ctx, struct shadow_as *as, const stru
 }
 
 /* Every record of the guest frame gfn, in every root with a live shadow:
- * fn(ctx, as, record index, arg).  fn may delete the record. */
+ * fn(ctx, as, record index, arg).  fn may delete the record.  The frame
+ * bucket holds them all, so a write to a process's page table visits its
+ * one record, not each of up to SHADOW_MAX_AS roots (about 50 instructions
+ * a root even with nothing there, at every trapped write). */
 static void for_each_rec_of(struct shadow_ctx *ctx, u64 gfn,
 			    void (*fn)(struct shadow_ctx *, struct shadow_as *, i32, void *),
 			    void *arg)
 {
-	for_each_record(ctx, as) {
-		if (as == &ctx->identity || !as->top || !as_valid(ctx, as))
-			continue;
-		i32 i = ctx->sync->bucket[bucket_of(gfn, as_idx(ctx, as))];
+	struct shadow_sync *s = ctx->sync;
+	i32 i = *frame_head(s, gfn);
 
-		while (i != NONE) {
-			i32 next = ctx->sync->rec[i].hnext;
-			struct sync_rec *r = &ctx->sync->rec[i];
+	while (i != NONE) {
+		struct sync_rec *r = &s->rec[i];
+		struct shadow_as *as = &ctx->as[r->as];
+		i32 next = r->fnext;
 
-			if (r->table >> PAGE_SHIFT == gfn && r->as == as_idx(ctx, as) &&
-			    r->seen != ctx->sync->pass) {
-				r->seen = ctx->sync->pass;
-				fn(ctx, as, i, arg);
-			}
-			/* fn forgot records: if it was the next one, start over */
-			if (next != NONE && ctx->sync->rec[next].as == NONE)
-				next = ctx->sync->bucket[bucket_of(gfn, as_idx(ctx, as))];
-			i = next;
+		if (r->table >> PAGE_SHIFT == gfn && r->seen != s->pass && as->top &&
+		    as_valid(ctx, as)) {
+			r->seen = s->pass;
+			fn(ctx, as, i, arg);
 		}
+		/* fn forgot records: if it was the next one, start over */
+		if (next != NONE && s->rec[next].as == NONE)
+			next = *frame_head(s, gfn);
+		i = next;
 	}
 }
 
@@ -456,9 +474,17 @@ bool shadow_unshadow_frame(struct shadow_ctx *ctx, u64 gpa)
 	for_each_rec_of(ctx, gfn, ctx->sync_strict ? unshadow_rec : unsync_cb, NULL);
 	/* Records of roots whose shadow is stale (a flush came) still hold it:
 	 * empty those shadows now, so nothing protects the frame any more. */
-	for_each_record(ctx, as)
-		if (as != &ctx->identity && as->sync_head != NONE && !as_valid(ctx, as))
-			as_clear(ctx, as);
+	for (i32 i = *frame_head(ctx->sync, gfn); i != NONE;) {
+		struct sync_rec *r = &ctx->sync->rec[i];
+		struct shadow_as *as = &ctx->as[r->as];
+
+		if (r->table >> PAGE_SHIFT == gfn && !as_valid(ctx, as)) {
+			as_clear(ctx, as); /* forgets r, maybe more: start over */
+			i = *frame_head(ctx->sync, gfn);
+		} else {
+			i = r->fnext;
+		}
+	}
 	return true;
 }
 

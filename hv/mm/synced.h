@@ -32,6 +32,8 @@ struct sync_rec {
 	u64 table;        /* guest-physical address of the table's entry 0 */
 	u64 base;         /* linear address its entry 0 maps in this root */
 	i32 hnext;        /* next in its hash bucket, or in the free list */
+	i32 fprev, fnext; /* the records of tables in its frame bucket, every
+			   * root's (shadow_sync.frame): what one write reaches */
 	i32 aprev, anext; /* the root's records (shadow_as.sync_head) */
 	i16 as;           /* index of the root's record in ctx->as[] */
 	u8 level;         /* 1 = page table ... 4 = PML4 */
@@ -61,7 +63,9 @@ struct shadow_sync {
 	struct wpset wp;  /* guest frames the shadow holds (owner WP_SHADOW only;
 			   * Antfarm's roots are the sorted watch list, watch.c) */
 	struct sync_rec rec[SYNC_RECS];
-	i32 bucket[SYNC_HASH];
+	i32 bucket[SYNC_HASH];  /* by (frame, root): the fault path's lookup */
+	i32 frame[SYNC_HASH];   /* by frame alone: a trapped write visits only the
+				 * records of its table, not every root */
 	i32 free_head;
 	u32 used;
 	struct sync_snap snap[SYNC_SNAPS];
