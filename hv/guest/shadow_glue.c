@@ -136,11 +136,11 @@ int guest_sync_counters(const struct guest *g, char *buf, size_t size)
 	const struct shadow_stats *ss = &g->shadow.stats;
 	return ksnprintf(buf, size,
 			 "sync_writes=%lu sync_zaps=%lu sync_unshadows=%lu sync_unsynced=%lu "
-			 "sync_unemulated=%lu sync_unsyncs=%lu sync_resyncs=%lu sync_visits=%lu "
-			 "sync_records=%u",
+			 "sync_unemulated=%lu sync_unsyncs=%lu sync_write_faults=%lu sync_resyncs=%lu "
+			 "sync_visits=%lu sync_records=%u",
 			 ss->sync_writes, ss->sync_zaps, ss->sync_unshadows, ss->sync_unsynced,
-			 g->sync_unemulated, ss->sync_unsyncs, ss->sync_resyncs, ss->sync_visits,
-			 g->shadow.sync ? g->shadow.sync->used : 0);
+			 g->sync_unemulated, ss->sync_unsyncs, ss->sync_write_faults, ss->sync_resyncs,
+			 ss->sync_visits, g->shadow.sync ? g->shadow.sync->used : 0);
 }
 
 const char *guest_shadow_policy(const struct guest *g)

@@ -148,7 +148,7 @@ enum shadow_fault_kind shadow_page_fault(struct shadow_ctx *ctx, u64 gva, u32 er
 	struct shadow_as *as = ctx->cur;
 	u32 access = (error_code & WALK_ACCESS_MASK) | (rflags_ac ? WALK_AC : 0);
 	u64 mark3 = 0, mark2 = 0, leaf, old = 0, *slot;
-	bool watched, synced, large;
+	bool watched, synced, large, unsynced = false;
 	int r, level = 1, old_level = 1;
 
 	memset(out, 0, sizeof(*out));
@@ -190,6 +190,10 @@ enum shadow_fault_kind shadow_page_fault(struct shadow_ctx *ctx, u64 gva, u32 er
 	 * be one of them, and then its leaf is read-only too). */
 	synced = sync_note_walk(ctx, as, gva, w);
 	watched = shadow_is_protected(ctx, w->page_gpa);
+	/* ... unless this write would only let a page table out of sync: then
+	 * it goes now, and the guest's store runs on a writable leaf. */
+	if (watched && (access & WALK_WRITE) && sync_unsync_on_fault(ctx, w->page_gpa))
+		watched = false, unsynced = true;
 	large = !watched && large_leaf_ok(ctx, w);
 
 	if (w->page_size == (1ull << 30))
@@ -244,8 +248,8 @@ enum shadow_fault_kind shadow_page_fault(struct shadow_ctx *ctx, u64 gva, u32 er
 	else if (leaf & PTE_RW)
 		wl_note(ctx, w->page_gpa, gva);
 	ctx->stats.fixed++;
-	if ((old & PTE_P) && !(old & PTE_RW) && (leaf & PTE_RW))
-		ctx->stats.dirty_upgrades++;
+	if ((old & PTE_P) && !(old & PTE_RW) && (leaf & PTE_RW) && !unsynced)
+		ctx->stats.dirty_upgrades++; /* (sync_write_faults counts the others) */
 	else if (!(old & PTE_P))
 		count_fill(ctx, as, gva);
 	return out->kind = SHADOW_FIXED;

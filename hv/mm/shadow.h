@@ -128,6 +128,8 @@ struct shadow_stats {
 	u64 sync_zaps;      /* shadow entries (of any level) dropped for them */
 	u64 sync_unshadows; /* guest tables let go: written often, or not emulable */
 	u64 sync_unsyncs;   /* page tables let out of sync at a write */
+	u64 sync_write_faults; /* ... at a write fault, so the guest's own store ran
+				* (no emulation, no second fault: synced.c) */
 	u64 sync_resyncs;   /* ... and brought back at their root's CR3 load */
 	u64 sync_visits;    /* records looked at by those loads (their cost) */
 	u64 sync_unsynced;  /* leaves built without a record (full): dropped at next load */

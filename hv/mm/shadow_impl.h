@@ -132,5 +132,6 @@ bool sync_note_walk(struct shadow_ctx *ctx, struct shadow_as *as, u64 gva,
 void sync_forget(struct shadow_ctx *ctx, struct shadow_as *as);
 void sync_resync(struct shadow_ctx *ctx, struct shadow_as *as);
 bool range_protected(const struct shadow_ctx *ctx, u64 gpa);
+bool sync_unsync_on_fault(struct shadow_ctx *ctx, u64 gpa);
 
 #endif

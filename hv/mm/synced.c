@@ -398,6 +398,47 @@ static void resync_rec(struct shadow_ctx *ctx, struct shadow_as *as, i32 i)
 		wl_revoke_writes(ctx, r->table & ~(PAGE_SIZE - 1));
 }
 
+/*
+ * A write fault on the guest frame at gpa, which the shadow holds: the
+ * guest is about to store into one of its tables.  If every record of it
+ * is a user-half page table in a live shadow, that store, emulated, would
+ * do nothing but let the table out of sync (wrote_rec; its written entry's
+ * leaf is then dropped, which the resync's compare with the copy also
+ * does).  So, as KVM does, let it out of sync now, before the store, and
+ * let the guest's own instruction run on a writable leaf: one exit instead
+ * of an emulated write followed by a second fault to make the leaf
+ * writable.  Anything else (an upper or kernel table, a root Antfarm
+ * watches, a stale root's hold, strict mode) keeps the emulated path.
+ * True if the frame is no longer protected.
+ */
+bool sync_unsync_on_fault(struct shadow_ctx *ctx, u64 gpa)
+{
+	struct shadow_sync *s = ctx->sync;
+	u64 gfn = gpa >> PAGE_SHIFT;
+
+	if (!sync_on(ctx) || ctx->sync_strict || shadow_is_watched(ctx, gpa) ||
+	    !wp_holds(&s->wp, gfn, WP_SHADOW))
+		return false;
+	for (i32 i = *frame_head(s, gfn); i != NONE; i = s->rec[i].fnext) {
+		const struct sync_rec *r = &s->rec[i];
+		const struct shadow_as *as = &ctx->as[r->as];
+
+		if (r->table >> PAGE_SHIFT != gfn || r->unsync)
+			continue;
+		if (r->level != 1 || upper_half(ctx, r->base) || !as->top || !as_valid(ctx, as))
+			return false;
+	}
+	s->pass++; /* one copy for all its records (snap_take) */
+	for (i32 i = *frame_head(s, gfn); i != NONE; i = s->rec[i].fnext) {
+		struct sync_rec *r = &s->rec[i];
+
+		if (r->table >> PAGE_SHIFT == gfn && !r->unsync)
+			unsync_rec(ctx, &ctx->as[r->as], r);
+	}
+	ctx->stats.sync_write_faults++;
+	return !wp_is_protected(&s->wp, gfn);
+}
+
 static void unsync_cb(struct shadow_ctx *ctx, struct shadow_as *as, i32 i, void *unused)
 {
 	if (!ctx->sync->rec[i].unsync)

@@ -68,13 +68,16 @@ static void test_cr3_load_keeps_user_leaves(void **state)
 
 /* A guest table a leaf came from is read-only in the shadow: a write to it
  * through any mapping exits, also through a writable leaf built before the
- * table was shadowed. */
+ * table was shadowed.  (Strict, so that the user page table here is
+ * emulated; otherwise its first write fault lets it out of sync, as
+ * test_write_fault_lets_out_of_sync shows.) */
 static void test_table_write_protected(void **state)
 {
 	struct fix f;
 	struct run r;
 
 	fix_init(&f, PAGING_LONG4, SHADOW_SYNCED);
+	f.ctx->sync_strict = true;
 	gpt_map(&f.g, UVA, 0x6000, 4 * KB, PTE_P | PTE_US, PTE_US);
 	u64 pt = pt_of(&f, UVA);
 	gpt_map(&f.g, TVA, pt, 4 * KB, RWD, PTE_RW); /* the guest's view of its table */
@@ -217,6 +220,59 @@ static void test_page_table_out_of_sync(void **state)
 	fix_done(&f);
 }
 
+/* A write fault on a user page table lets it out of sync at once, and the
+ * guest's own store runs: one exit, no emulation, and no second fault to
+ * make the leaf writable.  The store is unseen until the root's next CR3
+ * load, which drops the leaf of the entry it changed and protects the table
+ * again.  A kernel-half page table (shared by every root) is still
+ * emulated. */
+static void test_write_fault_lets_out_of_sync(void **state)
+{
+	struct fix f;
+	struct run r;
+
+	fix_init(&f, PAGING_LONG4, SHADOW_SYNCED);
+	gpt_map(&f.g, UVA, 0x6000, 4 * KB, PTE_P | PTE_US, PTE_US);
+	gpt_map(&f.g, UVA + 4 * KB, 0x7000, 4 * KB, PTE_P | PTE_US, PTE_US);
+	u64 pte = gpt_entry(&f.g, UVA, 1), pt = pt_of(&f, UVA), root = f.g.cr3;
+	gpt_map(&f.g, TVA, pt, 4 * KB, RWD, PTE_RW);
+
+	assert_int_equal(shadow_run(f.ctx, UVA, WALK_USER, false).exits, 1);
+	assert_int_equal(shadow_run(f.ctx, UVA + 4 * KB, WALK_USER, false).exits, 1);
+	assert_true(shadow_is_protected(f.ctx, pt));
+	r = shadow_run(f.ctx, TVA + 8, WALK_WRITE, false);
+	assert_int_equal(r.kind, RAN);
+	assert_int_equal(r.exits, 1);
+	assert_false(shadow_is_protected(f.ctx, pt));
+	assert_true(shadow_leaf(f.ctx, TVA) & PTE_RW);
+	assert_int_equal(f.ctx->stats.sync_write_faults, 1);
+	assert_int_equal(f.ctx->stats.sync_unsyncs, 1);
+	assert_int_equal(f.ctx->stats.watched_writes, 0);
+	assert_int_equal(f.ctx->stats.dirty_upgrades, 0);
+
+	gpt_set(&f.g, pte, 0x8000 | PTE_P | PTE_US); /* the guest's store, unseen */
+	assert_int_equal(shadow_run(f.ctx, UVA, WALK_USER, false).exits, 0); /* not flushed */
+	shadow_cr3_load(f.ctx, root);
+	assert_int_equal(f.ctx->stats.sync_resyncs, 1);
+	assert_true(shadow_is_protected(f.ctx, pt));
+	assert_false(shadow_leaf(f.ctx, TVA) & PTE_RW);
+	r = shadow_run(f.ctx, UVA, WALK_USER, false);
+	assert_int_equal(r.exits, 1);
+	assert_int_equal(r.hpa, gpa_to_hpa(&f.g.m, 0x8000));
+	assert_int_equal(shadow_run(f.ctx, UVA + 4 * KB, WALK_USER, false).exits, 0);
+
+	/* A kernel-half page table: its writes are emulated, as before. */
+	gpt_map(&f.g, KVA, 0x5000, 4 * KB, PTE_P | PTE_RW, PTE_RW);
+	u64 kpt = pt_of(&f, KVA);
+	gpt_map(&f.g, TVA + 4 * KB, kpt, 4 * KB, RWD, PTE_RW);
+	assert_int_equal(shadow_run(f.ctx, KVA, WALK_READ, false).exits, 1);
+	r = shadow_run(f.ctx, TVA + 4 * KB + 8, WALK_WRITE, false);
+	assert_int_equal(r.kind, SHADOW_WATCHED_WRITE);
+	assert_true(shadow_is_protected(f.ctx, kpt));
+	assert_int_equal(f.ctx->stats.sync_write_faults, 1);
+	fix_done(&f);
+}
+
 /* A write the emulator cannot do to a new root (pgd_ctor()'s REP MOVSQ):
  * the root goes out of sync, and its first load drops only what changed,
  * so the kernel half stays. */
@@ -317,6 +373,7 @@ int main(void)
 		cmocka_unit_test(test_write_reaches_every_root),
 		cmocka_unit_test(test_written_often_unshadowed),
 		cmocka_unit_test(test_page_table_out_of_sync),
+		cmocka_unit_test(test_write_fault_lets_out_of_sync),
 		cmocka_unit_test(test_unemulable_root_write),
 		cmocka_unit_test(test_watch_and_shadow_two_holds),
 		cmocka_unit_test(test_policy_switch_lets_go),
