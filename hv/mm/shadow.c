@@ -244,9 +244,9 @@ enum shadow_fault_kind shadow_page_fault(struct shadow_ctx *ctx, u64 gva, u32 er
 	if (large)
 		ctx->stats.large_leaves++;
 	if ((leaf & PTE_RW) && large)
-		wl_note_large(ctx, w->page_gpa & ~(LARGE_SIZE - 1), gva & ~(LARGE_SIZE - 1));
+		wl_note_large(ctx, as, w->page_gpa & ~(LARGE_SIZE - 1), gva & ~(LARGE_SIZE - 1));
 	else if (leaf & PTE_RW)
-		wl_note(ctx, w->page_gpa, gva);
+		wl_note(ctx, as, w->page_gpa, gva);
 	ctx->stats.fixed++;
 	if ((old & PTE_P) && !(old & PTE_RW) && (leaf & PTE_RW) && !unsynced)
 		ctx->stats.dirty_upgrades++; /* (sync_write_faults counts the others) */

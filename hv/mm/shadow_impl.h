@@ -120,8 +120,8 @@ void reclaim_others(struct shadow_ctx *ctx);
 void as_note_unsynced(struct shadow_ctx *ctx, struct shadow_as *as, u64 gva);
 
 /* watch.c: where a guest page was made writable (for shadow_watch). */
-void wl_note(struct shadow_ctx *ctx, u64 gpa, u64 gva);
-void wl_note_large(struct shadow_ctx *ctx, u64 gpa, u64 gva);
+void wl_note(struct shadow_ctx *ctx, const struct shadow_as *as, u64 gpa, u64 gva);
+void wl_note_large(struct shadow_ctx *ctx, const struct shadow_as *as, u64 gpa, u64 gva);
 bool watch_any_in(const struct shadow_ctx *ctx, u64 gpa, u64 len);
 void wl_free(struct shadow_ctx *ctx);
 void wl_revoke_writes(struct shadow_ctx *ctx, u64 page);

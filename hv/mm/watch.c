@@ -57,6 +57,12 @@ bool shadow_is_watched(const struct shadow_ctx *ctx, u64 gpa)
  *   0               no writable leaf built since the page was last watched
  *   gva | WL_ONE    all through this one linear page (in any records): a
  *                   watch looks up that gva in each record, 4 reads each
+ *   ... | root      ... and all in one record, ctx->as[root - 1] (bits 11:2;
+ *                   0: several, or the paging-off one): a watch looks in
+ *                   that record only.  The cache keeps up to SHADOW_MAX_AS
+ *                   roots, most of them dead processes', and the synced
+ *                   policy protects every new page table, which Linux has
+ *                   just cleared through its direct map in one process
  *   WL_MANY         through several: a watch searches everything, as before
  * Linux writes a new page-table root through its direct map only, so the
  * common case is WL_ONE.  A writable 2 MiB leaf notes each of its 512 pages
@@ -68,6 +74,28 @@ bool shadow_is_watched(const struct shadow_ctx *ctx, u64 gpa)
  */
 #define WL_ONE BIT(0)
 #define WL_MANY BIT(1)
+#define WL_ROOT_SHIFT 2
+#define WL_ROOT_MASK (PAGE_SIZE - 1 - WL_ONE - WL_MANY)
+_Static_assert(SHADOW_MAX_AS < (WL_ROOT_MASK >> WL_ROOT_SHIFT), "a record's index fits");
+
+/* The note for a writable leaf at the linear page gva in record as. */
+static u64 wl_value(const struct shadow_ctx *ctx, const struct shadow_as *as, u64 gva)
+{
+	u64 root = as == &ctx->identity ? 0 : (u64)(as - ctx->as) + 1;
+
+	return (gva & ~(PAGE_SIZE - 1)) | root << WL_ROOT_SHIFT | WL_ONE;
+}
+
+/* A note n meets a new writable leaf's v: the same page in another record
+ * keeps the page but forgets the record; another page is WL_MANY. */
+static u64 wl_merge(u64 n, u64 v)
+{
+	if (n == 0 || n == v)
+		return v;
+	if ((n & WL_ONE) && (n & ~(PAGE_SIZE - 1)) == (v & ~(PAGE_SIZE - 1)))
+		return (v & ~(PAGE_SIZE - 1)) | WL_ONE;
+	return WL_MANY;
+}
 
 static u64 *wl_note_of(struct shadow_ctx *ctx, u64 gpa, bool make)
 {
@@ -85,20 +113,16 @@ static u64 *wl_note_of(struct shadow_ctx *ctx, u64 gpa, bool make)
 	return *dir ? &(*dir)[pfn % WL_PER_PAGE] : NULL;
 }
 
-/* A writable leaf for the page at gpa was built at linear address gva. */
-void wl_note(struct shadow_ctx *ctx, u64 gpa, u64 gva)
+/* A writable leaf for the page at gpa was built at linear address gva in as. */
+void wl_note(struct shadow_ctx *ctx, const struct shadow_as *as, u64 gpa, u64 gva)
 {
 	u64 *n = wl_note_of(ctx, gpa, true);
-	u64 v = (gva & ~(PAGE_SIZE - 1)) | WL_ONE;
 
 	if (!n) {
 		ctx->wl_lost = true;
 		return;
 	}
-	if (*n == 0)
-		*n = v;
-	else if (*n != v)
-		*n = WL_MANY;
+	*n = wl_merge(*n, wl_value(ctx, as, gva));
 }
 
 /* A writable 2 MiB leaf for the 2 MiB at gpa was built at linear gva (both
@@ -106,19 +130,17 @@ void wl_note(struct shadow_ctx *ctx, u64 gpa, u64 gva)
  * wl_note() for each, but the 512 notes lie in one note page, found once
  * (this runs in the #PF exit). */
 _Static_assert(WL_PER_PAGE * PAGE_SIZE == LARGE_SIZE, "one note page per 2 MiB");
-void wl_note_large(struct shadow_ctx *ctx, u64 gpa, u64 gva)
+void wl_note_large(struct shadow_ctx *ctx, const struct shadow_as *as, u64 gpa, u64 gva)
 {
 	u64 *n = wl_note_of(ctx, gpa, true);
+	u64 v = wl_value(ctx, as, gva);
 
 	if (!n) {
 		ctx->wl_lost = true;
 		return;
 	}
-	for (u64 i = 0; i < WL_PER_PAGE; i++) {
-		u64 v = (gva + i * PAGE_SIZE) | WL_ONE;
-
-		n[i] = n[i] == 0 || n[i] == v ? v : WL_MANY;
-	}
+	for (u64 i = 0; i < WL_PER_PAGE; i++)
+		n[i] = wl_merge(n[i], v + i * PAGE_SIZE);
 }
 
 void wl_free(struct shadow_ctx *ctx)
@@ -130,17 +152,26 @@ void wl_free(struct shadow_ctx *ctx)
 		}
 }
 
-/* Take write access to the page at hpa away from the leaf for gva in every
- * record that has one (a large leaf over it goes). */
-static void write_protect_at(struct shadow_ctx *ctx, u64 gva, u64 hpa)
+/* Take write access to the page at hpa away from the leaf for gva in as. */
+static void unwrite_in(struct shadow_ctx *ctx, struct shadow_as *as, u64 gva, u64 hpa)
 {
-	for_each_record(ctx, as) {
-		int level;
-		u64 *leaf = as->top && as_valid(ctx, as) ? spt_lookup(ctx, as, gva, &level) : NULL;
+	int level;
+	u64 *leaf = as->top && as_valid(ctx, as) ? spt_lookup(ctx, as, gva, &level) : NULL;
 
-		if (leaf)
-			spt_unwrite_leaf(ctx, leaf, level, hpa);
+	if (leaf)
+		spt_unwrite_leaf(ctx, leaf, level, hpa);
+}
+
+/* ... in every record that has one (a large leaf over it goes), or in
+ * as[root - 1] only. */
+static void write_protect_at(struct shadow_ctx *ctx, u64 gva, u64 hpa, u64 root)
+{
+	if (root) {
+		unwrite_in(ctx, &ctx->as[root - 1], gva, hpa);
+		return;
 	}
+	for_each_record(ctx, as)
+		unwrite_in(ctx, as, gva, hpa);
 }
 
 /* Take write access to the page at hpa away from every shadow leaf. */
@@ -156,7 +187,8 @@ static void write_protect_everywhere(struct shadow_ctx *ctx, u64 gpa, u64 hpa)
 	} else {
 		ctx->stats.watch_quick++;
 		if (n && (*n & WL_ONE))
-			write_protect_at(ctx, *n & ~(PAGE_SIZE - 1), hpa);
+			write_protect_at(ctx, *n & ~(PAGE_SIZE - 1), hpa,
+					 (*n & WL_ROOT_MASK) >> WL_ROOT_SHIFT);
 	}
 	/* No writable leaf for it is left, and none is built while watched. */
 	if (n)
