@@ -427,7 +427,11 @@ static void resync_rec(struct shadow_ctx *ctx, struct shadow_as *as, i32 i)
  * does).  So, as KVM does, let it out of sync now, before the store, and
  * let the guest's own instruction run on a writable leaf: one exit instead
  * of an emulated write followed by a second fault to make the leaf
- * writable.  Anything else (an upper or kernel table, a root Antfarm
+ * writable.  A root that Antfarm does not watch, not loaded, goes the same way: a dead
+ * process's root page that Linux clears for reuse (REP STOSQ: 512
+ * emulated stores, ~190k cycles in Bochs, twice a fork+exec), and if the
+ * page is a root again, its next load keeps the kernel half that did not
+ * change.  Anything else (an upper or kernel-half table, a root Antfarm
  * watches, a stale root's hold, strict mode) keeps the emulated path.
  * True if the frame is no longer protected.
  */
@@ -445,7 +449,12 @@ bool sync_unsync_on_fault(struct shadow_ctx *ctx, u64 gpa)
 
 		if (r->table >> PAGE_SHIFT != gfn || r->unsync)
 			continue;
-		if (r->level != 1 || upper_half(ctx, r->base) || !as->top || !as_valid(ctx, as))
+		bool root = r->level == top_level(ctx) - (ctx->paging.mode == PAGING_32);
+
+		/* (not the loaded root: each walk through it out of sync would
+		 * mark an entry, whose whole subtree its next load drops) */
+		if (!((root && as != ctx->cur) || (r->level == 1 && !upper_half(ctx, r->base))) ||
+		    !as->top || !as_valid(ctx, as))
 			return false;
 	}
 	s->pass++; /* one copy for all its records (snap_take) */

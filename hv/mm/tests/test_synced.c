@@ -273,6 +273,44 @@ static void test_write_fault_lets_out_of_sync(void **state)
 	fix_done(&f);
 }
 
+/* A root that is not loaded (nor watched by Antfarm) is let out of sync
+ * at a write fault too: Linux clears a dead process's root page for reuse
+ * with REP STOSQ, which would be 512 emulated stores.  If the page is loaded
+ * as a root again, only what changed goes: the kernel half stays.  The
+ * loaded root's writes are still emulated. */
+static void test_write_fault_unsyncs_idle_root(void **state)
+{
+	struct fix f;
+	struct run r;
+
+	fix_init(&f, PAGING_LONG4, SHADOW_SYNCED);
+	u64 root_a = f.g.cr3;
+	gpt_map(&f.g, KVA, 0x5000, 4 * KB, PTE_P | PTE_RW, PTE_RW);
+	gpt_map(&f.g, TVA, root_a, 4 * KB, RWD, PTE_RW); /* root_a seen as data */
+	u64 root_b = fix_second_root(&f);
+	gpt_map(&f.g, UVA, 0x6000, 4 * KB, PTE_P | PTE_US, PTE_US); /* in root_a */
+
+	assert_int_equal(shadow_run(f.ctx, UVA, WALK_USER, false).exits, 1);
+	assert_int_equal(shadow_run(f.ctx, KVA, WALK_READ, false).exits, 1);
+	assert_true(shadow_is_protected(f.ctx, root_a));
+	/* Loaded, it is emulated. */
+	assert_int_equal(shadow_run(f.ctx, TVA + 8, WALK_WRITE, false).kind, SHADOW_WATCHED_WRITE);
+
+	shadow_cr3_load(f.ctx, root_b);
+	r = shadow_run(f.ctx, TVA + 8, WALK_WRITE, false);
+	assert_int_equal(r.kind, RAN);
+	assert_int_equal(r.exits, 1);
+	assert_false(shadow_is_protected(f.ctx, root_a));
+	assert_int_equal(f.ctx->stats.sync_write_faults, 1);
+	/* The guest clears root_a's user half (entry 0 here), unseen. */
+	gpt_set(&f.g, gpt_entry(&f.g, UVA, 4), 0); /* (f.g.cr3 is still root_a) */
+	shadow_cr3_load(f.ctx, root_a);
+	assert_true(shadow_is_protected(f.ctx, root_a));
+	assert_int_equal(shadow_run(f.ctx, UVA, WALK_USER, false).kind, SHADOW_INJECT);
+	assert_int_equal(shadow_run(f.ctx, KVA, WALK_READ, false).exits, 0); /* kept */
+	fix_done(&f);
+}
+
 /* A write the emulator cannot do to a new root (pgd_ctor()'s REP MOVSQ):
  * the root goes out of sync, and its first load drops only what changed,
  * so the kernel half stays. */
@@ -374,6 +412,7 @@ int main(void)
 		cmocka_unit_test(test_written_often_unshadowed),
 		cmocka_unit_test(test_page_table_out_of_sync),
 		cmocka_unit_test(test_write_fault_lets_out_of_sync),
+		cmocka_unit_test(test_write_fault_unsyncs_idle_root),
 		cmocka_unit_test(test_unemulable_root_write),
 		cmocka_unit_test(test_watch_and_shadow_two_holds),
 		cmocka_unit_test(test_policy_switch_lets_go),
