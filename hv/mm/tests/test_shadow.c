@@ -821,6 +821,36 @@ static void test_watch_finds_writable_leaves(void **state)
 	fix_done(&f);
 }
 
+/* The note also names the one record that built the writable leaf, and a
+ * watch then looks in that shadow only; when a second record builds one at
+ * the same linear page, the note forgets the record and the watch looks in
+ * all (here both shadows lose write access: the synced policy keeps them
+ * across CR3 loads, so the first one's leaf can be checked after). */
+static void test_watch_note_names_record(void **state)
+{
+	struct fix f;
+
+	fix_init(&f, PAGING_LONG4, SHADOW_SYNCED);
+	u64 root_a = f.g.cr3;
+	gpt_map(&f.g, KVA, 0x5000, 4 * KB, PTE_P | PTE_RW | PTE_D, PTE_RW);
+	u64 root_b = fix_second_root(&f);
+
+	assert_int_equal(run(&f, KVA, WALK_WRITE).kind, RAN);
+	assert_int_equal(shadow_watch(f.ctx, 0x5000), SHADOW_OK);
+	assert_false(shadow_leaf(f.ctx, KVA) & PTE_RW);
+	shadow_unwatch(f.ctx, 0x5000);
+	assert_int_equal(run(&f, KVA, WALK_WRITE).kind, RAN); /* writable in a again */
+	shadow_cr3_load(f.ctx, root_b);
+	assert_int_equal(run(&f, KVA, WALK_WRITE).kind, RAN); /* and in b */
+	assert_int_equal(shadow_watch(f.ctx, 0x5000), SHADOW_OK);
+	assert_false(shadow_leaf(f.ctx, KVA) & PTE_RW);
+	shadow_cr3_load(f.ctx, root_a);
+	assert_true(shadow_leaf(f.ctx, KVA) & PTE_P);
+	assert_false(shadow_leaf(f.ctx, KVA) & PTE_RW);
+	assert_int_equal(f.ctx->stats.watch_walks, 0);
+	fix_done(&f);
+}
+
 static void test_watch_set(void **state)
 {
 	struct fix f;
@@ -1260,6 +1290,7 @@ int main(void)
 		cmocka_unit_test(test_watched_page),
 		cmocka_unit_test(test_watch_set),
 		cmocka_unit_test(test_watch_finds_writable_leaves),
+		cmocka_unit_test(test_watch_note_names_record),
 		cmocka_unit_test(test_wp0_unsupported),
 		cmocka_unit_test(test_inconsistent_faults),
 		cmocka_unit_test(test_out_of_memory),
