@@ -63,30 +63,63 @@ static void hash_remove(struct af *af, struct af_space *sp)
 	*link = sp->hnext;
 }
 
-/* The dead FIFO: exited records, oldest first, recycled in that order. */
-static void dead_append(struct af *af, struct af_space *sp)
+/*
+ * A record is on at most one of three lists, linked through lprev/lnext:
+ * the free list (FREE records), the dead FIFO (DEAD ones, oldest first,
+ * recycled in that order) and the zero list (LIVE ones whose user half is
+ * empty, in the order they emptied: the exits the next flush confirms).
+ * A LIVE record with entries is on none.  The zero list is what keeps a
+ * flush from visiting all AF_MAX_SPACES records: on Linux a flush with an
+ * exit pending follows nearly every process exit.
+ */
+static void list_append(struct af *af, u16 *head, u16 *tail, struct af_space *sp)
 {
 	u16 me = idx_of(af, sp);
 
 	sp->lnext = NONE;
-	sp->lprev = af->dead_tail;
-	if (af->dead_tail != NONE)
-		af->sp[af->dead_tail].lnext = me;
+	sp->lprev = *tail;
+	if (*tail != NONE)
+		af->sp[*tail].lnext = me;
 	else
-		af->dead_head = me;
-	af->dead_tail = me;
+		*head = me;
+	*tail = me;
 }
 
-static void dead_unlink(struct af *af, struct af_space *sp)
+static void list_unlink(struct af *af, u16 *head, u16 *tail, struct af_space *sp)
 {
 	if (sp->lprev != NONE)
 		af->sp[sp->lprev].lnext = sp->lnext;
 	else
-		af->dead_head = sp->lnext;
+		*head = sp->lnext;
 	if (sp->lnext != NONE)
 		af->sp[sp->lnext].lprev = sp->lprev;
 	else
-		af->dead_tail = sp->lprev;
+		*tail = sp->lprev;
+}
+
+static void dead_append(struct af *af, struct af_space *sp)
+{
+	list_append(af, &af->dead_head, &af->dead_tail, sp);
+}
+
+static void dead_unlink(struct af *af, struct af_space *sp)
+{
+	list_unlink(af, &af->dead_head, &af->dead_tail, sp);
+}
+
+/* sp, live, has just lost its last user entry: it exits at the next flush
+ * unless it gets one back first. */
+static void zero_append(struct af *af, struct af_space *sp, u64 tsc)
+{
+	af->nzero++;
+	sp->cleared_tsc = tsc;
+	list_append(af, &af->zero_head, &af->zero_tail, sp);
+}
+
+static void zero_unlink(struct af *af, struct af_space *sp)
+{
+	af->nzero--;
+	list_unlink(af, &af->zero_head, &af->zero_tail, sp);
 }
 
 /* A record for a root never seen (or forgotten): a free one, else the
@@ -300,24 +333,29 @@ static void pending_evidence(struct af *af, const struct af_vcpu *cur, u64 root,
  */
 static void flush_exits(struct af *af, u64 tsc, u32 vcpu)
 {
-	u32 i;
+	u16 i, next, first = NONE;
 
-	for (i = 0; i < AF_MAX_SPACES; i++) {
+	/* The zero list moves, in its order, to the dead FIFO's tail: from
+	 * first on, the FIFO holds this flush's exits (passes 2 and 3 add or
+	 * remove no record). */
+	for (i = af->zero_head; i != NONE; i = next) {
 		struct af_space *sp = &af->sp[i];
 
-		if (sp->state != AF_SP_LIVE || sp->count)
-			continue;
+		next = sp->lnext;
 		sp->state = AF_SP_DEAD;
 		sp->flags |= SPF_EXITING;
-		af->nzero--;
 		af->st.spaces_exited++;
 		af->ops.unwatch(af->ops.ctx, sp->asid);
 		dead_append(af, sp);
+		if (first == NONE)
+			first = i;
 		mark_from_exited(af, sp, tsc, vcpu);
 	}
+	af->zero_head = af->zero_tail = NONE;
+	af->nzero = 0;
 	af->full_reported = false;
 	if (af->npending) {
-		for (i = 0; i < AF_MAX_SPACES; i++) {
+		for (i = first; i != NONE; i = af->sp[i].lnext) {
 			struct af_space *sp = &af->sp[i];
 			struct af_pending *p;
 
@@ -328,7 +366,7 @@ static void flush_exits(struct af *af, u64 tsc, u32 vcpu)
 				resolve(af, p);
 		}
 	}
-	for (i = 0; i < AF_MAX_SPACES; i++) {
+	for (i = first; i != NONE; i = af->sp[i].lnext) {
 		struct af_space *sp = &af->sp[i];
 
 		if (!(sp->flags & SPF_EXITING))
@@ -506,16 +544,14 @@ void af_root_write(struct af *af, u64 root_gpa, u32 index, u64 old_pte, u64 new_
 			return;
 		}
 		if (sp->count++ == 0)
-			af->nzero--; /* refilled before any flush: it never exited */
+			zero_unlink(af, sp); /* refilled before any flush: it never exited */
 	} else {
 		if (sp->count == 0) {
 			af->st.anomalies++; /* never below zero */
 			return;
 		}
-		if (--sp->count == 0) {
-			af->nzero++;
-			sp->cleared_tsc = now_tsc;
-		}
+		if (--sp->count == 0)
+			zero_append(af, sp, now_tsc);
 	}
 }
 
@@ -537,8 +573,7 @@ void af_root_abandon(struct af *af, u64 root_gpa, u64 now_tsc)
 	af->st.abandoned++;
 	if (sp->count) {
 		sp->count = 0;
-		af->nzero++;
-		sp->cleared_tsc = now_tsc;
+		zero_append(af, sp, now_tsc);
 	}
 }
 
@@ -562,6 +597,7 @@ void af_init(struct af *af, const struct af_ops *ops, u32 flags, u64 exec_window
 	}
 	af->free_head = 0;
 	af->dead_head = af->dead_tail = NONE;
+	af->zero_head = af->zero_tail = NONE;
 }
 
 /*

@@ -147,6 +147,7 @@ struct af {
 	bool full_reported;
 	u16 free_head;
 	u16 dead_head, dead_tail;
+	u16 zero_head, zero_tail; /* live records with count 0, in the order they emptied */
 	u32 npending;
 	struct af_stats st;
 	u16 hash[AF_HASH_SIZE];

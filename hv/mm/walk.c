@@ -114,11 +114,11 @@ static bool is_leaf(const struct guest_paging *pg, int level, u64 e)
 
 /*
  * The bits of a present entry that must be 0 (SDM 4.3, 4.4.1, 4.4.2, 4.5.4).
- * A set reserved bit makes the walk stop with PFEC_P | PFEC_RSVD.
+ * A set reserved bit makes the walk stop with PFEC_P | PFEC_RSVD.  m is
+ * maxphyaddr(pg), passed in because the walk asks at every level.
  */
-static u64 reserved_bits(const struct guest_paging *pg, int level, u64 e)
+static u64 reserved_bits(const struct guest_paging *pg, int m, int level, u64 e)
 {
-	int m = maxphyaddr(pg);
 	u64 xd = pg->nxe ? 0 : PTE_NX;
 	u64 r;
 
@@ -258,6 +258,7 @@ static enum walk_status walk_once(const struct gmem *m, const struct guest_pagin
 	int n = 0;
 	u64 table = root_table(pg);
 	bool rw = true, us = true, nx = false;
+	int m_bits = maxphyaddr(pg);
 	u64 e;
 	int level;
 
@@ -276,7 +277,7 @@ static enum walk_status walk_once(const struct gmem *m, const struct guest_pagin
 			res->error_code = access_pfec(pg, access);
 			return WALK_FAULT;
 		}
-		if (e & reserved_bits(pg, level, e)) {
+		if (e & reserved_bits(pg, m_bits, level, e)) {
 			res->error_code = access_pfec(pg, access) | PFEC_P | PFEC_RSVD;
 			return WALK_FAULT;
 		}
@@ -300,27 +301,28 @@ static enum walk_status walk_once(const struct gmem *m, const struct guest_pagin
 		return WALK_FAULT;
 	}
 
-	/* The access is allowed: now, and only now, mark the entries used. */
+	/* The access is allowed: now, and only now, mark the entries used.
+	 * Usually they already are, and the loop writes nothing. */
 	if (!(access & WALK_PEEK)) {
 		for (int i = 0; i < n; i++) {
-			u64 old = path[i].e, want;
+			u64 set = has_accessed_flag(pg, path[i].level) ? PTE_A : 0, old;
 
+			if (i == n - 1 && (access & WALK_WRITE))
+				set |= PTE_D;
+			if ((path[i].e & set) == set)
+				continue; /* what it needs is there (an alias below only adds) */
 			/* A guest may use one entry at several levels (a table
 			 * that points to itself).  Then this walk has already
 			 * set A in it above: start from what we wrote, or the
 			 * compare below fails on our own update and the retry
 			 * reads a PAE PDPTE with A set, a reserved bit. */
+			old = path[i].e;
 			for (int j = 0; j < i; j++)
 				if (path[j].p == path[i].p)
 					old = path[j].e;
-			want = old;
-			if (has_accessed_flag(pg, path[i].level))
-				want |= PTE_A;
-			if (i == n - 1 && (access & WALK_WRITE))
-				want |= PTE_D;
-			if (want != old && !entry_update(path[i].p, s->entry_bytes, old, want))
+			if ((old | set) != old && !entry_update(path[i].p, s->entry_bytes, old, old | set))
 				return WALK_RETRY;
-			path[i].e = want;
+			path[i].e = old | set;
 		}
 	}
 	e = path[n - 1].e;

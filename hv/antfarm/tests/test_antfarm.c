@@ -89,10 +89,34 @@ static const struct af_ops ops = { on_event, on_watch, on_unwatch, on_count, NUL
 
 /* ------------------------------------------------------------ invariants */
 
+/* The zero list (antfarm.c) holds exactly the live records with an empty
+ * user half, each once, and nzero is its length: a flush confirms the
+ * exits on it and visits nothing else. */
+static void check_zero_list(void)
+{
+	unsigned i, want = 0, n = 0;
+	uint16_t k, prev = 0xffff;
+
+	for (i = 0; i < AF_MAX_SPACES; i++)
+		want += af.sp[i].state == 1 /* live */ && af.sp[i].count == 0;
+	for (k = af.zero_head; k != 0xffff; prev = k, k = af.sp[k].lnext) {
+		assert_true(k < AF_MAX_SPACES);
+		assert_int_equal(af.sp[k].state, 1);
+		assert_int_equal(af.sp[k].count, 0);
+		assert_int_equal(af.sp[k].lprev, prev);
+		if (++n > want)
+			fail_msg("zero list: more than the %u empty live records (a cycle?)", want);
+	}
+	assert_int_equal(af.zero_tail, prev);
+	assert_int_equal(n, want);
+	assert_int_equal(af.nzero, want);
+}
+
 static void check_invariants(void)
 {
 	unsigned i;
 
+	check_zero_list();
 	assert_int_equal(af.live, af.st.creates - af.st.exits - af.st.forgotten);
 	for (i = 0; i <= max_page; i++) {
 		bool w = af_is_watched(&af, ROOT(i));
@@ -540,6 +564,42 @@ static void test_exit_confirmed_later(void **state)
 	assert_int_equal(last_ev()->cleared_tsc, emptied);
 	assert_int_equal(last_ev()->tsc, now);
 	assert_int_equal(af_emptied(&af), 0);
+}
+
+/* Three children empty before one flush, the middle one refilled: the
+ * flush confirms the other two, in the order they emptied (not the order of
+ * their records), with each one's own clear time. */
+static void test_flush_exits_in_emptied_order(void **state)
+{
+	uint64_t t3, t5;
+	unsigned c;
+
+	(void)state;
+	start_init();
+	for (c = 3; c <= 5; c++) {
+		guest_fork(ROOT(c), ROOT(1));
+		load(0, ROOT(c), 0x1000);
+		expect(AF_EV_CREATE, ROOT(c), 0, c - 1);
+	}
+	load(0, ROOT(1), 0x1000);
+	expect(AF_EV_SWITCH, ROOT(1), 0, 4);
+	guest_teardown(ROOT(5));
+	t5 = now;
+	guest_teardown(ROOT(4));
+	guest_teardown(ROOT(3));
+	t3 = now;
+	guest_set(ROOT(4), 7, PTE(7)); /* refilled before the flush: no exit */
+	assert_int_equal(af_emptied(&af), 2);
+	expect_none();
+
+	load(0, ROOT(1), 0x1000);
+	expect(AF_EV_EXIT, ROOT(5), 0, 3);
+	assert_int_equal(last_ev()->cleared_tsc, t5);
+	expect(AF_EV_EXIT, ROOT(3), 0, 2);
+	assert_int_equal(last_ev()->cleared_tsc, t3);
+	expect_none();
+	assert_int_equal(af_emptied(&af), 0);
+	assert_true(af_is_watched(&af, ROOT(4)));
 }
 
 /* The guest clears its root before freeing it: the count reaches zero as
@@ -1028,6 +1088,7 @@ int main(void)
 		cmocka_unit_test_setup(test_kernel_thread_borrows, setup_plain),
 		cmocka_unit_test_setup(test_exit_confirmed_later, setup_plain),
 		cmocka_unit_test_setup(test_clear_before_free, setup_plain),
+		cmocka_unit_test_setup(test_flush_exits_in_emptied_order, setup_plain),
 		cmocka_unit_test_setup(test_counts_bounded, setup_plain),
 		cmocka_unit_test_setup(test_unwatchable_and_unreadable, setup_plain),
 		cmocka_unit_test_setup(test_table_full, setup_plain),
