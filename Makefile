@@ -170,14 +170,18 @@ include $(sort $(wildcard */unit.mk */*/unit.mk))
 HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter \
 	-DFORMICA_HOST -Ihv/include -Ihv -I. -fsanitize=address,undefined \
 	-fno-omit-frame-pointer -fno-sanitize-recover=undefined
+# One compiler run builds a test from all its sources; a -MM pass beside it
+# lists the headers they include (BIN.d), so a header change rebuilds it.
 define unit_rule
 $(B)/unit/$(1): $$($(1)_SRCS) | $(B)/.deps-ok
 	@mkdir -p $$(dir $$@)
 	$$(call say,HOSTCC,$$@)
+	$$(Q)$$(HOSTCC) $$(HOST_CFLAGS) $$($(1)_CFLAGS) -MM -MP -MT $$@ $$($(1)_SRCS) > $$@.d
 	$$(Q)$$(HOSTCC) $$(HOST_CFLAGS) $$($(1)_CFLAGS) -o $$@ $$($(1)_SRCS) -lcmocka $$($(1)_LIBS) -lm
 endef
 $(foreach t,$(UNIT_TESTS),$(eval $(call unit_rule,$(t))))
 UNIT_BINS := $(addprefix $(B)/unit/,$(UNIT_TESTS))
+-include $(UNIT_BINS:=.d)
 
 unit: $(UNIT_BINS)
 	@tools/run-unit.sh $(B)/unit-results.txt $(UNIT_BINS)
