@@ -78,7 +78,7 @@ void guest_shadow_budgets(void)
 int guest_paging_init(struct guest *g, const struct guest_entry *e)
 {
 	static const struct shadow_ops ops = { shadow_alloc, shadow_free, NULL, NULL };
-	enum shadow_policy_cfg pc = g->hv_cfg ? g->hv_cfg->shadow : SHADOW_POLICY_SYNCED;
+	enum shadow_policy_cfg pc = g->hv_cfg ? g->hv_cfg->shadow : SHADOW_POLICY_CACHED;
 	enum shadow_policy policy = pc == SHADOW_POLICY_REFERENCE ? SHADOW_REFERENCE
 				    : pc == SHADOW_POLICY_SYNCED  ? SHADOW_SYNCED
 								  : SHADOW_CACHED;
