@@ -102,15 +102,20 @@ size_t af_log_tick(struct af_log *lg, u64 now_tsc, char *buf, size_t size)
 	return finish(&l);
 }
 
+/* An event this mode does not write: an empty line. */
+static size_t no_line(char *buf, size_t size)
+{
+	if (size)
+		buf[0] = 0;
+	return 0;
+}
+
 size_t af_log_event(struct af_log *lg, const struct af_event *ev, char *buf, size_t size)
 {
 	struct sbuf l = sbuf_on(buf, size);
 
-	if (lg->mode == AF_LOG_COUNTS && ev->kind != AF_EV_TABLE_FULL) {
-		if (size)
-			buf[0] = 0;
-		return 0;
-	}
+	if (lg->mode == AF_LOG_COUNTS && ev->kind != AF_EV_TABLE_FULL)
+		return no_line(buf, size);
 	switch (ev->kind) {
 	case AF_EV_CREATE:
 		begin(&l, lg, ev->tsc, "create");
@@ -126,9 +131,7 @@ size_t af_log_event(struct af_log *lg, const struct af_event *ev, char *buf, siz
 		if (lg->mode != AF_LOG_VERBOSE) {
 			if (lg->mode == AF_LOG_SWITCHES)
 				lg->switches++;
-			if (size)
-				buf[0] = 0;
-			return 0;
+			return no_line(buf, size);
 		}
 		begin(&l, lg, ev->tsc, "switch");
 		put_kv_hex(&l, "asid", ev->asid);

@@ -163,11 +163,12 @@ static struct sync_rec *rec_add(struct shadow_ctx *ctx, struct shadow_as *as, u6
 	r->seen = 0;
 	r->hnext = s->bucket[b];
 	s->bucket[b] = i;
+	i32 *fh = frame_head(s, gfn);
 	r->fprev = NONE;
-	r->fnext = *frame_head(s, gfn);
+	r->fnext = *fh;
 	if (r->fnext != NONE)
 		s->rec[r->fnext].fprev = i;
-	*frame_head(s, gfn) = i;
+	*fh = i;
 	r->aprev = NONE;
 	r->anext = as->sync_head;
 	if (as->sync_head != NONE)
