@@ -97,16 +97,18 @@ static struct sym *lookup(unsigned long addr)
 
 static int dump(const char *name, const char *policy, int top)
 {
-	unsigned long stext = load_kallsyms(), total = 0;
-	int fd = open("/proc/profile", O_RDONLY);
 	// The file: one word, the bucket size in bytes, then one counter per
-	// bucket (kernel/profile.c, read_profile()).
+	// bucket (kernel/profile.c, read_profile()).  Read before kallsyms:
+	// the kernel's ticks while it formats 100k symbol lines for us would
+	// be counted too.
+	int fd = open("/proc/profile", O_RDONLY);
 	size_t cap = 1 << 20, len = 0;
 	unsigned *buf = malloc(cap);
+	unsigned long stext, total = 0;
 	ssize_t r;
 
-	if (fd < 0 || !stext || !nsyms || !buf) {
-		fprintf(stderr, "kprof: no /proc/profile (boot with profile=2) or no kallsyms\n");
+	if (fd < 0 || !buf) {
+		fprintf(stderr, "kprof: no /proc/profile (boot with profile=2)\n");
 		return 1;
 	}
 	while ((r = read(fd, (char *)buf + len, cap - len)) > 0) {
@@ -115,6 +117,11 @@ static int dump(const char *name, const char *policy, int top)
 			return 1;
 	}
 	close(fd);
+	stext = load_kallsyms();
+	if (!stext || !nsyms || len < sizeof(*buf)) {
+		fprintf(stderr, "kprof: no kernel symbols in /proc/kallsyms\n");
+		return 1;
+	}
 	for (size_t i = 1; i < len / sizeof(*buf); i++) {
 		struct sym *s;
 		if (!buf[i] || !(s = lookup(stext + (i - 1) * buf[0])))
