@@ -37,7 +37,7 @@
 # BENCH_BARE_TIMEOUT: for the bare one (default 1800).
 # BENCH_PING_POLICIES: the policies the ping-pong rounds alternate between
 # (default "cached synced reference"; the reference one costs BENCH_LIMIT
-# guest seconds a round in Bochs, see README).
+# guest seconds a round in Bochs, see hv/mm/README.md).
 # BENCH_HV=FILE boots that hv.bin instead of build/hv.bin (e.g. a build of
 # another commit, for a before/after pair); BENCH_OUT=NAME names the log
 # build/bench/NAME.log (default formica) and the CSV build/bench/NAME.csv

@@ -5,8 +5,8 @@
 // bytes on the Formica mark port (0x510, through /dev/port) with nothing
 // else in it, and the shadow policy must be switched (mark 0x20 reference,
 // 0x21 cached, 0x22 synced) by a process that is already running: under the reference
-// policy a Linux guest in Bochs can stall in fork+exec (see README,
-// "Shadow pager performance"), so a shell that forks dd to write a mark
+// policy a Linux guest in Bochs can stall in fork+exec (see hv/mm/README.md,
+// "Measurement log"), so a shell that forks dd to write a mark
 // could never switch back.  An alarm bounds every interval for that reason.
 //
 //   ctxbench [-p reference|cached|synced] [-t SECONDS] forkexec N

@@ -16,7 +16,7 @@
 # reference one;
 # inference on/off (afwork overhead); and
 # last the reference policy's fork+exec, bounded by an alarm: under it a
-# Linux guest in Bochs has been seen to stall in fork+exec (README), and
+# Linux guest in Bochs has been seen to stall in fork+exec (hv/mm/README.md), and
 # what is measured before it must not be lost.
 # bench-linux.sh substitutes the counts below.
 ROUNDS=@ROUNDS@         # fork+exec rounds per policy (cached, synced)
@@ -72,7 +72,7 @@ order() {   # order R POLICY...: the policies, reversed in even rounds R
 	for p in "$@"; do o="$p $o"; done
 	echo $o
 }
-# The compile skips the reference policy: it stalls Linux here (README),
+# The compile skips the reference policy: it stalls Linux here (hv/mm/README.md),
 # so its rounds would time only the alarm.
 COMPILE_POLICIES=
 for p in $PING_POLICIES; do [ $p = reference ] || COMPILE_POLICIES="$COMPILE_POLICIES $p"; done
