@@ -143,7 +143,19 @@ $(B)/guest-tests/%.bin: guest-tests/%.asm $(wildcard guest-tests/*.inc) | $(B)/.
 CONFIG ?= tools/configs/default.cfg
 ESP_EXTRA ?=
 ESP_IMG ?= $(B)/esp.img
-$(ESP_IMG): $(B)/formica.efi $(B)/hv.bin $(GUEST_BINS) $(CONFIG) $(ESP_EXTRA) tools/mkesp.sh FORCE
+# An image also depends on which CONFIG and ESP_EXTRA make was given and on
+# the FORMICA_* variables tools/mkesp.sh reads, changes make cannot see:
+# IMAGE.args records them and is rewritten only when they differ (make
+# then finds it newer than the image).  The images used to be rebuilt at
+# every make instead, and make test's two lanes, each a make, rebuilt them
+# at once ("dd: failed to open 'build/formica-usb.img.esp'", the QEMU lane
+# dead in 7 s, once).
+IMG_ARGS = $(CONFIG) $(ESP_EXTRA) shadow=$(FORMICA_SHADOW) shadow_2m=$(FORMICA_SHADOW_2M) \
+	sample_ms=$(FORMICA_SAMPLE_MS) log=$(FORMICA_LOG)
+%.args: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(IMG_ARGS)' | cmp -s - $@ || echo '$(IMG_ARGS)' >$@
+$(ESP_IMG): $(B)/formica.efi $(B)/hv.bin $(GUEST_BINS) $(CONFIG) $(ESP_EXTRA) tools/mkesp.sh $(ESP_IMG).args
 	$(call say,ESP,$@)
 	$(Q)tools/mkesp.sh $@ $(CONFIG) $(B)/formica.efi $(B)/hv.bin $(GUEST_BINS) $(ESP_EXTRA)
 FORCE:
@@ -153,7 +165,8 @@ all: $(B)/formica.efi $(B)/hv.bin $(GUEST_BINS) $(ESP_IMG)
 # make usb: the same files in a disk image with a GPT, for `dd` to a USB
 # stick (tools/mkusb.sh; README.md, "Booting it", real hardware).
 USB_IMG := $(B)/formica-usb.img
-$(USB_IMG): $(B)/formica.efi $(B)/hv.bin $(GUEST_BINS) $(CONFIG) $(ESP_EXTRA) tools/mkesp.sh tools/mkusb.sh FORCE
+$(USB_IMG): $(B)/formica.efi $(B)/hv.bin $(GUEST_BINS) $(CONFIG) $(ESP_EXTRA) tools/mkesp.sh tools/mkusb.sh \
+		$(USB_IMG).args
 	$(call say,USB,$@)
 	$(Q)tools/mkusb.sh $@ $(CONFIG) $(B)/formica.efi $(B)/hv.bin $(GUEST_BINS) $(ESP_EXTRA)
 usb: $(USB_IMG)
