@@ -20,6 +20,12 @@
 #define SHADOW_MAX_AS 128    /* address-space records per context */
 #define SHADOW_MAX_WATCH 512 /* watched guest-physical pages per context */
 #define SHADOW_AS_HASH 256   /* hash buckets over the records' root keys (power of 2) */
+/* Synced policy, young roots (synced.c): a root's user-half leaves are kept
+ * in sync only from its (SYNC_YOUNG_LOADS + 1)th CR3 load on; the default of
+ * shadow_ctx.sync_young, picked by measurement (hv/mm/README.md). */
+#ifndef SYNC_YOUNG_LOADS
+#define SYNC_YOUNG_LOADS 2
+#endif
 
 /* Root key of a guest address space: the page-table base in CR3.  PCID bits
  * 11:0 and the no-flush bit 63 are not part of it.  PAE page-directory-
@@ -171,6 +177,12 @@ struct shadow_ctx {
 				     * memory, sync_init()ed; NULL: synced acts as cached */
 	bool sync_strict;           /* synced: never let a page table out of sync (every
 				     * write to it traps), so nothing is ever stale */
+	bool user_seen;             /* a #PF exit with U/S = 1 came: the guest runs user
+				     * code.  Until then synced acts as cached (the boot
+				     * rule, synced.c); the first one empties its shadows */
+	u32 sync_young;             /* synced: a root's user-half leaves follow the cached
+				     * rule during its first sync_young CR3 loads (young
+				     * roots, synced.c); shadow_init: SYNC_YOUNG_LOADS */
 	bool large_leaves;          /* a guest page of 2 MiB or more may get a 2 MiB
 				     * shadow leaf (shadow.c, "large leaves"); on after
 				     * shadow_init, formica.cfg shadow_2m = off clears it */

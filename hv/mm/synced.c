@@ -44,7 +44,8 @@ void sync_init(struct shadow_sync *s)
 
 static bool sync_on(const struct shadow_ctx *ctx)
 {
-	return ctx->sync && ctx->policy == SHADOW_SYNCED && ctx->paging.mode != PAGING_NONE;
+	return ctx->sync && ctx->policy == SHADOW_SYNCED && ctx->paging.mode != PAGING_NONE &&
+	       ctx->user_seen;
 }
 
 static i16 as_idx(const struct shadow_ctx *ctx, const struct shadow_as *as)
@@ -221,18 +222,59 @@ void sync_forget(struct shadow_ctx *ctx, struct shadow_as *as)
 }
 
 /*
+ * Two times when keeping a shadow in sync costs more than it can save, and
+ * the cached rule (the fallback for a leaf with no record: logged, dropped
+ * at the root's next CR3 load, its tables not protected) is used instead.
+ *
+ * The boot rule.  A booting kernel writes its own page tables all the time
+ * (the direct map, vmalloc, module and percpu areas), and under synced each
+ * of those writes to a shadowed table is trapped and emulated: 75k before
+ * Linux's /init, 1.5x the boot time.  Until user code runs there is no
+ * process whose shadow is worth keeping, so synced acts as cached until the
+ * first #PF exit whose error code has U/S = 1 (a CPL 3 access; the one
+ * sign of user mode that the pure core sees, and the same on VT-x, in the
+ * exit's error code, and on SVM, in EXITINFO1: nothing else in a #PF exit
+ * tells the CPL, and a user process's first access to each page of its new
+ * address space faults, so the sign comes at once).  Then every shadow is
+ * emptied once, so that no leaf built without records stays (the kernel's
+ * global ones would: they are never dropped at a CR3 load), and synced
+ * works as synced from there on.
+ *
+ * Young roots.  A process that lives for a few context switches (fork's
+ * child before its exec, a /bin/true) gains nothing from a shadow kept
+ * across its CR3 loads, and pays every write fault, resync and dirty-bit
+ * exit of the protection.  So a root's user-half leaves follow the cached
+ * rule until the root has been loaded ctx->sync_young times; from its next
+ * load on (which drops those leaves, as cached does) they are recorded.
+ * Its kernel-half leaves are recorded from the start: every root shares
+ * those tables, so they are protected anyway.
+ */
+void sync_user_seen(struct shadow_ctx *ctx)
+{
+	ctx->user_seen = true;
+	if (ctx->policy == SHADOW_SYNCED)
+		empty_all(ctx);
+}
+
+static bool young_user_leaf(const struct shadow_ctx *ctx, const struct shadow_as *as, u64 gva)
+{
+	return as->cr3_loads <= ctx->sync_young && !upper_half(ctx, gva);
+}
+
+/*
  * A leaf for gva is about to be built in as from the walk w: record every
  * guest table the walk read, from the top down to the final entry's.  A
  * walk through a table is a use of it, so its write count starts again.
- * False if some table could not be recorded (no record or protection left):
- * then the leaf must be treated as the cached policy treats its leaves.
+ * False if some table could not be recorded (no record or protection left,
+ * or a young root's user leaf: above): then the leaf must be treated as the
+ * cached policy treats its leaves.
  */
 bool sync_note_walk(struct shadow_ctx *ctx, struct shadow_as *as, u64 gva,
 		    const struct walk_result *w)
 {
 	bool all = true;
 
-	if (!sync_on(ctx) || as == &ctx->identity)
+	if (!sync_on(ctx) || as == &ctx->identity || young_user_leaf(ctx, as, gva))
 		return false;
 	for (int level = top_level(ctx) - (ctx->paging.mode == PAGING_32); level >= w->level;
 	     level--) {

@@ -205,6 +205,8 @@ static void diff_init(struct diff *d, enum paging_mode mode, u64 seed, bool larg
 		d->ctx[p]->sync = malloc(sizeof(*d->ctx[p]->sync));
 		assert_non_null(d->ctx[p]->sync);
 		sync_init(d->ctx[p]->sync);
+		d->ctx[p]->user_seen = true;
+		d->ctx[p]->sync_young = 0;
 	}
 	set_paging_all(d);
 }
