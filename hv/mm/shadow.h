@@ -70,7 +70,8 @@ struct shadow_as {
 	u64 flush_gen;   /* ctx->flush_gen when this shadow was last valid: an older one
 			  * is stale (a whole-context flush came) and is emptied at its next load */
 	u64 faults;      /* #PF exits handled while this root was loaded */
-	u64 cr3_loads;   /* times the guest loaded this root (1 = just created) */
+	u64 cr3_loads;   /* times the guest loaded this root (1 = just created, or, under
+			  * synced, its root page was just reused: synced.c, young roots) */
 	void *ext;       /* owned by the process-inference engine; never touched here */
 	i32 sync_head;   /* synced policy: first of the guest tables this shadow was built
 			  * from (struct sync_rec, synced.h), -1 = none */

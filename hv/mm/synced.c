@@ -72,6 +72,12 @@ static bool upper_half(const struct shadow_ctx *ctx, u64 la)
 	return ctx->paging.mode == PAGING_LONG4 ? (la >> 47) & 1 : (la >> 31) & 1;
 }
 
+/* The level of the guest's root table (a 32-bit guest's has two levels). */
+static int root_level(const struct shadow_ctx *ctx)
+{
+	return top_level(ctx) - (ctx->paging.mode == PAGING_32);
+}
+
 /* What a guest table of `level` looks like in the current paging mode. */
 struct tshape {
 	u64 esize; /* bytes per entry */
@@ -247,7 +253,10 @@ void sync_forget(struct shadow_ctx *ctx, struct shadow_as *as)
  * rule until the root has been loaded ctx->sync_young times; from its next
  * load on (which drops those leaves, as cached does) they are recorded.
  * Its kernel-half leaves are recorded from the start: every root shares
- * those tables, so they are protected anyway.
+ * those tables, so they are protected anyway.  Linux reuses root pages, so
+ * a root's record outlives its process: a root is young again once its
+ * table was written while it was not loaded (pgd_alloc() clearing the
+ * page: sync_unsync_on_fault() below starts the count again).
  */
 void sync_user_seen(struct shadow_ctx *ctx)
 {
@@ -276,8 +285,7 @@ bool sync_note_walk(struct shadow_ctx *ctx, struct shadow_as *as, u64 gva,
 
 	if (!sync_on(ctx) || as == &ctx->identity || young_user_leaf(ctx, as, gva))
 		return false;
-	for (int level = top_level(ctx) - (ctx->paging.mode == PAGING_32); level >= w->level;
-	     level--) {
+	for (int level = root_level(ctx); level >= w->level; level--) {
 		struct tshape t = tshape(ctx, level);
 		u64 idx = (gva / t.span) % t.nent;
 		u64 table = w->entry_gpa[level] - idx * t.esize;
@@ -492,7 +500,7 @@ bool sync_unsync_on_fault(struct shadow_ctx *ctx, u64 gpa)
 
 		if (r->table >> PAGE_SHIFT != gfn || r->unsync)
 			continue;
-		bool root = r->level == top_level(ctx) - (ctx->paging.mode == PAGING_32);
+		bool root = r->level == root_level(ctx);
 
 		/* (not the loaded root: each walk through it out of sync would
 		 * mark an entry, whose whole subtree its next load drops) */
@@ -504,8 +512,14 @@ bool sync_unsync_on_fault(struct shadow_ctx *ctx, u64 gpa)
 	for (i32 i = *frame_head(s, gfn); i != NONE; i = s->rec[i].fnext) {
 		struct sync_rec *r = &s->rec[i];
 
-		if (r->table >> PAGE_SHIFT == gfn && !r->unsync)
-			unsync_rec(ctx, &ctx->as[r->as], r);
+		if (r->table >> PAGE_SHIFT != gfn || r->unsync)
+			continue;
+		unsync_rec(ctx, &ctx->as[r->as], r);
+		/* An idle root written: Linux clears a root page for a new
+		 * process (pgd_alloc), so its next load starts a new life,
+		 * young again (young roots, above). */
+		if (r->level == root_level(ctx))
+			ctx->as[r->as].cr3_loads = 0;
 	}
 	ctx->stats.sync_write_faults++;
 	return !wp_is_protected(&s->wp, gfn);
@@ -552,7 +566,7 @@ static void wrote_rec(struct shadow_ctx *ctx, struct shadow_as *as, i32 i, void 
 	if (r->unsync)
 		return;
 	bool often = ++r->writes >= SYNC_UNSHADOW_WRITES;
-	bool root = r->level == top_level(ctx) - (ctx->paging.mode == PAGING_32);
+	bool root = r->level == root_level(ctx);
 
 	/* A kernel-half table is shared by every root: out of sync, it would be
 	 * resynced at every root's next load (a vmalloc'ed kernel stack at
