@@ -24,7 +24,7 @@
  * in sync only from its (SYNC_YOUNG_LOADS + 1)th CR3 load on; the default of
  * shadow_ctx.sync_young, picked by measurement (hv/mm/README.md). */
 #ifndef SYNC_YOUNG_LOADS
-#define SYNC_YOUNG_LOADS 2
+#define SYNC_YOUNG_LOADS 4
 #endif
 
 /* Root key of a guest address space: the page-table base in CR3.  PCID bits

@@ -228,9 +228,10 @@ void sync_forget(struct shadow_ctx *ctx, struct shadow_as *as)
 }
 
 /*
- * Two times when keeping a shadow in sync costs more than it can save, and
- * the cached rule (the fallback for a leaf with no record: logged, dropped
- * at the root's next CR3 load, its tables not protected) is used instead.
+ * Three kinds of leaf for which keeping the shadow in sync costs more than
+ * it can save, and the cached rule (the fallback for a leaf with no
+ * record: logged, dropped at the root's next CR3 load, its tables not
+ * protected; a global one kept until INVLPG or a flush) is used instead.
  *
  * The boot rule.  A booting kernel writes its own page tables all the time
  * (the direct map, vmalloc, module and percpu areas), and under synced each
@@ -242,9 +243,8 @@ void sync_forget(struct shadow_ctx *ctx, struct shadow_as *as)
  * exit's error code, and on SVM, in EXITINFO1: nothing else in a #PF exit
  * tells the CPL, and a user process's first access to each page of its new
  * address space faults, so the sign comes at once).  Then every shadow is
- * emptied once, so that no leaf built without records stays (the kernel's
- * global ones would: they are never dropped at a CR3 load), and synced
- * works as synced from there on.
+ * emptied once, so that every leaf from there on was built by synced's
+ * rules, and synced works as synced.
  *
  * Young roots.  A process that lives for a few context switches (fork's
  * child before its exec, a /bin/true) gains nothing from a shadow kept
@@ -257,6 +257,13 @@ void sync_forget(struct shadow_ctx *ctx, struct shadow_as *as)
  * a root's record outlives its process: a root is young again once its
  * table was written while it was not loaded (pgd_alloc() clearing the
  * page: sync_unsync_on_fault() below starts the count again).
+ *
+ * Global leaves.  The cached rule keeps a global leaf across CR3 loads
+ * already, as long as synced could (until the guest's INVLPG or flush: a
+ * TLB's licence); protecting the tables it came from would only trap the
+ * kernel's writes to them (Linux's kernel half is global: a vmalloc'ed
+ * stack at each fork, ~5 emulated stores a fork+exec).  With sync_strict
+ * (nothing may be stale) they are recorded like the others.
  */
 void sync_user_seen(struct shadow_ctx *ctx)
 {
@@ -274,16 +281,18 @@ static bool young_user_leaf(const struct shadow_ctx *ctx, const struct shadow_as
  * A leaf for gva is about to be built in as from the walk w: record every
  * guest table the walk read, from the top down to the final entry's.  A
  * walk through a table is a use of it, so its write count starts again.
- * False if some table could not be recorded (no record or protection left,
- * or a young root's user leaf: above): then the leaf must be treated as the
- * cached policy treats its leaves.
+ * False if some table could not be recorded (no record or protection left)
+ * or is not to be (the boot rule, a young root's user leaf, a global leaf:
+ * above): then the leaf must be treated as the cached policy treats its
+ * leaves.
  */
 bool sync_note_walk(struct shadow_ctx *ctx, struct shadow_as *as, u64 gva,
 		    const struct walk_result *w)
 {
 	bool all = true;
 
-	if (!sync_on(ctx) || as == &ctx->identity || young_user_leaf(ctx, as, gva))
+	if (!sync_on(ctx) || as == &ctx->identity || young_user_leaf(ctx, as, gva) ||
+	    (w->global && !ctx->sync_strict))
 		return false;
 	for (int level = root_level(ctx); level >= w->level; level--) {
 		struct tshape t = tshape(ctx, level);

@@ -415,12 +415,14 @@ static void test_boot_rule(void **state)
 
 	fix_init(&f, PAGING_LONG4, SHADOW_SYNCED);
 	f.ctx->user_seen = false; /* booting */
-	u64 root_a = f.g.cr3;
-	gpt_map(&f.g, KVA, 0x5000, 4 * KB, PTE_P | PTE_RW | PTE_G, PTE_RW); /* kept at loads */
+	u64 root_a = f.g.cr3, gva = KVA + 4 * KB;
+	gpt_map(&f.g, KVA, 0x5000, 4 * KB, PTE_P | PTE_RW, PTE_RW);
+	gpt_map(&f.g, gva, 0x7000, 4 * KB, PTE_P | PTE_RW | PTE_G, PTE_RW); /* kept at loads */
 	gpt_map(&f.g, UVA, 0x6000, 4 * KB, PTE_P | PTE_US, PTE_US);
 	u64 root_b = fix_second_root(&f), kpt = pt_of(&f, KVA);
 
 	assert_int_equal(shadow_run(f.ctx, KVA, WALK_READ, false).exits, 1);
+	assert_int_equal(shadow_run(f.ctx, gva, WALK_READ, false).exits, 1);
 	assert_false(shadow_is_protected(f.ctx, kpt)); /* no record while booting */
 	assert_int_equal(f.ctx->sync->used, 0);
 	shadow_cr3_load(f.ctx, root_b);
@@ -428,10 +430,10 @@ static void test_boot_rule(void **state)
 	shadow_cr3_load(f.ctx, root_a);
 
 	/* The first user access: every shadow emptied, then synced. */
-	assert_true(shadow_leaf(f.ctx, KVA) & PTE_P);
+	assert_true(shadow_leaf(f.ctx, gva) & PTE_P);
 	assert_int_equal(shadow_run(f.ctx, UVA, WALK_USER, false).exits, 1);
 	assert_true(f.ctx->user_seen);
-	assert_false(shadow_leaf(f.ctx, KVA) & PTE_P);
+	assert_false(shadow_leaf(f.ctx, gva) & PTE_P);
 	assert_true(shadow_is_protected(f.ctx, pt_of(&f, UVA)));
 	assert_int_equal(shadow_run(f.ctx, KVA, WALK_READ, false).exits, 1);
 	assert_true(shadow_is_protected(f.ctx, kpt));
@@ -501,6 +503,40 @@ static void test_young_root(void **state)
 	fix_done(&f);
 }
 
+/* A global leaf follows the cached rule (kept across CR3 loads, dropped by
+ * INVLPG and flushes, its tables not protected): that rule already keeps
+ * it as long as synced would, and protecting the kernel's tables for it
+ * would trap the kernel's writes to them (a vmalloc'ed stack at each
+ * fork).  Strict, it is kept in sync like any other. */
+static void test_global_leaf_cached_rule(void **state)
+{
+	for (int strict = 0; strict < 2; strict++) {
+		struct fix f;
+
+		fix_init(&f, PAGING_LONG4, SHADOW_SYNCED);
+		f.ctx->sync_strict = strict;
+		u64 root_a = f.g.cr3;
+		gpt_map(&f.g, KVA, 0x5000, 4 * KB, PTE_P | PTE_RW | PTE_G, PTE_RW);
+		u64 root_b = fix_second_root(&f), kpt = pt_of(&f, KVA);
+
+		assert_int_equal(shadow_run(f.ctx, KVA, WALK_READ, false).exits, 1);
+		assert_int_equal(shadow_is_protected(f.ctx, kpt), strict);
+		shadow_cr3_load(f.ctx, root_b);
+		shadow_cr3_load(f.ctx, root_a);
+		assert_int_equal(shadow_run(f.ctx, KVA, WALK_READ, false).exits, 0);
+		/* Not strict: the guest's write is unseen, its INVLPG drops it. */
+		if (!strict) {
+			gpt_set(&f.g, gpt_entry(&f.g, KVA, 1), 0x8000 | PTE_P | PTE_RW | PTE_G);
+			shadow_invlpg(f.ctx, KVA);
+		} else {
+			store(&f, gpt_entry(&f.g, KVA, 1), 0x8000 | PTE_P | PTE_RW | PTE_G);
+		}
+		assert_int_equal(shadow_run(f.ctx, KVA, WALK_READ, false).hpa,
+				 gpa_to_hpa(&f.g.m, 0x8000));
+		fix_done(&f);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -517,6 +553,7 @@ int main(void)
 		cmocka_unit_test(test_no_records_acts_cached),
 		cmocka_unit_test(test_boot_rule),
 		cmocka_unit_test(test_young_root),
+		cmocka_unit_test(test_global_leaf_cached_rule),
 	};
 	return cmocka_run_group_tests_name("synced", tests, NULL, NULL);
 }
