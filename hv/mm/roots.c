@@ -376,6 +376,7 @@ void shadow_destroy(struct shadow_ctx *ctx)
 			as_release(ctx, &ctx->as[i]);
 	as_free_shadow(ctx, &ctx->identity);
 	wl_free(ctx);
+	sync_destroy(ctx);
 	ctx->cur = NULL;
 }
 

@@ -135,5 +135,6 @@ void sync_resync(struct shadow_ctx *ctx, struct shadow_as *as);
 bool range_protected(const struct shadow_ctx *ctx, u64 gpa);
 bool sync_unsync_on_fault(struct shadow_ctx *ctx, u64 gpa);
 void sync_user_seen(struct shadow_ctx *ctx);
+void sync_destroy(struct shadow_ctx *ctx);
 
 #endif

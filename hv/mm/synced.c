@@ -98,7 +98,10 @@ static struct tshape tshape(const struct shadow_ctx *ctx, int level)
 
 /* A copy of the guest frame gfn as it is now, shared with the records let
  * out of sync in this pass; -1 if there is no room (then the resync drops
- * everything built from the table). */
+ * everything built from the table).  A slot keeps its page when its last
+ * record lets go (snap_put), and the next copy reuses it: a fork lets a few
+ * tables out of sync and the next load brings them back, every time, and an
+ * allocation costs a zeroed page the copy overwrites at once. */
 static i16 snap_take(struct shadow_ctx *ctx, u64 gfn)
 {
 	struct shadow_sync *s = ctx->sync;
@@ -108,30 +111,44 @@ static i16 snap_take(struct shadow_ctx *ctx, u64 gfn)
 	for (int i = 0; i < SYNC_SNAPS; i++) {
 		struct sync_snap *c = &s->snap[i];
 
-		if (c->page && c->gfn == gfn && c->pass == s->pass) {
+		if (c->refs && c->gfn == gfn && c->pass == s->pass) {
 			c->refs++;
 			return (i16)i;
 		}
-		if (!c->page && free < 0)
-			free = i;
+		if (!c->refs && (free < 0 || (c->page && !s->snap[free].page)))
+			free = i; /* a free slot, one with a page if any */
 	}
 	if (free < 0 || !src)
 		return -1;
-	u64 *p = ctx->ops.alloc_page(ctx->ops.opaque, false);
-	if (!p)
+	struct sync_snap *c = &s->snap[free];
+
+	if (!c->page)
+		c->page = ctx->ops.alloc_page(ctx->ops.opaque, false);
+	if (!c->page)
 		return -1;
-	memcpy(p, src, PAGE_SIZE);
-	s->snap[free] = (struct sync_snap){ gfn, s->pass, p, 1 };
+	memcpy(c->page, src, PAGE_SIZE);
+	c->gfn = gfn;
+	c->pass = s->pass;
+	c->refs = 1;
 	return (i16)free;
 }
 
 static void snap_put(struct shadow_ctx *ctx, i16 i)
 {
-	struct sync_snap *c = &ctx->sync->snap[i];
+	if (i >= 0)
+		ctx->sync->snap[i].refs--; /* at 0 the slot is free; its page stays */
+}
 
-	if (i >= 0 && --c->refs == 0) {
-		ctx->ops.free_page(ctx->ops.opaque, c->page);
+/* The context goes: give back the copies' pages. */
+void sync_destroy(struct shadow_ctx *ctx)
+{
+	for (int i = 0; ctx->sync && i < SYNC_SNAPS; i++) {
+		struct sync_snap *c = &ctx->sync->snap[i];
+
+		if (c->page)
+			ctx->ops.free_page(ctx->ops.opaque, c->page);
 		c->page = NULL;
+		c->refs = 0;
 	}
 }
 
@@ -420,16 +437,6 @@ static void unsync_rec(struct shadow_ctx *ctx, struct shadow_as *as, struct sync
 	ctx->stats.sync_unsyncs++;
 }
 
-/* Are the n bytes (a multiple of 8, 8-aligned) at a and b the same? */
-static bool same_qwords(const u8 *a, const u8 *b, u64 n)
-{
-	u64 d = 0;
-
-	for (u64 i = 0; i < n; i += 8)
-		d |= *(const u64 *)(a + i) ^ *(const u64 *)(b + i);
-	return d == 0;
-}
-
 /* Record i of as is out of sync: drop what changed since its copy (all,
  * without one), then hold its table again. */
 static void resync_rec(struct shadow_ctx *ctx, struct shadow_as *as, i32 i)
@@ -453,12 +460,12 @@ static void resync_rec(struct shadow_ctx *ctx, struct shadow_as *as, i32 i)
 	 * through it meanwhile: 0 -> page -> 0 leaves a leaf of that page.
 	 * Most of a table is unchanged and unwalked: one word of walked[]
 	 * covers an eighth of it, and where that word is 0 and the eighth
-	 * equals its copy (one qword compare a step) it is skipped whole. */
+	 * equals its copy (memcmp: REPE CMPSQ in the hv) it is skipped whole. */
 	u64 group = t.nent >= 8 ? t.nent / 8 : t.nent;
 
 	for (u64 k0 = 0; k0 < t.nent; k0 += group) {
 		if (t.nent >= 8 && !r->walked[k0 / group] &&
-		    same_qwords(now + k0 * t.esize, then + k0 * t.esize, group * t.esize))
+		    !memcmp(now + k0 * t.esize, then + k0 * t.esize, group * t.esize))
 			continue;
 		for (u64 k = k0; k < k0 + group; k++) {
 			u64 b = k * 512 / t.nent;

@@ -55,8 +55,9 @@ struct sync_rec {
 struct sync_snap {
 	u64 gfn;   /* the frame copied */
 	u64 pass;  /* shadow_sync.pass when copied */
-	u64 *page; /* the copy (from ops.alloc_page), NULL: slot free */
-	u32 refs;  /* records that point at it */
+	u64 *page; /* the copy (from ops.alloc_page), kept for reuse when the
+		    * slot is free; NULL: none yet */
+	u32 refs;  /* records that point at it; 0: slot free */
 };
 
 struct shadow_sync {

@@ -537,6 +537,32 @@ static void test_global_leaf_cached_rule(void **state)
 	}
 }
 
+/* A table's copy (made when it goes out of sync) lives in a page the next
+ * copy reuses: a fork lets the parent's page tables out of sync, and its
+ * next load brings them back, at every fork. */
+static void test_copy_page_reused(void **state)
+{
+	struct fix f;
+
+	fix_init(&f, PAGING_LONG4, SHADOW_SYNCED);
+	gpt_map(&f.g, UVA, 0x6000, 4 * KB, PTE_P | PTE_US, PTE_US);
+	u64 pte = gpt_entry(&f.g, UVA, 1), pt = pt_of(&f, UVA), root = f.g.cr3;
+	long pages = 0;
+
+	for (int round = 0; round < 3; round++) {
+		assert_int_equal(shadow_run(f.ctx, UVA, WALK_USER, false).kind, RAN);
+		store(&f, pte + 8, 0); /* out of sync: a copy */
+		assert_false(shadow_is_protected(f.ctx, pt));
+		shadow_cr3_load(f.ctx, root); /* synced again: the copy's slot is free */
+		assert_true(shadow_is_protected(f.ctx, pt));
+		if (round == 0)
+			pages = f.pool.total;
+		assert_int_equal(f.pool.total, pages);
+	}
+	assert_int_equal(f.ctx->stats.sync_resyncs, 3);
+	fix_done(&f); /* and the kept page came back */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -554,6 +580,7 @@ int main(void)
 		cmocka_unit_test(test_boot_rule),
 		cmocka_unit_test(test_young_root),
 		cmocka_unit_test(test_global_leaf_cached_rule),
+		cmocka_unit_test(test_copy_page_reused),
 	};
 	return cmocka_run_group_tests_name("synced", tests, NULL, NULL);
 }
