@@ -444,12 +444,13 @@ static void resync_rec(struct shadow_ctx *ctx, struct shadow_as *as, i32 i)
 	struct sync_rec *r = &ctx->sync->rec[i];
 	struct tshape t = tshape(ctx, r->level);
 	const u8 *now = gpa_ptr(ctx->gm, r->table, t.nent * t.esize);
-	bool changed = false;
-	int held;
+	int held = wp_hold(&ctx->sync->wp, r->table >> PAGE_SHIFT, WP_SHADOW);
 
 	ctx->stats.sync_resyncs++;
-	if (r->snap < 0 || !now) {
+	if (r->snap < 0 || !now || held < 0) {
 		zap_entries(ctx, as, r, 0, t.nent - 1);
+		if (held >= 0)
+			wp_release(&ctx->sync->wp, r->table >> PAGE_SHIFT, WP_SHADOW);
 		rec_del(ctx, i);
 		return;
 	}
@@ -468,40 +469,17 @@ static void resync_rec(struct shadow_ctx *ctx, struct shadow_as *as, i32 i)
 			continue;
 		for (u64 k = k0; k < k0 + group; k++) {
 			u64 b = k * 512 / t.nent;
-			u64 diff = t.esize == 8 ? ((const u64 *)now)[k] ^ ((const u64 *)then)[k]
-						: ((const u32 *)now)[k] ^ ((const u32 *)then)[k];
 
-			/* (the A and D flags our own walks set are not the guest
-			 * writing; the entry's leaf goes all the same) */
-			changed |= (diff & ~(u64)(PTE_A | PTE_D)) != 0;
-			if (diff || ((r->walked[b / 64] >> (b % 64)) & 1))
+			if ((r->walked[b / 64] >> (b % 64)) & 1 ||
+			    (t.esize == 8 ? ((const u64 *)now)[k] != ((const u64 *)then)[k]
+					  : ((const u32 *)now)[k] != ((const u32 *)then)[k]))
 				zap_entries(ctx, as, r, k, k);
 		}
 	}
 	snap_put(ctx, r->snap);
 	r->snap = -1;
-	r->writes = 0;
-	/* Written since its copy: the guest is still at it (a forking parent:
-	 * fork's copy-on-write marking, then its own copy-on-write faults, in
-	 * each of its page tables at every fork).  Held again now, it would
-	 * fault at the next store and be copied then; so it stays out of sync,
-	 * with a copy of the table as it is now (every leaf that disagrees
-	 * with it went above), and is held again at the first load that finds
-	 * it unchanged. */
-	if (changed) {
-		memset(r->walked, 0, sizeof(r->walked));
-		ctx->sync->pass++; /* a copy of its own, not one of an earlier pass */
-		r->snap = snap_take(ctx, r->table >> PAGE_SHIFT);
-		if (r->snap >= 0)
-			return;
-	}
-	held = wp_hold(&ctx->sync->wp, r->table >> PAGE_SHIFT, WP_SHADOW);
-	if (held < 0) { /* no room to hold it: nothing built from it may stay */
-		zap_entries(ctx, as, r, 0, t.nent - 1);
-		rec_del(ctx, i);
-		return;
-	}
 	r->unsync = false;
+	r->writes = 0;
 	as->sync_unsync--;
 	if (held == 1 && !shadow_is_watched(ctx, r->table))
 		wl_revoke_writes(ctx, r->table & ~(PAGE_SIZE - 1));
