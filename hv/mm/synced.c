@@ -39,6 +39,7 @@ void sync_init(struct shadow_sync *s)
 	s->free_head = 0;
 	s->used = 0;
 	memset(s->snap, 0, sizeof(s->snap));
+	s->nsnaps = 0;
 	s->pass = 0;
 }
 
@@ -108,7 +109,7 @@ static i16 snap_take(struct shadow_ctx *ctx, u64 gfn)
 	const void *src = gpa_ptr(ctx->gm, gfn << PAGE_SHIFT, PAGE_SIZE);
 	int free = -1;
 
-	for (int i = 0; i < SYNC_SNAPS; i++) {
+	for (u32 i = 0; i < s->nsnaps; i++) {
 		struct sync_snap *c = &s->snap[i];
 
 		if (c->refs && c->gfn == gfn && c->pass == s->pass) {
@@ -116,8 +117,10 @@ static i16 snap_take(struct shadow_ctx *ctx, u64 gfn)
 			return (i16)i;
 		}
 		if (!c->refs && (free < 0 || (c->page && !s->snap[free].page)))
-			free = i; /* a free slot, one with a page if any */
+			free = (int)i; /* a free slot, one with a page if any */
 	}
+	if (free < 0 && s->nsnaps < SYNC_SNAPS)
+		free = (int)s->nsnaps++;
 	if (free < 0 || !src)
 		return -1;
 	struct sync_snap *c = &s->snap[free];
@@ -142,7 +145,7 @@ static void snap_put(struct shadow_ctx *ctx, i16 i)
 /* The context goes: give back the copies' pages. */
 void sync_destroy(struct shadow_ctx *ctx)
 {
-	for (int i = 0; ctx->sync && i < SYNC_SNAPS; i++) {
+	for (u32 i = 0; ctx->sync && i < ctx->sync->nsnaps; i++) {
 		struct sync_snap *c = &ctx->sync->snap[i];
 
 		if (c->page)

@@ -70,6 +70,8 @@ struct shadow_sync {
 	i32 free_head;
 	u32 used;
 	struct sync_snap snap[SYNC_SNAPS];
+	u32 nsnaps;       /* slots ever used (snap[nsnaps...] are unused): a
+			   * copy looks at these only, usually a handful */
 	u64 pass;         /* trapped writes and let-gos so far */
 };
 
