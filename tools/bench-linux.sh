@@ -43,6 +43,11 @@
 # build/bench/NAME.log (default formica) and the CSV build/bench/NAME.csv
 # (default linux); BENCH_CFG=FILE replaces tools/configs/linux.cfg (e.g.
 # one with antfarm = off, or shadow = reference).
+# BENCH_KPROF=1: both kernels boot with profile=2 and each compile round
+# ends with the guest kernel's own tick profile by function
+# (tools/linux/workloads/kprof.c; FORMICA-KPROF lines), which benchcsv.py
+# sets side by side (a bare run kept with BENCH_REUSE_BARE=1 must have been
+# made with it too).
 # BENCH_LOG: formica.cfg "log" for the formica boot (default counts: Antfarm
 # infers as always but writes no line per creation and exit; ~4 lines per
 # fork+exec outrun the 115200-baud UART, and the wait for it would be timed
@@ -62,10 +67,12 @@ PING_POLICIES=${BENCH_PING_POLICIES:-cached synced reference}
 COMPILE_ROUNDS=${BENCH_COMPILE_ROUNDS:-3}
 COMPILE_LIMIT=${BENCH_COMPILE_LIMIT:-600}
 LIMIT=${BENCH_LIMIT:-60}
+KPROF=${BENCH_KPROF:-0}
+[ "$KPROF" = 1 ] && KPROF_ARG=profile=2 || KPROF_ARG=
 sed -e "s/@ROUNDS@/$ROUNDS/; s/@FORKS@/$FORKS/; s/@PINGS@/$PINGS/; s/@PING_ROUNDS@/$PING_ROUNDS/" \
 	-e "s/@MEM_ROUNDS@/$MEM_ROUNDS/; s/@REF_FORKS@/$REF_FORKS/; s/@LIMIT@/$LIMIT/" \
 	-e "s/@PING_POLICIES@/$PING_POLICIES/; s/@COMPILE_ROUNDS@/$COMPILE_ROUNDS/" \
-	-e "s/@COMPILE_LIMIT@/$COMPILE_LIMIT/" \
+	-e "s/@COMPILE_LIMIT@/$COMPILE_LIMIT/; s/@KPROF@/$KPROF/" \
 	tools/linux/workloads/shadow-bench.sh >$B/shadow-bench.sh
 EXTRA_TREES="build/linux/bench-tree build/antfarm/tree build/linux/compile-kit/tree" \
 	tools/linux/mkinitramfs.sh $B/initramfs.cpio.gz $B/shadow-bench.sh >/dev/null || exit 1
@@ -79,13 +86,15 @@ elif [ "${BENCH_REUSE_BARE:-0}" = 1 ] && [ -s $B/bare/serial.log ] && [ -s $B/ba
 else
 	echo "bench-linux: bare boot in Bochs (OVMF EFI stub)..."
 	t0=$SECONDS
-	tools/linux/bare-boot.sh --initrd $B/initramfs.cpio.gz --out $B/bare --timeout ${BENCH_BARE_TIMEOUT:-1800} >/dev/null 2>&1
+	tools/linux/bare-boot.sh --initrd $B/initramfs.cpio.gz --out $B/bare --timeout ${BENCH_BARE_TIMEOUT:-1800} \
+		${KPROF_ARG:+--append $KPROF_ARG} >/dev/null 2>&1
 	bare_wall=$((SECONDS - t0))
 	echo $bare_wall >$B/bare/wall
 fi
 
 echo "bench-linux: the same kernel under formica..."
-sed 's|initramfs.cpio.gz|bench.cpio.gz|' ${BENCH_CFG:-tools/configs/linux.cfg} > $B/formica.cfg
+sed -e 's|initramfs.cpio.gz|bench.cpio.gz|' -e "s|^cmdline = .*|& $KPROF_ARG|" \
+	${BENCH_CFG:-tools/configs/linux.cfg} > $B/formica.cfg
 cp $B/initramfs.cpio.gz $B/bench.cpio.gz
 FORMICA_LOG=${BENCH_LOG:-counts} tools/mkesp.sh $B/esp.img $B/formica.cfg build/formica.efi ${BENCH_HV:-build/hv.bin} build/linux/vmlinuz $B/bench.cpio.gz
 LOG=$B/${BENCH_OUT:-formica}.log

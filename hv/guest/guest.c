@@ -74,6 +74,19 @@ static void fpu_init(struct guest *g)
 	*(u32 *)&g->fpu[24] = 0x1f80;
 }
 
+/*
+ * Did the host's firmware enable fast-string operations (IA32_MISC_ENABLE
+ * bit 0, msr.h)?  The MSR is Intel's (SDM Vol. 4, table 2-2); AMD has no
+ * such MSR and Linux asks it only of Intel CPUs, so elsewhere the answer
+ * is yes, what the guest has always been told.
+ */
+static bool host_fast_strings(void)
+{
+	struct cpuid_regs v = cpuid(0, 0);
+	bool intel = v.ebx == 0x756e6547 && v.edx == 0x49656e69 && v.ecx == 0x6c65746e; /* GenuineIntel */
+	return !intel || (rdmsr(MSR_IA32_MISC_ENABLE) & MISC_ENABLE_FAST_STRING);
+}
+
 static int guest_create(struct guest *g, int id, const struct handoff *h)
 {
 	const struct handoff_guest *hg = &h->guest[id];
@@ -85,7 +98,7 @@ static int guest_create(struct guest *g, int id, const struct handoff *h)
 	g->mem = (struct gmem){ (u8 *)hg->mem_base, hg->mem_size };
 	g->disk = -1;
 	g->kick_ns = VSCHED_NEVER;
-	msr_state_init(&g->msrs);
+	msr_state_init(&g->msrs, host_fast_strings());
 	fpu_init(g);
 	/* The RTC starts at a fixed date, 2026-01-01 00:00:00 UTC: runs are
 	 * then repeatable, and the date is plainly not a real clock's. */

@@ -28,7 +28,17 @@ enum msr_where { MSR_GP = 0, MSR_IN_VMCS, MSR_IN_STATE, MSR_CONST, MSR_IGNORE };
  * writes CR3 only on real address-space switches. */
 #define ARCH_CAP_RDCL_NO BIT(0)
 
-void msr_state_init(struct guest_msrs *m);
+/* IA32_MISC_ENABLE bit 0, fast-string operations (SDM Vol. 4, table 2-2).
+ * Firmware sets it; when it is clear, Linux drops its REP MOVSB/STOSB
+ * string routines (ERMS, REP_GOOD: "Disabled fast string operations") for
+ * unrolled loops.  A guest sees the host's bit, so it runs the string code
+ * the same kernel runs bare on this machine: Bochs clears the bit, and
+ * since Bochs counts every iteration of a REP string instruction as one
+ * instruction, a guest told otherwise ran ~6x the instructions in memset
+ * and clear_page that a bare run did (README, "Shadow pager performance"). */
+#define MISC_ENABLE_FAST_STRING BIT(0)
+
+void msr_state_init(struct guest_msrs *m, bool fast_strings);
 /* For reads: *val is filled for MSR_IN_STATE and MSR_CONST. */
 enum msr_where msr_filter_read(const struct guest_msrs *m, u32 msr, u64 *val);
 /* For writes: MSR_IN_STATE updates *m; MSR_GP also for bad values. */

@@ -13,12 +13,14 @@
 #define MSR_MTRR_PHYS_FIRST 0x200
 #define MSR_MTRR_PHYS_LAST 0x21f
 
-void msr_state_init(struct guest_msrs *m)
+void msr_state_init(struct guest_msrs *m, bool fast_strings)
 {
 	*m = (struct guest_msrs){
 		/* xAPIC at the architectural address, enabled, this is the BSP */
 		.apic_base = 0xfee00000ull | BIT(11) | BIT(8),
-		.misc_enable = BIT(0), /* fast strings */
+		/* Fast-string operations (bit 0) as the host's firmware set them:
+		 * see msr.h. */
+		.misc_enable = fast_strings ? MISC_ENABLE_FAST_STRING : 0,
 	};
 }
 

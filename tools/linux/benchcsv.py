@@ -233,7 +233,76 @@ def main():
     for (kind, pol), s in runs:
         where(s, pol, kind)
     each_round(runs)
+    if a.bare:
+        guest_side(guest_lines(a.bare, a.guest, False), guest_lines(a.formica, a.guest, True))
     return 0
+
+
+GSTAT_KEYS = ('cpu_user', 'cpu_system', 'ctxt', 'intr', 'processes', 'pgfault', 'pgalloc',
+              'softirq_TIMER', 'softirq_HRTIMER', 'softirq_SCHED', 'softirq_RCU')
+
+
+def per_round(lines, tag):
+    """FORMICA-GSTAT / FORMICA-KPROF lines of one kind, averaged over the
+    rounds: {policy: {key: mean}} and {'bare': ...} for the pooled rounds
+    (bare has no policy: its rounds are all the same loop)."""
+    sums, rounds = {}, {}
+    for line in lines:
+        if not line.startswith(tag):
+            continue
+        d = kv(line)
+        pol = d.pop('policy', '?')
+        if tag == 'FORMICA-KPROF:':
+            if 'total' in d:
+                rounds[pol] = rounds.get(pol, 0) + 1
+                d = {'total': d['total']}
+            elif 'fn' in d:
+                d = {d['fn']: d['hits']}
+        else:
+            rounds[pol] = rounds.get(pol, 0) + 1
+            # pages allocated, whichever zone (a guest's RAM may lie in DMA32 or Normal)
+            d['pgalloc'] = str(sum(int(v) for k, v in d.items() if k.startswith('pgalloc_')))
+        acc = sums.setdefault(pol, {})
+        for k, v in d.items():
+            if re.fullmatch(r'-?\d+', v):
+                acc[k] = acc.get(k, 0) + int(v)
+    return {p: {k: v / rounds[p] for k, v in acc.items()} for p, acc in sums.items() if rounds.get(p)}
+
+
+def pooled(d):
+    """The bare rounds of all policies as one (weighting each policy's mean alike)."""
+    out = {}
+    for acc in d.values():
+        for k, v in acc.items():
+            out[k] = out.get(k, 0) + v / len(d)
+    return out
+
+
+def guest_side(bare_lines, hv_lines):
+    """What the guest kernel itself counted in a compile round, bare against
+    formica (FORMICA-GSTAT: /proc/stat, /proc/vmstat, interrupts,
+    softirqs; cpu_* in ticks of 10 ms), and where its kernel-mode timer
+    ticks landed (FORMICA-KPROF, with BENCH_KPROF=1): the functions whose
+    ticks differ most.  Under formica a tick that comes due during an exit
+    is delivered at the next entry, so the hv's time lands on the guest
+    instruction that exited."""
+    for tag, title in (('FORMICA-GSTAT:', 'the guest kernel\'s counters'),
+                       ('FORMICA-KPROF:', 'kernel ticks by function (profile=2)')):
+        b, f = per_round(bare_lines, tag), per_round(hv_lines, tag)
+        if not b or not f:
+            continue
+        b = pooled(b)
+        pols = sorted(f)
+        print('\nPer compile round, %s (mean of rounds):' % title)
+        print('%-34s %9s' % ('', 'bare') + ''.join(' %9s' % p for p in pols))
+        if tag == 'FORMICA-GSTAT:':
+            keys = [k for k in GSTAT_KEYS if k in b or any(k in f[p] for p in pols)]
+        else:
+            keys = ['total'] + sorted((k for k in set(b) | set().union(*f.values()) if k != 'total'),
+                                      key=lambda k: -max(abs(f[p].get(k, 0) - b.get(k, 0))
+                                                         for p in pols))[:20]
+        for k in keys:
+            print('%-34s %9.1f' % (k[:34], b.get(k, 0)) + ''.join(' %9.1f' % f[p].get(k, 0) for p in pols))
 
 
 # Gauges, not counters: a difference between two marks means nothing.

@@ -26,7 +26,11 @@ $(BENCH_TREE)/bin/ctxbench: tools/linux/workloads/ctxbench.c
 	@mkdir -p $(dir $@)
 	$(call say,HOSTCC,$@)
 	$(Q)$(HOSTCC) -static -O2 -Wall -Wextra -std=gnu11 -o $@ $<
-bench-linux: all $(LINUX_GUEST) $(BENCH_TREE)/bin/ctxbench build/antfarm/tree/bin/afwork \
+$(BENCH_TREE)/bin/kprof: tools/linux/workloads/kprof.c
+	@mkdir -p $(dir $@)
+	$(call say,HOSTCC,$@)
+	$(Q)$(HOSTCC) -static -O2 -Wall -Wextra -std=gnu11 -o $@ $<
+bench-linux: all $(LINUX_GUEST) $(BENCH_TREE)/bin/ctxbench $(BENCH_TREE)/bin/kprof build/antfarm/tree/bin/afwork \
 		build/linux/compile-kit/tree.stamp
 	tools/bench-linux.sh
 # The top Makefile includes only */unit.mk and */*/unit.mk: one level deeper

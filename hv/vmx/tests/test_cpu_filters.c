@@ -81,7 +81,7 @@ static void test_maxphyaddr_matches_the_shadow_pager(void **s)
 static void test_msr_unknown_is_gp(void **s)
 {
 	struct guest_msrs m;
-	msr_state_init(&m);
+	msr_state_init(&m, true);
 	u64 v = 7;
 	assert_int_equal(msr_filter_read(&m, 0x4b564d99, &v), MSR_GP);
 	assert_int_equal(msr_filter_write(&m, 0x4b564d99, 0), MSR_GP);
@@ -90,7 +90,7 @@ static void test_msr_unknown_is_gp(void **s)
 static void test_msr_syscall_state(void **s)
 {
 	struct guest_msrs m;
-	msr_state_init(&m);
+	msr_state_init(&m, true);
 	u64 v = 0;
 	assert_int_equal(msr_filter_write(&m, MSR_IA32_LSTAR, 0xffffffff81000000ull), MSR_IN_STATE);
 	assert_int_equal(msr_filter_read(&m, MSR_IA32_LSTAR, &v), MSR_IN_STATE);
@@ -104,17 +104,32 @@ static void test_msr_syscall_state(void **s)
 static void test_msr_arch_capabilities(void **s)
 {
 	struct guest_msrs m;
-	msr_state_init(&m);
+	msr_state_init(&m, true);
 	u64 v = 0;
 	assert_int_equal(msr_filter_read(&m, MSR_IA32_ARCH_CAPABILITIES, &v), MSR_CONST);
 	assert_true(v & ARCH_CAP_RDCL_NO);
 	assert_int_equal(msr_filter_write(&m, MSR_IA32_ARCH_CAPABILITIES, 0), MSR_GP);
 }
 
+/* IA32_MISC_ENABLE's fast-string bit is the host's (msr.h): Linux picks
+ * its memset and clear_page by it, and a guest must pick what the same
+ * kernel picks bare on the machine. */
+static void test_msr_misc_enable_fast_strings_follow_host(void **s)
+{
+	struct guest_msrs m;
+	u64 v = ~0ull;
+	msr_state_init(&m, false);
+	assert_int_equal(msr_filter_read(&m, MSR_IA32_MISC_ENABLE, &v), MSR_IN_STATE);
+	assert_false(v & MISC_ENABLE_FAST_STRING);
+	msr_state_init(&m, true);
+	assert_int_equal(msr_filter_read(&m, MSR_IA32_MISC_ENABLE, &v), MSR_IN_STATE);
+	assert_true(v & MISC_ENABLE_FAST_STRING);
+}
+
 static void test_msr_efer_bits(void **s)
 {
 	struct guest_msrs m;
-	msr_state_init(&m);
+	msr_state_init(&m, true);
 	assert_int_equal(msr_filter_write(&m, MSR_IA32_EFER, EFER_LME | EFER_NXE | EFER_SCE),
 			 MSR_IN_VMCS);
 	assert_int_equal(msr_filter_write(&m, MSR_IA32_EFER, BIT(12)), MSR_GP); /* SVME */
@@ -123,7 +138,7 @@ static void test_msr_efer_bits(void **s)
 static void test_msr_apic_base(void **s)
 {
 	struct guest_msrs m;
-	msr_state_init(&m);
+	msr_state_init(&m, true);
 	u64 v = 0;
 	assert_int_equal(msr_filter_read(&m, MSR_IA32_APIC_BASE, &v), MSR_IN_STATE);
 	assert_int_equal(v & ~0xfffull, 0xfee00000ull);
@@ -137,7 +152,7 @@ static void test_msr_apic_base(void **s)
 static void test_msr_fmask_reserved_bits(void **s)
 {
 	struct guest_msrs m;
-	msr_state_init(&m);
+	msr_state_init(&m, true);
 	u64 v = 0;
 	assert_int_equal(msr_filter_write(&m, MSR_IA32_FMASK, 0x47700), MSR_IN_STATE);
 	assert_int_equal(msr_filter_write(&m, MSR_IA32_FMASK, 0xffffffff00000000ull), MSR_GP);
@@ -149,7 +164,7 @@ static void test_msr_fmask_reserved_bits(void **s)
 static void test_msr_tsc_aux_reserved_bits(void **s)
 {
 	struct guest_msrs m;
-	msr_state_init(&m);
+	msr_state_init(&m, true);
 	u64 v = 0;
 	assert_int_equal(msr_filter_write(&m, MSR_IA32_TSC_AUX, 0xffffffffull), MSR_IN_STATE);
 	assert_int_equal(msr_filter_write(&m, MSR_IA32_TSC_AUX, BIT(40)), MSR_GP);
@@ -163,7 +178,7 @@ static void test_msr_syscall_addresses_canonical(void **s)
 			     MSR_IA32_FS_BASE, MSR_IA32_GS_BASE, MSR_IA32_SYSENTER_ESP,
 			     MSR_IA32_SYSENTER_EIP };
 	struct guest_msrs m;
-	msr_state_init(&m);
+	msr_state_init(&m, true);
 	for (unsigned i = 0; i < sizeof(msrs) / sizeof(msrs[0]); i++) {
 		assert_int_equal(msr_filter_write(&m, msrs[i], 0xdead000000000000ull), MSR_GP);
 		assert_int_equal(msr_filter_write(&m, msrs[i], 0x0000800000000000ull), MSR_GP);
@@ -175,7 +190,7 @@ static void test_msr_syscall_addresses_canonical(void **s)
 static void test_msr_pat_memory_types(void **s)
 {
 	struct guest_msrs m;
-	msr_state_init(&m);
+	msr_state_init(&m, true);
 	/* the power-on value and Linux's (WB, WC, UC-, UC, WB, WP, UC-, WT) */
 	assert_int_equal(msr_filter_write(&m, MSR_IA32_PAT, 0x0007040600070406ull), MSR_IN_VMCS);
 	assert_int_equal(msr_filter_write(&m, MSR_IA32_PAT, 0x0407050600070106ull), MSR_IN_VMCS);
@@ -190,7 +205,7 @@ static void test_msr_pat_memory_types(void **s)
 static void test_msr_efer_svme_refused(void **s)
 {
 	struct guest_msrs m;
-	msr_state_init(&m);
+	msr_state_init(&m, true);
 	const u64 base = EFER_LME | EFER_LMA | EFER_NXE;
 	assert_int_equal(msr_filter_write(&m, MSR_IA32_EFER, base | BIT(12)), MSR_GP); /* SVME */
 	assert_int_equal(msr_filter_write(&m, MSR_IA32_EFER, base | BIT(14)), MSR_GP); /* FFXSR */
@@ -200,7 +215,7 @@ static void test_msr_efer_svme_refused(void **s)
 static void test_msr_debugctl_and_mtrr_def_type(void **s)
 {
 	struct guest_msrs m;
-	msr_state_init(&m);
+	msr_state_init(&m, true);
 	assert_int_equal(msr_filter_write(&m, MSR_IA32_DEBUGCTL, BIT(0) | BIT(1) | BIT(11)),
 			 MSR_IN_VMCS);
 	assert_int_equal(msr_filter_write(&m, MSR_IA32_DEBUGCTL, BIT(2)), MSR_GP); /* bus lock */
@@ -214,7 +229,7 @@ static void test_msr_debugctl_and_mtrr_def_type(void **s)
 static void test_msr_host_only_msrs_refused(void **s)
 {
 	struct guest_msrs m;
-	msr_state_init(&m);
+	msr_state_init(&m, true);
 	assert_int_equal(msr_filter_write(&m, MSR_IA32_FEATURE_CONTROL, 5), MSR_GP);
 	assert_int_equal(msr_filter_write(&m, MSR_IA32_VMX_BASIC, 0), MSR_GP);
 	/* the APIC stays where it is, enabled */
@@ -234,6 +249,7 @@ int main(void)
 		cmocka_unit_test(test_msr_unknown_is_gp),
 		cmocka_unit_test(test_msr_syscall_state),
 		cmocka_unit_test(test_msr_arch_capabilities),
+		cmocka_unit_test(test_msr_misc_enable_fast_strings_follow_host),
 		cmocka_unit_test(test_msr_efer_bits),
 		cmocka_unit_test(test_msr_apic_base),
 		cmocka_unit_test(test_msr_fmask_reserved_bits),

@@ -29,12 +29,41 @@ COMPILE_LIMIT=@COMPILE_LIMIT@ # seconds of guest time per compile at most
 MEM_ROUNDS=@MEM_ROUNDS@ # inference on/off rounds (0: none)
 REF_FORKS=@REF_FORKS@   # fork+exec under the reference policy (0: none)
 LIMIT=@LIMIT@           # seconds of guest time per interval at most
+KPROF=@KPROF@           # 1: each compile round's kernel profile (kprof.c)
 
 export PATH=/usr/bin:/bin   # the compile kit's make and tcc are in /usr/bin
 rc=0
 run() {   # ctxbench's status 3 (timeout) is a measurement, not a failure
 	/bin/ctxbench "$@"
 	case $? in 0|3) ;; *) rc=1 ;; esac
+}
+# The guest kernel's own counters around an interval, as deltas:
+#   FORMICA-GSTAT: NAME policy=P KEY=DELTA ...
+# (the keys of GSTAT_KEYS from /proc/stat, /proc/vmstat, and the first CPU
+# column of /proc/interrupts and /proc/softirqs), so benchcsv.py can set the
+# bare and formica columns side by side.  A short list: formica's console
+# cuts a guest line at ~450 characters.
+GSTAT_KEYS="cpu_user cpu_system cpu_idle cpu_irq cpu_softirq ctxt intr processes pgfault
+ pgalloc_dma32 pgalloc_normal softirq_TIMER softirq_HRTIMER softirq_SCHED softirq_RCU"
+gstat_snap() {
+	{ cat /proc/stat /proc/vmstat
+	  sed 's/^ *\([^ ]*\): *\([0-9]*\).*/irq_\1 \2/' /proc/interrupts | tail -n +2
+	  sed 's/^ *\([^ ]*\): *\([0-9]*\).*/softirq_\1 \2/' /proc/softirqs | tail -n +2
+	} >"$1"
+}
+gstat_diff() {
+	awk -v name="$1" -v pol="$2" -v keys="$GSTAT_KEYS" '
+		$1 == "cpu" { v[FILENAME, "cpu_user"] = $2; v[FILENAME, "cpu_nice"] = $3
+			v[FILENAME, "cpu_system"] = $4; v[FILENAME, "cpu_idle"] = $5
+			v[FILENAME, "cpu_irq"] = $7; v[FILENAME, "cpu_softirq"] = $8; k["cpu_user"]; k["cpu_nice"]
+			k["cpu_system"]; k["cpu_idle"]; k["cpu_irq"]; k["cpu_softirq"]; next }
+		$1 ~ /^cpu/ { next }
+		$2 ~ /^[0-9]+$/ { v[FILENAME, $1] = $2; k[$1] }
+		END { line = "FORMICA-GSTAT: " name " policy=" pol
+			n = split(keys, want, /[ \n]+/)
+			for (i = 1; i <= n; i++) { x = want[i]; if (!(x in k)) continue
+				line = line " " x "=" (v[ARGV[2], x] - v[ARGV[1], x]) }
+			print line }' "$3" "$4"
 }
 order() {   # order R POLICY...: the policies, reversed in even rounds R
 	local r=$1 o= p
@@ -62,7 +91,12 @@ r=1
 while [ $r -le $COMPILE_ROUNDS ]; do
 	for p in $(order $r $COMPILE_POLICIES); do
 		make -C /src/schedsim clean >/dev/null 2>&1 || rc=1
+		[ $KPROF = 1 ] && { /bin/kprof reset || rc=1; }
+		gstat_snap /tmp/gstat.a
 		run -t $COMPILE_LIMIT -p $p run compile /usr/bin/make -j4 -C /src/schedsim
+		gstat_snap /tmp/gstat.b
+		gstat_diff compile $p /tmp/gstat.a /tmp/gstat.b
+		[ $KPROF = 1 ] && { /bin/kprof dump compile $p 40 || rc=1; }
 	done
 	r=$((r + 1))
 done
