@@ -98,6 +98,9 @@ struct shadow_as {
  *                    from the entry written (synced.c), so a shadow never
  *                    holds more than the guest's tables say and a CR3 load
  *                    is a lookup.  Needs ctx->sync (else it acts as cached).
+ *                    Acts as cached on purpose until the guest runs user
+ *                    code, for a young root's user leaves and for global
+ *                    leaves (synced.c, "Three kinds of leaf").  The default.
  */
 enum shadow_policy {
 	SHADOW_REFERENCE,
