@@ -79,17 +79,19 @@
  *                       modelled 7200 rpm disk would have finished it
  *                       (sched/hdd_model.h; emulated disks never seek).
  *                       Default none.
- *   shadow = cached     how the shadow pager (hv/mm/README.md) treats a
+ *   shadow = synced     how the shadow pager (hv/mm/README.md) treats a
  *                       root the guest loads into CR3 again: cached (keep
  *                       its shadow, drop only what a CR3 load flushes) |
  *                       synced (keep it whole: the guest page tables it
  *                       was built from are write-protected, and writes to
- *                       them trapped) | reference (start from an empty
- *                       shadow every time: the obviously right oracle, and
- *                       slow).  Default cached: in `make bench` it boots
- *                       Linux 1.5x faster than synced and runs fork+exec
- *                       1.2x faster; synced is 2x faster at the parallel
- *                       compile and the pipe ping-pong (README).  A
+ *                       them trapped; cached while the guest boots, for a
+ *                       young process's user pages and for global pages) |
+ *                       reference (start from an empty shadow every time:
+ *                       the obviously right oracle, and slow).  Default
+ *                       synced: in the bench it boots Linux as fast as
+ *                       cached, runs fork+exec within 5% of it, and the
+ *                       parallel compile and the pipe ping-pong ~2-3x
+ *                       faster (README).  A
  *                       guest can switch it at run time through the mark
  *                       port (hv/guest/io.c), to time both in one boot.
  *   shadow_2m = on      on | off: a guest page of 2 MiB or more may be
@@ -532,7 +534,7 @@ static void set_global_default(struct formica_config *cfg, enum key k)
 		cfg->disk_model = DISK_MODEL_NONE;
 		break;
 	case K_SHADOW:
-		cfg->shadow = SHADOW_POLICY_CACHED;
+		cfg->shadow = SHADOW_POLICY_SYNCED;
 		break;
 	case K_SHADOW_2M:
 		cfg->shadow_2m = true;

@@ -54,7 +54,7 @@ static void assert_defaults(void)
 	assert_int_equal(cfg.iosched, IOSCHED_ANTICIPATORY);
 	assert_int_equal(cfg.iosched_key, IOSCHED_KEY_PROCESS);
 	assert_int_equal(cfg.disk_model, DISK_MODEL_NONE);
-	assert_int_equal(cfg.shadow, SHADOW_POLICY_CACHED);
+	assert_int_equal(cfg.shadow, SHADOW_POLICY_SYNCED);
 }
 
 /* A file that names one bad value of a global key: default stays. */
@@ -398,12 +398,12 @@ static void test_shadow_policy(void **state)
 	assert_one_error("shadow = kvm\n",
 			 "formica.cfg:1: unknown value 'kvm' for shadow (cached, synced or "
 			 "reference)\n");
-	assert_int_equal(cfg.shadow, SHADOW_POLICY_CACHED);
+	assert_int_equal(cfg.shadow, SHADOW_POLICY_SYNCED);
 	assert_one_error("shadow = Reference\n", "formica.cfg:1: unknown value 'Reference' for "
 						    "shadow (cached, synced or reference)\n");
 	/* Given twice: an error, and the default stays. */
 	assert_int_equal(parse("shadow = reference\nshadow = reference\n"), 1);
-	assert_int_equal(cfg.shadow, SHADOW_POLICY_CACHED);
+	assert_int_equal(cfg.shadow, SHADOW_POLICY_SYNCED);
 	/* A global key: not inside a guest section. */
 	assert_int_equal(parse("[guest a]\nkernel = k\nshadow = reference\n"), 1);
 }
@@ -412,7 +412,7 @@ static void test_shadow_policy(void **state)
 static void test_shadow_2m(void **state)
 {
 	(void)state;
-	assert_int_equal(parse("shadow = synced\n"), 0);
+	assert_int_equal(parse("shadow = cached\n"), 0);
 	assert_true(cfg.shadow_2m);
 	assert_int_equal(parse("shadow_2m = off\n"), 0);
 	assert_false(cfg.shadow_2m);

@@ -56,9 +56,21 @@ void *memmove(void *d, const void *s, size_t n)
 	return d;
 }
 
+/* REPE CMPSQ over the bulk (the synced shadow policy compares 4 KiB guest
+ * tables with their copies at CR3 loads: 512 iterations instead of ~2000
+ * instructions of a loop), then bytes from the last qword it compared: the
+ * one that differed, or the last equal one, plus the tail. */
 int memcmp(const void *a, const void *b, size_t n)
 {
 	const u8 *x = a, *y = b;
+	size_t q = n / 8, done;
+
+	__asm__ volatile("repe cmpsq" : "+S"(x), "+D"(y), "+c"(q) : : "memory", "cc");
+	done = (n / 8 - q) * 8;
+	if (done) { /* step back onto the last qword compared */
+		x -= 8, y -= 8;
+		n -= done - 8;
+	}
 	for (; n; n--, x++, y++)
 		if (*x != *y)
 			return *x - *y;

@@ -257,6 +257,13 @@ void shadow_set_policy(struct shadow_ctx *ctx, enum shadow_policy policy)
 	if (policy == ctx->policy)
 		return;
 	ctx->policy = policy;
+	empty_all(ctx);
+}
+
+/* Empty every shadow: free the others, keep the loaded one's top (and so
+ * GUEST_CR3). */
+void empty_all(struct shadow_ctx *ctx)
+{
 	for_each_record(ctx, as)
 		if (as != ctx->cur)
 			as_free_shadow(ctx, as);
@@ -346,6 +353,7 @@ int shadow_init(struct shadow_ctx *ctx, const struct shadow_ops *ops, const stru
 	ctx->gm = gm;
 	ctx->policy = policy;
 	ctx->large_leaves = true;
+	ctx->sync_young = SYNC_YOUNG_LOADS;
 	ctx->paging.mode = PAGING_NONE;
 	ctx->paging.maxphyaddr = 36;
 	as_reset(&ctx->identity);
@@ -368,6 +376,7 @@ void shadow_destroy(struct shadow_ctx *ctx)
 			as_release(ctx, &ctx->as[i]);
 	as_free_shadow(ctx, &ctx->identity);
 	wl_free(ctx);
+	sync_destroy(ctx);
 	ctx->cur = NULL;
 }
 

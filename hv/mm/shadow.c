@@ -157,6 +157,8 @@ enum shadow_fault_kind shadow_page_fault(struct shadow_ctx *ctx, u64 gva, u32 er
 	if (!as || !as->top || (error_code & PFEC_RSVD))
 		return out->kind = SHADOW_INCONSISTENT;
 	as->faults++;
+	if ((error_code & PFEC_U) && !ctx->user_seen)
+		sync_user_seen(ctx); /* user code runs: synced's boot rule ends */
 
 	switch (walk_guest(ctx->gm, &ctx->paging, gva, access, w)) {
 	case WALK_OK:

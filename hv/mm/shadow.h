@@ -20,6 +20,12 @@
 #define SHADOW_MAX_AS 128    /* address-space records per context */
 #define SHADOW_MAX_WATCH 512 /* watched guest-physical pages per context */
 #define SHADOW_AS_HASH 256   /* hash buckets over the records' root keys (power of 2) */
+/* Synced policy, young roots (synced.c): a root's user-half leaves are kept
+ * in sync only from its (SYNC_YOUNG_LOADS + 1)th CR3 load on; the default of
+ * shadow_ctx.sync_young, picked by measurement (hv/mm/README.md). */
+#ifndef SYNC_YOUNG_LOADS
+#define SYNC_YOUNG_LOADS 4
+#endif
 
 /* Root key of a guest address space: the page-table base in CR3.  PCID bits
  * 11:0 and the no-flush bit 63 are not part of it.  PAE page-directory-
@@ -64,7 +70,8 @@ struct shadow_as {
 	u64 flush_gen;   /* ctx->flush_gen when this shadow was last valid: an older one
 			  * is stale (a whole-context flush came) and is emptied at its next load */
 	u64 faults;      /* #PF exits handled while this root was loaded */
-	u64 cr3_loads;   /* times the guest loaded this root (1 = just created) */
+	u64 cr3_loads;   /* times the guest loaded this root (1 = just created, or, under
+			  * synced, its root page was just reused: synced.c, young roots) */
 	void *ext;       /* owned by the process-inference engine; never touched here */
 	i32 sync_head;   /* synced policy: first of the guest tables this shadow was built
 			  * from (struct sync_rec, synced.h), -1 = none */
@@ -91,6 +98,9 @@ struct shadow_as {
  *                    from the entry written (synced.c), so a shadow never
  *                    holds more than the guest's tables say and a CR3 load
  *                    is a lookup.  Needs ctx->sync (else it acts as cached).
+ *                    Acts as cached on purpose until the guest runs user
+ *                    code, for a young root's user leaves and for global
+ *                    leaves (synced.c, "Three kinds of leaf").  The default.
  */
 enum shadow_policy {
 	SHADOW_REFERENCE,
@@ -171,6 +181,12 @@ struct shadow_ctx {
 				     * memory, sync_init()ed; NULL: synced acts as cached */
 	bool sync_strict;           /* synced: never let a page table out of sync (every
 				     * write to it traps), so nothing is ever stale */
+	bool user_seen;             /* a #PF exit with U/S = 1 came: the guest runs user
+				     * code.  Until then synced acts as cached (the boot
+				     * rule, synced.c); the first one empties its shadows */
+	u32 sync_young;             /* synced: a root's user-half leaves follow the cached
+				     * rule during its first sync_young CR3 loads (young
+				     * roots, synced.c); shadow_init: SYNC_YOUNG_LOADS */
 	bool large_leaves;          /* a guest page of 2 MiB or more may get a 2 MiB
 				     * shadow leaf (shadow.c, "large leaves"); on after
 				     * shadow_init, formica.cfg shadow_2m = off clears it */

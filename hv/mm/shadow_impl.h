@@ -117,6 +117,7 @@ void as_clear(struct shadow_ctx *ctx, struct shadow_as *as);
 void as_free_shadow(struct shadow_ctx *ctx, struct shadow_as *as);
 void as_note_leaf(struct shadow_ctx *ctx, struct shadow_as *as, u64 gva, u64 leaf, u64 old);
 void reclaim_others(struct shadow_ctx *ctx);
+void empty_all(struct shadow_ctx *ctx);
 void as_note_unsynced(struct shadow_ctx *ctx, struct shadow_as *as, u64 gva);
 
 /* watch.c: where a guest page was made writable (for shadow_watch). */
@@ -133,5 +134,7 @@ void sync_forget(struct shadow_ctx *ctx, struct shadow_as *as);
 void sync_resync(struct shadow_ctx *ctx, struct shadow_as *as);
 bool range_protected(const struct shadow_ctx *ctx, u64 gpa);
 bool sync_unsync_on_fault(struct shadow_ctx *ctx, u64 gpa);
+void sync_user_seen(struct shadow_ctx *ctx);
+void sync_destroy(struct shadow_ctx *ctx);
 
 #endif

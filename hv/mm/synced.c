@@ -39,12 +39,14 @@ void sync_init(struct shadow_sync *s)
 	s->free_head = 0;
 	s->used = 0;
 	memset(s->snap, 0, sizeof(s->snap));
+	s->nsnaps = 0;
 	s->pass = 0;
 }
 
 static bool sync_on(const struct shadow_ctx *ctx)
 {
-	return ctx->sync && ctx->policy == SHADOW_SYNCED && ctx->paging.mode != PAGING_NONE;
+	return ctx->sync && ctx->policy == SHADOW_SYNCED && ctx->paging.mode != PAGING_NONE &&
+	       ctx->user_seen;
 }
 
 static i16 as_idx(const struct shadow_ctx *ctx, const struct shadow_as *as)
@@ -71,6 +73,12 @@ static bool upper_half(const struct shadow_ctx *ctx, u64 la)
 	return ctx->paging.mode == PAGING_LONG4 ? (la >> 47) & 1 : (la >> 31) & 1;
 }
 
+/* The level of the guest's root table (a 32-bit guest's has two levels). */
+static int root_level(const struct shadow_ctx *ctx)
+{
+	return top_level(ctx) - (ctx->paging.mode == PAGING_32);
+}
+
 /* What a guest table of `level` looks like in the current paging mode. */
 struct tshape {
 	u64 esize; /* bytes per entry */
@@ -91,40 +99,59 @@ static struct tshape tshape(const struct shadow_ctx *ctx, int level)
 
 /* A copy of the guest frame gfn as it is now, shared with the records let
  * out of sync in this pass; -1 if there is no room (then the resync drops
- * everything built from the table). */
+ * everything built from the table).  A slot keeps its page when its last
+ * record lets go (snap_put), and the next copy reuses it: a fork lets a few
+ * tables out of sync and the next load brings them back, every time, and an
+ * allocation costs a zeroed page the copy overwrites at once. */
 static i16 snap_take(struct shadow_ctx *ctx, u64 gfn)
 {
 	struct shadow_sync *s = ctx->sync;
 	const void *src = gpa_ptr(ctx->gm, gfn << PAGE_SHIFT, PAGE_SIZE);
 	int free = -1;
 
-	for (int i = 0; i < SYNC_SNAPS; i++) {
+	for (u32 i = 0; i < s->nsnaps; i++) {
 		struct sync_snap *c = &s->snap[i];
 
-		if (c->page && c->gfn == gfn && c->pass == s->pass) {
+		if (c->refs && c->gfn == gfn && c->pass == s->pass) {
 			c->refs++;
 			return (i16)i;
 		}
-		if (!c->page && free < 0)
-			free = i;
+		if (!c->refs && (free < 0 || (c->page && !s->snap[free].page)))
+			free = (int)i; /* a free slot, one with a page if any */
 	}
+	if (free < 0 && s->nsnaps < SYNC_SNAPS)
+		free = (int)s->nsnaps++;
 	if (free < 0 || !src)
 		return -1;
-	u64 *p = ctx->ops.alloc_page(ctx->ops.opaque, false);
-	if (!p)
+	struct sync_snap *c = &s->snap[free];
+
+	if (!c->page)
+		c->page = ctx->ops.alloc_page(ctx->ops.opaque, false);
+	if (!c->page)
 		return -1;
-	memcpy(p, src, PAGE_SIZE);
-	s->snap[free] = (struct sync_snap){ gfn, s->pass, p, 1 };
+	memcpy(c->page, src, PAGE_SIZE);
+	c->gfn = gfn;
+	c->pass = s->pass;
+	c->refs = 1;
 	return (i16)free;
 }
 
 static void snap_put(struct shadow_ctx *ctx, i16 i)
 {
-	struct sync_snap *c = &ctx->sync->snap[i];
+	if (i >= 0)
+		ctx->sync->snap[i].refs--; /* at 0 the slot is free; its page stays */
+}
 
-	if (i >= 0 && --c->refs == 0) {
-		ctx->ops.free_page(ctx->ops.opaque, c->page);
+/* The context goes: give back the copies' pages. */
+void sync_destroy(struct shadow_ctx *ctx)
+{
+	for (u32 i = 0; ctx->sync && i < ctx->sync->nsnaps; i++) {
+		struct sync_snap *c = &ctx->sync->snap[i];
+
+		if (c->page)
+			ctx->ops.free_page(ctx->ops.opaque, c->page);
 		c->page = NULL;
+		c->refs = 0;
 	}
 }
 
@@ -221,21 +248,73 @@ void sync_forget(struct shadow_ctx *ctx, struct shadow_as *as)
 }
 
 /*
+ * Three kinds of leaf for which keeping the shadow in sync costs more than
+ * it can save, and the cached rule (the fallback for a leaf with no
+ * record: logged, dropped at the root's next CR3 load, its tables not
+ * protected; a global one kept until INVLPG or a flush) is used instead.
+ *
+ * The boot rule.  A booting kernel writes its own page tables all the time
+ * (the direct map, vmalloc, module and percpu areas), and under synced each
+ * of those writes to a shadowed table is trapped and emulated: 75k before
+ * Linux's /init, 1.5x the boot time.  Until user code runs there is no
+ * process whose shadow is worth keeping, so synced acts as cached until the
+ * first #PF exit whose error code has U/S = 1 (a CPL 3 access; the one
+ * sign of user mode that the pure core sees, and the same on VT-x, in the
+ * exit's error code, and on SVM, in EXITINFO1: nothing else in a #PF exit
+ * tells the CPL, and a user process's first access to each page of its new
+ * address space faults, so the sign comes at once).  Then every shadow is
+ * emptied once, so that every leaf from there on was built by synced's
+ * rules, and synced works as synced.
+ *
+ * Young roots.  A process that lives for a few context switches (fork's
+ * child before its exec, a /bin/true) gains nothing from a shadow kept
+ * across its CR3 loads, and pays every write fault, resync and dirty-bit
+ * exit of the protection.  So a root's user-half leaves follow the cached
+ * rule until the root has been loaded ctx->sync_young times; from its next
+ * load on (which drops those leaves, as cached does) they are recorded.
+ * Its kernel-half leaves are recorded from the start: every root shares
+ * those tables, so they are protected anyway.  Linux reuses root pages, so
+ * a root's record outlives its process: a root is young again once its
+ * table was written while it was not loaded (pgd_alloc() clearing the
+ * page: sync_unsync_on_fault() below starts the count again).
+ *
+ * Global leaves.  The cached rule keeps a global leaf across CR3 loads
+ * already, as long as synced could (until the guest's INVLPG or flush: a
+ * TLB's licence); protecting the tables it came from would only trap the
+ * kernel's writes to them (Linux's kernel half is global: a vmalloc'ed
+ * stack at each fork, ~5 emulated stores a fork+exec).  With sync_strict
+ * (nothing may be stale) they are recorded like the others.
+ */
+void sync_user_seen(struct shadow_ctx *ctx)
+{
+	ctx->user_seen = true;
+	if (ctx->policy == SHADOW_SYNCED)
+		empty_all(ctx);
+}
+
+static bool young_user_leaf(const struct shadow_ctx *ctx, const struct shadow_as *as, u64 gva)
+{
+	return as->cr3_loads <= ctx->sync_young && !upper_half(ctx, gva);
+}
+
+/*
  * A leaf for gva is about to be built in as from the walk w: record every
  * guest table the walk read, from the top down to the final entry's.  A
  * walk through a table is a use of it, so its write count starts again.
- * False if some table could not be recorded (no record or protection left):
- * then the leaf must be treated as the cached policy treats its leaves.
+ * False if some table could not be recorded (no record or protection left)
+ * or is not to be (the boot rule, a young root's user leaf, a global leaf:
+ * above): then the leaf must be treated as the cached policy treats its
+ * leaves.
  */
 bool sync_note_walk(struct shadow_ctx *ctx, struct shadow_as *as, u64 gva,
 		    const struct walk_result *w)
 {
 	bool all = true;
 
-	if (!sync_on(ctx) || as == &ctx->identity)
+	if (!sync_on(ctx) || as == &ctx->identity || young_user_leaf(ctx, as, gva) ||
+	    (w->global && !ctx->sync_strict))
 		return false;
-	for (int level = top_level(ctx) - (ctx->paging.mode == PAGING_32); level >= w->level;
-	     level--) {
+	for (int level = root_level(ctx); level >= w->level; level--) {
 		struct tshape t = tshape(ctx, level);
 		u64 idx = (gva / t.span) % t.nent;
 		u64 table = w->entry_gpa[level] - idx * t.esize;
@@ -361,16 +440,6 @@ static void unsync_rec(struct shadow_ctx *ctx, struct shadow_as *as, struct sync
 	ctx->stats.sync_unsyncs++;
 }
 
-/* Are the n bytes (a multiple of 8, 8-aligned) at a and b the same? */
-static bool same_qwords(const u8 *a, const u8 *b, u64 n)
-{
-	u64 d = 0;
-
-	for (u64 i = 0; i < n; i += 8)
-		d |= *(const u64 *)(a + i) ^ *(const u64 *)(b + i);
-	return d == 0;
-}
-
 /* Record i of as is out of sync: drop what changed since its copy (all,
  * without one), then hold its table again. */
 static void resync_rec(struct shadow_ctx *ctx, struct shadow_as *as, i32 i)
@@ -394,12 +463,12 @@ static void resync_rec(struct shadow_ctx *ctx, struct shadow_as *as, i32 i)
 	 * through it meanwhile: 0 -> page -> 0 leaves a leaf of that page.
 	 * Most of a table is unchanged and unwalked: one word of walked[]
 	 * covers an eighth of it, and where that word is 0 and the eighth
-	 * equals its copy (one qword compare a step) it is skipped whole. */
+	 * equals its copy (memcmp: REPE CMPSQ in the hv) it is skipped whole. */
 	u64 group = t.nent >= 8 ? t.nent / 8 : t.nent;
 
 	for (u64 k0 = 0; k0 < t.nent; k0 += group) {
 		if (t.nent >= 8 && !r->walked[k0 / group] &&
-		    same_qwords(now + k0 * t.esize, then + k0 * t.esize, group * t.esize))
+		    !memcmp(now + k0 * t.esize, then + k0 * t.esize, group * t.esize))
 			continue;
 		for (u64 k = k0; k < k0 + group; k++) {
 			u64 b = k * 512 / t.nent;
@@ -450,7 +519,7 @@ bool sync_unsync_on_fault(struct shadow_ctx *ctx, u64 gpa)
 
 		if (r->table >> PAGE_SHIFT != gfn || r->unsync)
 			continue;
-		bool root = r->level == top_level(ctx) - (ctx->paging.mode == PAGING_32);
+		bool root = r->level == root_level(ctx);
 
 		/* (not the loaded root: each walk through it out of sync would
 		 * mark an entry, whose whole subtree its next load drops) */
@@ -462,8 +531,14 @@ bool sync_unsync_on_fault(struct shadow_ctx *ctx, u64 gpa)
 	for (i32 i = *frame_head(s, gfn); i != NONE; i = s->rec[i].fnext) {
 		struct sync_rec *r = &s->rec[i];
 
-		if (r->table >> PAGE_SHIFT == gfn && !r->unsync)
-			unsync_rec(ctx, &ctx->as[r->as], r);
+		if (r->table >> PAGE_SHIFT != gfn || r->unsync)
+			continue;
+		unsync_rec(ctx, &ctx->as[r->as], r);
+		/* An idle root written: Linux clears a root page for a new
+		 * process (pgd_alloc), so its next load starts a new life,
+		 * young again (young roots, above). */
+		if (r->level == root_level(ctx))
+			ctx->as[r->as].cr3_loads = 0;
 	}
 	ctx->stats.sync_write_faults++;
 	return !wp_is_protected(&s->wp, gfn);
@@ -510,7 +585,7 @@ static void wrote_rec(struct shadow_ctx *ctx, struct shadow_as *as, i32 i, void 
 	if (r->unsync)
 		return;
 	bool often = ++r->writes >= SYNC_UNSHADOW_WRITES;
-	bool root = r->level == top_level(ctx) - (ctx->paging.mode == PAGING_32);
+	bool root = r->level == root_level(ctx);
 
 	/* A kernel-half table is shared by every root: out of sync, it would be
 	 * resynced at every root's next load (a vmalloc'ed kernel stack at

@@ -55,8 +55,9 @@ struct sync_rec {
 struct sync_snap {
 	u64 gfn;   /* the frame copied */
 	u64 pass;  /* shadow_sync.pass when copied */
-	u64 *page; /* the copy (from ops.alloc_page), NULL: slot free */
-	u32 refs;  /* records that point at it */
+	u64 *page; /* the copy (from ops.alloc_page), kept for reuse when the
+		    * slot is free; NULL: none yet */
+	u32 refs;  /* records that point at it; 0: slot free */
 };
 
 struct shadow_sync {
@@ -69,6 +70,8 @@ struct shadow_sync {
 	i32 free_head;
 	u32 used;
 	struct sync_snap snap[SYNC_SNAPS];
+	u32 nsnaps;       /* slots ever used (snap[nsnaps...] are unused): a
+			   * copy looks at these only, usually a handful */
 	u64 pass;         /* trapped writes and let-gos so far */
 };
 

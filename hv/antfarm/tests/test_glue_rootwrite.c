@@ -186,6 +186,7 @@ static void test_synced_write_feeds_both(void **state)
 	(void)state;
 	sync_init(&sync_recs);
 	sh.sync = &sync_recs;
+	sh.user_seen = true; /* past synced's boot rule: user code has run */
 	shadow_set_policy(&sh, SHADOW_SYNCED);
 	load(ROOT_A);
 	/* A fetch of kernel text walks through A's PML4: the shadow holds it. */

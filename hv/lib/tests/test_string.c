@@ -89,12 +89,45 @@ static void test_memmove_overlaps(void **state)
 			}
 }
 
+static int sign(int v)
+{
+	return (v > 0) - (v < 0);
+}
+
+/* Every length and misalignment, equal or differing first at each position
+ * (up or down, with a later difference too): the sign is the first
+ * differing byte's, as a byte-by-byte loop says. */
+static void test_memcmp_lengths_and_differences(void **state)
+{
+	u8 a[N], b[N];
+
+	for (unsigned off = 0; off < 8; off++)
+		for (unsigned n = 0; off + n <= N; n++)
+			for (int d = -1; d < (int)n; d++)
+				for (int up = 0; up < 2; up++) {
+					int ref = 0;
+
+					fill(a, 5);
+					fill(b, 5);
+					if (d >= 0) {
+						b[off + d] += up ? 1 : -1;
+						if (off + d + 1 < N)
+							b[N - 1] ^= 0x5a; /* a later one */
+					}
+					for (unsigned i = 0; i < n && !ref; i++)
+						ref = sign(a[off + i] - b[off + i]);
+					assert_int_equal(sign(hv_memcmp(a + off, b + off, n)), ref);
+					assert_true(d < 0 || !n || ref != 0 || off + d == N - 1);
+				}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_memset_lengths_and_offsets),
 		cmocka_unit_test(test_memcpy_lengths_and_offsets),
 		cmocka_unit_test(test_memmove_overlaps),
+		cmocka_unit_test(test_memcmp_lengths_and_differences),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -233,6 +233,10 @@ void fix_init(struct fix *f, enum paging_mode mode, enum shadow_policy policy)
 	f->ctx->sync = malloc(sizeof(*f->ctx->sync)); /* the synced policy's records */
 	assert_non_null(f->ctx->sync);
 	sync_init(f->ctx->sync);
+	/* Synced from the first fault and for every root: the tests of the
+	 * boot rule and of young roots (test_synced.c) turn those on. */
+	f->ctx->user_seen = true;
+	f->ctx->sync_young = 0;
 	struct guest_paging pg = gpt_paging(&f->g);
 	assert_true(shadow_set_paging(f->ctx, &pg) != 0);
 }

@@ -9,8 +9,9 @@
  * shadowed), a trapped write reaches every root that shares the table,
  * page tables go out of sync and come back at a CR3 load, upper tables
  * written often are let go, Antfarm's watch and the shadow's
- * protection are two holds on one page, and without its records the policy
- * falls back to the cached one.
+ * protection are two holds on one page, without its records the policy
+ * falls back to the cached one, and so it does while the guest boots and
+ * for a young root's user leaves.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -403,6 +404,165 @@ static void test_no_records_acts_cached(void **state)
 	fix_done(&f);
 }
 
+/* The boot rule: until the first #PF with U/S = 1 (the guest runs user
+ * code) synced acts as cached, so a booting kernel's writes to its own
+ * tables do not trap; that fault empties every shadow once, and from then
+ * on the tables leaves are built from are protected.  A policy switch at
+ * run time (the mark port) after that is synced at once. */
+static void test_boot_rule(void **state)
+{
+	struct fix f;
+
+	fix_init(&f, PAGING_LONG4, SHADOW_SYNCED);
+	f.ctx->user_seen = false; /* booting */
+	u64 root_a = f.g.cr3, gva = KVA + 4 * KB;
+	gpt_map(&f.g, KVA, 0x5000, 4 * KB, PTE_P | PTE_RW, PTE_RW);
+	gpt_map(&f.g, gva, 0x7000, 4 * KB, PTE_P | PTE_RW | PTE_G, PTE_RW); /* kept at loads */
+	gpt_map(&f.g, UVA, 0x6000, 4 * KB, PTE_P | PTE_US, PTE_US);
+	u64 root_b = fix_second_root(&f), kpt = pt_of(&f, KVA);
+
+	assert_int_equal(shadow_run(f.ctx, KVA, WALK_READ, false).exits, 1);
+	assert_int_equal(shadow_run(f.ctx, gva, WALK_READ, false).exits, 1);
+	assert_false(shadow_is_protected(f.ctx, kpt)); /* no record while booting */
+	assert_int_equal(f.ctx->sync->used, 0);
+	shadow_cr3_load(f.ctx, root_b);
+	assert_int_equal(shadow_run(f.ctx, KVA, WALK_READ, false).exits, 1);
+	shadow_cr3_load(f.ctx, root_a);
+
+	/* The first user access: every shadow emptied, then synced. */
+	assert_true(shadow_leaf(f.ctx, gva) & PTE_P);
+	assert_int_equal(shadow_run(f.ctx, UVA, WALK_USER, false).exits, 1);
+	assert_true(f.ctx->user_seen);
+	assert_false(shadow_leaf(f.ctx, gva) & PTE_P);
+	assert_true(shadow_is_protected(f.ctx, pt_of(&f, UVA)));
+	assert_int_equal(shadow_run(f.ctx, KVA, WALK_READ, false).exits, 1);
+	assert_true(shadow_is_protected(f.ctx, kpt));
+	shadow_cr3_load(f.ctx, root_b);
+	assert_int_equal(shadow_run(f.ctx, KVA, WALK_READ, false).exits, 1); /* emptied too */
+	shadow_cr3_load(f.ctx, root_a);
+	assert_int_equal(shadow_run(f.ctx, KVA, WALK_READ, false).exits, 0); /* and kept now */
+
+	/* Booted cached, switched to synced after user code ran: synced now. */
+	shadow_set_policy(f.ctx, SHADOW_CACHED);
+	assert_false(shadow_is_protected(f.ctx, kpt));
+	shadow_set_policy(f.ctx, SHADOW_SYNCED);
+	assert_int_equal(shadow_run(f.ctx, KVA, WALK_READ, false).exits, 1);
+	assert_true(shadow_is_protected(f.ctx, kpt));
+	fix_done(&f);
+}
+
+/* Young roots: a root's user leaves follow the cached rule (no record, no
+ * protection, dropped at its next CR3 load) for its first sync_young loads;
+ * from the next one on they are kept in sync.  Its kernel leaves are
+ * recorded from the start.  A root page written while idle (reused for a
+ * new process) is young again. */
+static void test_young_root(void **state)
+{
+	struct fix f;
+
+	fix_init(&f, PAGING_LONG4, SHADOW_SYNCED);
+	f.ctx->sync_young = 2;
+	u64 root_a = f.g.cr3;
+	gpt_map(&f.g, KVA, 0x5000, 4 * KB, PTE_P | PTE_RW, PTE_RW);
+	u64 root_b = fix_second_root(&f); /* the young one (root_a: loaded once) */
+	u64 kpt = pt_of(&f, KVA);
+
+	shadow_cr3_load(f.ctx, root_b); /* its first load */
+	f.g.cr3 = root_b;
+	gpt_map(&f.g, UVA, 0x6000, 4 * KB, PTE_P | PTE_US, PTE_US);
+	u64 upt = pt_of(&f, UVA);
+
+	for (int load = 1; load <= 2; load++) {
+		assert_int_equal(shadow_run(f.ctx, UVA, WALK_USER, false).exits, 1);
+		assert_false(shadow_is_protected(f.ctx, upt));
+		assert_int_equal(shadow_run(f.ctx, KVA, WALK_READ, false).exits, load == 1);
+		assert_true(shadow_is_protected(f.ctx, kpt));
+		shadow_cr3_load(f.ctx, root_a);
+		shadow_cr3_load(f.ctx, root_b);
+	}
+	/* The third load: grown up.  The young leaf went at that load (the
+	 * cached rule), the new one is recorded and stays. */
+	assert_int_equal(shadow_run(f.ctx, UVA, WALK_USER, false).exits, 1);
+	assert_true(shadow_is_protected(f.ctx, upt));
+	shadow_cr3_load(f.ctx, root_a);
+	shadow_cr3_load(f.ctx, root_b);
+	assert_int_equal(shadow_run(f.ctx, UVA, WALK_USER, false).exits, 0);
+	assert_int_equal(f.ctx->stats.sync_unsynced, 2); /* the two young leaves */
+
+	/* Its process is gone and Linux clears the root page for a new one
+	 * while another root is loaded (a write fault through the direct
+	 * map): the record is young again from its next load. */
+	gpt_map(&f.g, TVA, root_b, 4 * KB, RWD, PTE_RW); /* (in root_b; the kernel half is shared) */
+	shadow_cr3_load(f.ctx, root_a);
+	assert_int_equal(shadow_run(f.ctx, TVA, WALK_WRITE, false).kind, RAN);
+	assert_int_equal(f.ctx->stats.sync_write_faults, 1);
+	shadow_cr3_load(f.ctx, root_b);
+	gpt_map(&f.g, UVA + 4 * KB, 0x7000, 4 * KB, PTE_P | PTE_US, PTE_US);
+	assert_int_equal(shadow_run(f.ctx, UVA + 4 * KB, WALK_USER, false).exits, 1);
+	assert_int_equal(f.ctx->stats.sync_unsynced, 3);
+	fix_done(&f);
+}
+
+/* A global leaf follows the cached rule (kept across CR3 loads, dropped by
+ * INVLPG and flushes, its tables not protected): that rule already keeps
+ * it as long as synced would, and protecting the kernel's tables for it
+ * would trap the kernel's writes to them (a vmalloc'ed stack at each
+ * fork).  Strict, it is kept in sync like any other. */
+static void test_global_leaf_cached_rule(void **state)
+{
+	for (int strict = 0; strict < 2; strict++) {
+		struct fix f;
+
+		fix_init(&f, PAGING_LONG4, SHADOW_SYNCED);
+		f.ctx->sync_strict = strict;
+		u64 root_a = f.g.cr3;
+		gpt_map(&f.g, KVA, 0x5000, 4 * KB, PTE_P | PTE_RW | PTE_G, PTE_RW);
+		u64 root_b = fix_second_root(&f), kpt = pt_of(&f, KVA);
+
+		assert_int_equal(shadow_run(f.ctx, KVA, WALK_READ, false).exits, 1);
+		assert_int_equal(shadow_is_protected(f.ctx, kpt), strict);
+		shadow_cr3_load(f.ctx, root_b);
+		shadow_cr3_load(f.ctx, root_a);
+		assert_int_equal(shadow_run(f.ctx, KVA, WALK_READ, false).exits, 0);
+		/* Not strict: the guest's write is unseen, its INVLPG drops it. */
+		if (!strict) {
+			gpt_set(&f.g, gpt_entry(&f.g, KVA, 1), 0x8000 | PTE_P | PTE_RW | PTE_G);
+			shadow_invlpg(f.ctx, KVA);
+		} else {
+			store(&f, gpt_entry(&f.g, KVA, 1), 0x8000 | PTE_P | PTE_RW | PTE_G);
+		}
+		assert_int_equal(shadow_run(f.ctx, KVA, WALK_READ, false).hpa,
+				 gpa_to_hpa(&f.g.m, 0x8000));
+		fix_done(&f);
+	}
+}
+
+/* A table's copy (made when it goes out of sync) lives in a page the next
+ * copy reuses: a fork lets the parent's page tables out of sync, and its
+ * next load brings them back, at every fork. */
+static void test_copy_page_reused(void **state)
+{
+	struct fix f;
+
+	fix_init(&f, PAGING_LONG4, SHADOW_SYNCED);
+	gpt_map(&f.g, UVA, 0x6000, 4 * KB, PTE_P | PTE_US, PTE_US);
+	u64 pte = gpt_entry(&f.g, UVA, 1), pt = pt_of(&f, UVA), root = f.g.cr3;
+	long pages = 0;
+
+	for (int round = 0; round < 3; round++) {
+		assert_int_equal(shadow_run(f.ctx, UVA, WALK_USER, false).kind, RAN);
+		store(&f, pte + 8, 0); /* out of sync: a copy */
+		assert_false(shadow_is_protected(f.ctx, pt));
+		shadow_cr3_load(f.ctx, root); /* synced again: the copy's slot is free */
+		assert_true(shadow_is_protected(f.ctx, pt));
+		if (round == 0)
+			pages = f.pool.total;
+		assert_int_equal(f.pool.total, pages);
+	}
+	assert_int_equal(f.ctx->stats.sync_resyncs, 3);
+	fix_done(&f); /* and the kept page came back */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -417,6 +577,10 @@ int main(void)
 		cmocka_unit_test(test_watch_and_shadow_two_holds),
 		cmocka_unit_test(test_policy_switch_lets_go),
 		cmocka_unit_test(test_no_records_acts_cached),
+		cmocka_unit_test(test_boot_rule),
+		cmocka_unit_test(test_young_root),
+		cmocka_unit_test(test_global_leaf_cached_rule),
+		cmocka_unit_test(test_copy_page_reused),
 	};
 	return cmocka_run_group_tests_name("synced", tests, NULL, NULL);
 }
