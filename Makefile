@@ -7,7 +7,7 @@
 #   make test       unit tests, then integration tests booted in Bochs
 #   make test-kernels  the Antfarm test on each kernel of the Linux kit
 #   make run        boot the default configuration in Bochs, console on stdout
-#   make qemu       boot in QEMU + OVMF (TCG: AMD SVM; KVM with -cpu host if /dev/kvm exists)
+#   make qemu       boot in QEMU + OVMF (TCG: AMD SVM; KVM with -cpu host where tools/kvm-usable.sh says yes)
 #   make itest-svm  the QEMU lane of make test: AMD SVM in QEMU TCG (hv/svm/README.md)
 #   make bench      measured ratios (see README.md); make bench-svm: QEMU + SVM
 #   make fuzz       libFuzzer on the parsers of untrusted input (tools/fuzz/)
@@ -259,9 +259,9 @@ test:
 # make run: RUN_CONFIG (default: two Linux guests with a disk each), with
 # build/run-data.img as the guests' disk, on the bench RUN_BENCH names:
 #   bochs  Bochs, VT-x (hv/vmx/); the disk on IDE (ata0-slave)
-#   qemu   QEMU: KVM where /dev/kvm exists (untested), else TCG with AMD SVM
+#   qemu   QEMU: KVM where it can nest (tools/kvm-usable.sh; untested), else TCG with AMD SVM
 #          (hv/svm/), several times faster than Bochs; the disk on AHCI
-#   auto   (default) qemu on a host with neither VT-x nor /dev/kvm, where
+#   auto   (default) qemu on a host with neither VT-x nor a usable KVM, where
 #          Bochs would be the slow way to the same guests; bochs otherwise
 # The first line says which, and why.
 # make run RUN_CONFIG=tools/configs/default.cfg: the flat test guests (fast).

@@ -2,11 +2,11 @@
 # qemu-run.sh --esp IMG --log FILE [--usb] [--data IMG] [--pci-serial] [--timeout S]
 #             [--marker REGEX] [--then CMD] [-- QEMU ARGS...]
 #
-# Boots formica in QEMU with OVMF.  Where /dev/kvm exists we use KVM with
-# the host CPU (nested VT-x on an Intel host: the kvm_intel module needs
-# nested=1; nested SVM on an AMD host: both untested); otherwise QEMU's TCG
-# with -cpu max, which emulates AMD SVM (not VMX): formica runs its guests
-# on hv/svm/.  The serial console goes to
+# Boots formica in QEMU with OVMF.  Where KVM can run a hypervisor
+# (tools/kvm-usable.sh: /dev/kvm, a CPU with VT-x or SVM, nested on) we use
+# KVM with the host CPU (nested VT-x or SVM: both untested); otherwise
+# QEMU's TCG with -cpu max, which emulates AMD SVM (not VMX): formica runs
+# its guests on hv/svm/.  The serial console goes to
 # the terminal and to FILE.  Returns when QEMU exits (formica powers off),
 # the marker appears, or the timeout passes.
 #
@@ -40,8 +40,9 @@ done
 [ -n "$esp" ] && [ -n "$log" ] || { echo "usage: $0 --esp IMG --log FILE" >&2; exit 2; }
 code=/usr/share/OVMF/OVMF_CODE_4M.fd
 [ -f "$code" ] || code=/usr/share/OVMF/OVMF_CODE.fd
-if [ -w /dev/kvm ]; then accel=(-enable-kvm -cpu host); echo "qemu-run: KVM, -cpu host"
-else accel=(-cpu max); echo "qemu-run: no /dev/kvm: TCG, -cpu max (AMD SVM, no VT-x)"; fi
+kvm=$("$(dirname "$0")"/kvm-usable.sh) && kvm=yes
+if [ "$kvm" = yes ]; then accel=(-enable-kvm -cpu host); echo "qemu-run: KVM, -cpu host"
+else accel=(-cpu max); echo "qemu-run: TCG, -cpu max (AMD SVM, no VT-x); KVM $kvm"; fi
 # TCG: guest time from the instruction count (-icount), as in Bochs.
 # Without it QEMU's TCG clock is the host's: while QEMU's vCPU thread or
 # the thread that fires the APIC timer waits for one of the host's shared
@@ -51,7 +52,7 @@ else accel=(-cpu max); echo "qemu-run: no /dev/kvm: TCG, -cpu max (AMD SVM, no V
 # and the timer fires at its instruction.  shift=4: 16 ns per instruction,
 # 62.5 M instructions per guest second (Bochs here: BOCHS_IPS, 50 M).
 # QEMU_ICOUNT= (empty) turns it off: host time, for the curious.
-[ -w /dev/kvm ] || icount=${QEMU_ICOUNT-shift=4,sleep=off}
+[ "$kvm" = yes ] || icount=${QEMU_ICOUNT-shift=4,sleep=off}
 [ -n "${icount:-}" ] && accel+=(-icount "$icount") && echo "qemu-run: -icount $icount"
 if [ -n "$usb" ]; then
 	disk=(-device qemu-xhci,id=xhci -drive if=none,id=stick,format=raw,file="$esp"
