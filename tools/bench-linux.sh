@@ -24,8 +24,10 @@
 #                   before each, at most BENCH_COMPILE_LIMIT guest seconds
 #                   each (default 600); median of the rounds, exits and
 #                   shadow faults per compile, and each round's counters
-#   inference overhead  afwork overhead: a 64 MiB touch, inference on and
-#                   off alternating, median of the rounds' on/off ratios
+#   inference overhead  afwork overhead: a 64 MiB touch (BENCH_MEM_ROUNDS)
+#                   and the compile (BENCH_OVH_COMPILE_ROUNDS, default 8),
+#                   inference on and off alternating, under formica.cfg's
+#                   policy, median of the rounds' on/off ratios
 # Writes build/bench/linux.csv (metric,bare,formica,ratio; made by
 # tools/linux/benchcsv.py) and prints it, then where the hv's time went per
 # fork+exec and per compile round (exit reasons, TSC cycles, shadow faults
@@ -62,6 +64,7 @@ FORKS=${BENCH_FORKS:-200}
 PINGS=${BENCH_PINGS:-1000}
 PING_ROUNDS=${BENCH_PING_ROUNDS:-3}
 MEM_ROUNDS=${BENCH_MEM_ROUNDS:-4}
+OVH_COMPILE_ROUNDS=${BENCH_OVH_COMPILE_ROUNDS:-8}
 REF_FORKS=${BENCH_REF_FORKS:-200}
 PING_POLICIES=${BENCH_PING_POLICIES:-cached synced reference}
 COMPILE_ROUNDS=${BENCH_COMPILE_ROUNDS:-3}
@@ -73,6 +76,7 @@ sed -e "s/@ROUNDS@/$ROUNDS/; s/@FORKS@/$FORKS/; s/@PINGS@/$PINGS/; s/@PING_ROUND
 	-e "s/@MEM_ROUNDS@/$MEM_ROUNDS/; s/@REF_FORKS@/$REF_FORKS/; s/@LIMIT@/$LIMIT/" \
 	-e "s/@PING_POLICIES@/$PING_POLICIES/; s/@COMPILE_ROUNDS@/$COMPILE_ROUNDS/" \
 	-e "s/@COMPILE_LIMIT@/$COMPILE_LIMIT/; s/@KPROF@/$KPROF/" \
+	-e "s/@OVH_COMPILE_ROUNDS@/$OVH_COMPILE_ROUNDS/" \
 	tools/linux/workloads/shadow-bench.sh >$B/shadow-bench.sh
 EXTRA_TREES="build/linux/bench-tree build/antfarm/tree build/linux/compile-kit/tree" \
 	tools/linux/mkinitramfs.sh $B/initramfs.cpio.gz $B/shadow-bench.sh >/dev/null || exit 1

@@ -114,6 +114,7 @@ int guest_sync_counters(const struct guest *g, char *buf, size_t size);
  * mark port): "cached" or "reference". */
 const char *guest_shadow_policy(const struct guest *g);
 void guest_set_shadow_policy(struct guest *g, enum shadow_policy policy);
+enum shadow_policy guest_config_shadow_policy(const struct guest *g);
 void guest_page_fault(struct guest *g, u64 gva, u32 error_code);
 /* MOV to CR0/CR3/CR4 and WRMSR EFER: true if the write happened (advance
  * RIP); false if the guest got a #GP instead or was stopped. */

@@ -64,9 +64,9 @@ void guest_console_byte(void *ctx, u8 c)
  * Some values are commands, carried out before the line is printed:
  * 0x10 switches inference off, 0x11 on again; 0x20 switches the shadow
  * pager to its reference policy, 0x21 to the cached one, 0x22 to the synced
- * one (formica.cfg's shadow =), so one boot can time alternating rounds of
- * them; the line's
- * shadow= says which one runs from here on.
+ * one, 0x23 back to the one formica.cfg's shadow = names (the default for
+ * what runs between measured rounds), so one boot can time alternating
+ * rounds of them; the line's shadow= says which one runs from here on.
  * A read returns 0.  Not a device any real PC has: only a guest that
  * knows about Formica uses it.
  */
@@ -76,6 +76,7 @@ void guest_console_byte(void *ctx, u8 c)
 #define FORMICA_MARK_SHADOW_REFERENCE 0x20
 #define FORMICA_MARK_SHADOW_CACHED 0x21
 #define FORMICA_MARK_SHADOW_SYNCED 0x22
+#define FORMICA_MARK_SHADOW_CONFIGURED 0x23
 
 static void mark(struct guest *g, u8 v)
 {
@@ -89,6 +90,8 @@ static void mark(struct guest *g, u8 v)
 		guest_set_shadow_policy(g, SHADOW_CACHED);
 	if (v == FORMICA_MARK_SHADOW_SYNCED)
 		guest_set_shadow_policy(g, SHADOW_SYNCED);
+	if (v == FORMICA_MARK_SHADOW_CONFIGURED)
+		guest_set_shadow_policy(g, guest_config_shadow_policy(g));
 	kprintf("mark guest=%s value=%u exits=%lu tsc=%lu af_created=%lu af_exited=%lu "
 		"af_creates=%lu af_exits=%lu af_execs=%lu af_switches=%lu af_live=%u "
 		"af_kernel_loads=%lu af_reloads=%lu af_zero=%u af_rules=%s shadow=%s\n",

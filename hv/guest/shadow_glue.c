@@ -75,14 +75,19 @@ void guest_shadow_budgets(void)
 		share, share >> 8);
 }
 
+/* formica.cfg's shadow = (boot/config.c: synced unless it says otherwise). */
+enum shadow_policy guest_config_shadow_policy(const struct guest *g)
+{
+	enum shadow_policy_cfg pc = g->hv_cfg ? g->hv_cfg->shadow : SHADOW_POLICY_CACHED;
+	return pc == SHADOW_POLICY_REFERENCE ? SHADOW_REFERENCE
+	       : pc == SHADOW_POLICY_SYNCED  ? SHADOW_SYNCED
+					     : SHADOW_CACHED;
+}
+
 int guest_paging_init(struct guest *g, const struct guest_entry *e)
 {
 	static const struct shadow_ops ops = { shadow_alloc, shadow_free, NULL, NULL };
-	enum shadow_policy_cfg pc = g->hv_cfg ? g->hv_cfg->shadow : SHADOW_POLICY_CACHED;
-	enum shadow_policy policy = pc == SHADOW_POLICY_REFERENCE ? SHADOW_REFERENCE
-				    : pc == SHADOW_POLICY_SYNCED  ? SHADOW_SYNCED
-								  : SHADOW_CACHED;
-	if (shadow_init(&g->shadow, &ops, &g->mem, policy)) {
+	if (shadow_init(&g->shadow, &ops, &g->mem, guest_config_shadow_policy(g))) {
 		kprintf("guest %s: shadow pager refused the guest memory\n", g->name);
 		return -1;
 	}

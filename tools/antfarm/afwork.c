@@ -49,7 +49,7 @@
 //   FORMICA-OVERHEAD: workload=NAME round=R antfarm=on|off tsc=T
 //       (overhead: mark 0x11 = inference on, 0x10 = off, written before each
 //       timed fork+exec+wait of CMD; on,off in even rounds, off,on in odd
-//       ones; 0x11 again at the end; one untimed warm-up run first)
+//       ones; 0x11 again at the end; two untimed warm-up runs first)
 //   FORMICA-T1-ERROR: what went wrong          (and exit status 1)
 //   FORMICA-TASK: pid=P tgid=G kthread=K   with $AFWORK_DUMP set: the
 //       snapshot, one line per task, before the window
@@ -570,11 +570,18 @@ static int cmd_overhead(long rounds, const char *name, char **argv)
 	open_port();
 	print_tsc_mhz();
 	fflush(stdout);
-	// One untimed run first: the first exec of CMD pays for faulting its
-	// binary in, which would bias round 0's first mode.
-	pid_t w = spawn(argv);
-	if (w < 0 || wait_status(w) != 0)
-		fail("overhead: %s: warm-up run of %s failed", name, argv[0]);
+	// Two untimed runs first.  The first exec of CMD pays for faulting its
+	// binary in, and the run after it is still slower than the rest: in
+	// 2026-12-06's three 8-round compiles under Formica (synced), with
+	// one warm-up, round 0's first run (inference on) was the slowest "on"
+	// run each time, 1.6-2.1% over the median of the others, which moved
+	// the median on/off ratio by 0.13 points.  Either bias would fall on
+	// round 0's first mode, always the same one.
+	for (int k = 0; k < 2; k++) {
+		pid_t w = spawn(argv);
+		if (w < 0 || wait_status(w) != 0)
+			fail("overhead: %s: warm-up run %d of %s failed", name, k + 1, argv[0]);
+	}
 	for (long r = 0; r < rounds; r++) {
 		for (int k = 0; k < 2; k++) {
 			int on = (r % 2 == 0) ? k == 0 : k == 1;

@@ -4,7 +4,7 @@
 // Why a program and not shell: each interval must be bracketed by mark
 // bytes on the Formica mark port (0x510, through /dev/port) with nothing
 // else in it, and the shadow policy must be switched (mark 0x20 reference,
-// 0x21 cached, 0x22 synced) by a process that is already running: under the reference
+// 0x21 cached, 0x22 synced, 0x23 formica.cfg's) by a process that is already running: under the reference
 // policy a Linux guest in Bochs can stall in fork+exec (see hv/mm/README.md,
 // "Measurement log"), so a shell that forks dd to write a mark
 // could never switch back.  An alarm bounds every interval for that reason.
@@ -21,8 +21,8 @@
 //       stdout on /dev/null, e.g. the parallel compile `make -j4`; at the
 //       alarm the whole group is killed (make's compilers too).  The line
 //       says NAME where the others say KIND, with n=1.
-// With -p the policy byte is written first and 0x21 (cached, the default)
-// after; then mark 1, the loop, mark 2, and one line:
+// With -p the policy byte is written first and 0x23 (back to formica.cfg's
+// policy, under which whatever runs between the rounds runs) after; then mark 1, the loop, mark 2, and one line:
 //   FORMICA-BENCH: KIND policy=P n=N ns=T ok|fail|timeout
 // (pingpong adds ns_per_rt=R; timeout: the alarm of -t SECONDS, default
 // 120, came first, and n is how many were done).  T is CLOCK_MONOTONIC,
@@ -43,6 +43,7 @@
 #define MARK_REFERENCE 0x20
 #define MARK_CACHED 0x21
 #define MARK_SYNCED 0x22
+#define MARK_CONFIGURED 0x23
 #define WARMUP 100
 
 static int port_fd = -1;
@@ -185,14 +186,14 @@ int main(int argc, char **argv)
 	mark(2);
 	alarm(0);
 	if (policy)
-		mark(MARK_CACHED);
+		mark(MARK_CONFIGURED);
 	if (pingpong) {
 		close(to_child[1]); /* EOF: the echo exits */
 		int status;
 		if (waitpid(echo, &status, 0) != echo || !WIFEXITED(status) || WEXITSTATUS(status))
 			bad = 1;
 	}
-	printf("FORMICA-BENCH: %s policy=%s n=%ld ns=%lld", kind, policy ? policy : "cached", done,
+	printf("FORMICA-BENCH: %s policy=%s n=%ld ns=%lld", kind, policy ? policy : "configured", done,
 	       t1 - t0);
 	if (pingpong && done)
 		printf(" ns_per_rt=%lld", (t1 - t0) / done);
