@@ -1,7 +1,7 @@
 /*
  * shadow_cpu.h - what the host tests put around the shadow pager.
  *
- *   - pool: the page allocator, counting pages handed out and unmapping
+ *   - pool: the page allocator, counting pages handed out and poisoning
  *     freed ones (so leaks, double frees, use after free and the below-4 GiB
  *     rule show);
  *   - cpu_access(): a small model of the real MMU walking the SHADOW tables

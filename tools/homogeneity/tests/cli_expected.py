@@ -1,10 +1,13 @@
 #!/usr/bin/python3
-"""cli_expected.py COLUMN FILE.csv... - what `homogeneity --csv` must print.
+"""cli_expected.py COLUMN FILE.csv... [-- COLUMN FILE.csv...]...
+- what `homogeneity --csv` must print, for each job.
 
 Used by test_homog_tools.c: the same files through scipy 1.10, printed in
 the tool's --csv format (README.md), so the test can hold the C tool's
 wiring (column choice, growth series, pairs, alpha 0.05 decisions) against
-scipy.  Siegel-Tukey scores come from scipy_expected.py."""
+scipy.  Siegel-Tukey scores come from scipy_expected.py.  Jobs separated
+by "--" print one after the other, an empty line between: a test runs all
+its comparisons in one go, since importing scipy is most of a run's time."""
 import csv
 import itertools
 import os
@@ -21,7 +24,19 @@ ALPHA = 0.05
 
 
 def main():
-    col, files = sys.argv[1], sys.argv[2:]
+    jobs = [[]]
+    for arg in sys.argv[1:]:
+        if arg == "--":
+            jobs.append([])
+        else:
+            jobs[-1].append(arg)
+    for n, job in enumerate(jobs):
+        if n:
+            print()
+        expected(job[0], job[1:])
+
+
+def expected(col, files):
     names = [os.path.basename(f)[:-4] for f in files]
     data = []
     for f in files:

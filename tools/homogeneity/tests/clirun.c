@@ -52,3 +52,21 @@ int same_rows(const char *got, const char *want)
 	assert_true(!*g && !*w);
 	return rows;
 }
+
+void scipy_part(const char *all, int k, char *part, size_t size)
+{
+	const char *p = all, *end;
+
+	for (int i = 0; i < k; i++) {
+		p = strstr(p, "\n\n");
+		if (!p)
+			fail_msg("no job %d in scipy's output", k);
+		p += 2;
+	}
+	end = strstr(p, "\n\n");
+	size_t n = end ? (size_t)(end + 1 - p) : strlen(p);
+
+	assert_true(n < size);
+	memcpy(part, p, n);
+	part[n] = 0;
+}

@@ -17,4 +17,9 @@ int clirun(const char *cmd, char *out, size_t size);
  * number of lines. */
 int same_rows(const char *got, const char *want);
 
+/* The k-th (from 0) job's text in the output of a cli_expected.py run with
+ * several jobs (an empty line between them), into part[]; fails the test
+ * if there is no such job or it does not fit. */
+void scipy_part(const char *all, int k, char *part, size_t size);
+
 #endif
