@@ -147,17 +147,28 @@ u64 spt_zap_range(struct shadow_ctx *ctx, struct shadow_as *as, u64 start, u64 l
 			level++;
 		int at;
 		u64 *e = spt_entry_at(ctx, as, start, level, &at);
+		/* PTEs: the rest of the run in this page table without walking
+		 * again (a resync drops runs of them); no page table there: none
+		 * of its 2 MiB has a PTE to drop. */
+		u64 step = sspan(level), next2m = (start | (sspan(2) - 1)) + 1;
 
-		/* A large leaf over a smaller range goes whole: never wrong. */
-		if (e && (*e & PTE_P)) {
-			if (at == 1)
+		if (level == 1 && (!e || at == 1))
+			step = next2m - start < len ? next2m - start : len & ~(PAGE_SIZE - 1);
+		for (u64 off = 0; e && at == 1 && off < step; off += PAGE_SIZE, e++)
+			if (*e & PTE_P) {
 				wss_note(ctx, *e);
+				spt_drop_entry(ctx, e, 1);
+				tlb_stale(ctx);
+				n++;
+			}
+		/* A large leaf over a smaller range goes whole: never wrong. */
+		if (e && at > 1 && (*e & PTE_P)) {
 			spt_drop_entry(ctx, e, at);
 			tlb_stale(ctx);
 			n++;
 		}
-		start += sspan(level);
-		len -= sspan(level);
+		start += step;
+		len -= step;
 	}
 	return n;
 }

@@ -440,6 +440,46 @@ static void unsync_rec(struct shadow_ctx *ctx, struct shadow_as *as, struct sync
 	ctx->stats.sync_unsyncs++;
 }
 
+/* Bit i: entry k0 + i (i < n <= 64) was walked through since its table went
+ * out of sync.  walked[] has 512 bits whatever the table's size
+ * (sync_note_walk): a bit an entry in the common case, one for two entries
+ * in a 1024-entry table, one for a quarter of the space in a PAE PDPT. */
+static u64 walked_bits(const struct sync_rec *r, struct tshape t, u64 k0, u64 n)
+{
+	u64 m = 0;
+
+	if (t.nent == 512)
+		return r->walked[k0 / 64]; /* k0 % 64 == 0 */
+	for (u64 i = 0; i < n; i++) {
+		u64 b = (k0 + i) * 512 / t.nent;
+
+		m |= ((r->walked[b / 64] >> (b % 64)) & 1) << i;
+	}
+	return m;
+}
+
+/* Bit i: entry k0 + i differs from its copy.  Eight entries at a time, one
+ * by one only where those eight differ. */
+static u64 changed_bits(const u8 *now, const u8 *then, struct tshape t, u64 k0, u64 n)
+{
+	u64 m = 0;
+
+	for (u64 c = 0; c < n; c += 8) {
+		u64 len = n - c < 8 ? n - c : 8, off = (k0 + c) * t.esize;
+
+		if (!memcmp(now + off, then + off, len * t.esize))
+			continue;
+		for (u64 i = c; i < c + len; i++) {
+			u64 k = k0 + i;
+
+			if (t.esize == 8 ? ((const u64 *)now)[k] != ((const u64 *)then)[k]
+					 : ((const u32 *)now)[k] != ((const u32 *)then)[k])
+				m |= 1ull << i;
+		}
+	}
+	return m;
+}
+
 /* Record i of as is out of sync: drop what changed since its copy (all,
  * without one), then hold its table again. */
 static void resync_rec(struct shadow_ctx *ctx, struct shadow_as *as, i32 i)
@@ -461,22 +501,22 @@ static void resync_rec(struct shadow_ctx *ctx, struct shadow_as *as, i32 i)
 
 	/* An entry equal to its copy keeps its shadow only if no walk went
 	 * through it meanwhile: 0 -> page -> 0 leaves a leaf of that page.
-	 * Most of a table is unchanged and unwalked: one word of walked[]
-	 * covers an eighth of it, and where that word is 0 and the eighth
-	 * equals its copy (memcmp: REPE CMPSQ in the hv) it is skipped whole. */
-	u64 group = t.nent >= 8 ? t.nent / 8 : t.nent;
+	 * So, 64 entries at a time, the ones walked or changed are dropped, a
+	 * run of them with one zap_entries().  Most of a table is unchanged
+	 * and unwalked: where none of the 64 was walked and all equal their
+	 * copy (memcmp: REPE CMPSQ in the hv) nothing more is read. */
+	for (u64 k0 = 0; k0 < t.nent; k0 += 64) {
+		u64 n = t.nent - k0 < 64 ? t.nent - k0 : 64;
+		u64 zap = walked_bits(r, t, k0, n);
 
-	for (u64 k0 = 0; k0 < t.nent; k0 += group) {
-		if (t.nent >= 8 && !r->walked[k0 / group] &&
-		    !memcmp(now + k0 * t.esize, then + k0 * t.esize, group * t.esize))
-			continue;
-		for (u64 k = k0; k < k0 + group; k++) {
-			u64 b = k * 512 / t.nent;
+		if (zap || memcmp(now + k0 * t.esize, then + k0 * t.esize, n * t.esize))
+			zap |= changed_bits(now, then, t, k0, n);
+		while (zap) {
+			u64 first = (u64)__builtin_ctzll(zap), rest = ~(zap >> first);
+			u64 len = rest ? (u64)__builtin_ctzll(rest) : 64 - first;
 
-			if ((r->walked[b / 64] >> (b % 64)) & 1 ||
-			    (t.esize == 8 ? ((const u64 *)now)[k] != ((const u64 *)then)[k]
-					  : ((const u32 *)now)[k] != ((const u32 *)then)[k]))
-				zap_entries(ctx, as, r, k, k);
+			zap_entries(ctx, as, r, k0 + first, k0 + first + len - 1);
+			zap = first + len == 64 ? 0 : zap & ~0ull << (first + len);
 		}
 	}
 	snap_put(ctx, r->snap);

@@ -107,14 +107,17 @@ static bool chance(struct diff *d, int percent)
 }
 
 /* The linear addresses the trace uses: NPAGES small pages and NPAGES spots
- * spread over the 2 MiB region, in the user (0) or kernel (1) half. */
+ * spread over the 2 MiB region, in the user (0) or kernel (1) half.  The
+ * spots are one in each eighth of the region's page table, each at another
+ * of the eight-entry chunks of its 64 entries (entries 0, 73, 146, ... 511),
+ * which synced's resync compares apart (synced.c, changed_bits). */
 static u64 addr(const struct diff *d, int half, int i)
 {
 	u64 base = half ? d->lay.kernel : d->lay.user;
 
 	if (i < NPAGES)
 		return base + (u64)i * PAGE_SIZE;
-	return base + 2 * MB + (u64)(i - NPAGES) * (256 * KB) + (u64)(i % 3) * PAGE_SIZE;
+	return base + 2 * MB + (u64)(i - NPAGES) * (256 * KB + 9 * PAGE_SIZE);
 }
 
 #define NADDR (2 * NPAGES)
