@@ -125,6 +125,10 @@ def overhead_pct(lines):
         m = re.search(r'FORMICA-OVERHEAD: (.*)$', line)
         if m:
             d = kv(m.group(1))
+            # A line cut short (a bare kernel's console can lose the last
+            # lines at power-off, or a run ends on its timeout) is no round.
+            if not all(k in d for k in ('workload', 'round', 'antfarm', 'tsc')):
+                continue
             t.setdefault((d['workload'], int(d['round'])), {})[d['antfarm']] = int(d['tsc'])
     ratios = {}
     for (w, _), v in sorted(t.items()):
