@@ -196,7 +196,14 @@ $(foreach t,$(UNIT_TESTS),$(eval $(call unit_rule,$(t))))
 UNIT_BINS := $(addprefix $(B)/unit/,$(UNIT_TESTS))
 -include $(UNIT_BINS:=.d)
 
-unit: $(UNIT_BINS)
+# The binaries build $(nproc) at a time unless make already runs with -j
+# (then the sub-make shares its job slots): from clean, one at a time, the
+# ~63 ASan compiles took 52 s here on 2 cores.
+.PHONY: unit-bins
+unit-bins: $(UNIT_BINS)
+unit:
+	@case " $$MAKEFLAGS " in *jobserver*|*" -j"*) j= ;; *) j=-j$$(nproc) ;; esac; \
+	$(MAKE) --no-print-directory $$j unit-bins
 	@tools/run-unit.sh $(B)/unit-results.txt $(UNIT_BINS)
 
 # ---------------------------------------------------------------- integration
