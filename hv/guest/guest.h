@@ -110,8 +110,8 @@ void guest_shadow_budgets(void);
 void guest_paging_report(const struct guest *g);
 int guest_paging_counters(const struct guest *g, char *buf, size_t size);
 int guest_sync_counters(const struct guest *g, char *buf, size_t size);
-/* The shadow policy now, and a switch to another (formica.cfg shadow =, the
- * mark port): "cached" or "reference". */
+/* The shadow policy now ("reference", "cached" or "synced"), a switch to
+ * another (the mark port), and the one formica.cfg's shadow = names. */
 const char *guest_shadow_policy(const struct guest *g);
 void guest_set_shadow_policy(struct guest *g, enum shadow_policy policy);
 enum shadow_policy guest_config_shadow_policy(const struct guest *g);

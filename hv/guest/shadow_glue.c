@@ -75,7 +75,8 @@ void guest_shadow_budgets(void)
 		share, share >> 8);
 }
 
-/* formica.cfg's shadow = (boot/config.c: synced unless it says otherwise). */
+/* formica.cfg's shadow = (boot/config.c: synced unless it says otherwise);
+ * cached for a guest the hv set up without a config. */
 enum shadow_policy guest_config_shadow_policy(const struct guest *g)
 {
 	enum shadow_policy_cfg pc = g->hv_cfg ? g->hv_cfg->shadow : SHADOW_POLICY_CACHED;
